@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the machine packages the tests need (as root, with apt). Safe to run twice.
+set -euo pipefail
+need=()
+[ -n "${NEWSLETTER_SKIP_APT:-}" ] && exit 0
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "Please install: ${need[*]} (apt-get install -y ${need[*]})"; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi

@@ -1,0 +1,84 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Subscribers;
+using Newsletter.Web;
+
+namespace Newsletter.Host.Hosting;
+
+/// <summary>Everything the host registers; each feature brings its own <c>AddXxx</c>.</summary>
+public static class NewsletterServices
+{
+    public static WebApplicationBuilder AddNewsletter(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var hosting = builder.Configuration.Get<HostingOptions>() ?? new HostingOptions();
+        services.AddOptions<HostingOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+
+        services.AddNewsletterData(builder.Configuration);
+        services.AddEmail();
+        services.AddSubscribers();
+
+        // Start-up work must finish before the Hangfire server (registered next) takes its first job.
+        services.AddHostedService<StartupTasks>();
+        services.AddNewsletterJobs(hosting);
+
+        services.AddProblemDetails();
+        services.AddOpenApi(options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
+        services.AddHealthChecks()
+            .AddDbContextCheck<NewsletterDb>("database")
+            .AddCheck<JobStorageHealthCheck>("jobs");
+        services.AddAuthentication(StaffApiKeyAuthentication.SchemeName)
+            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName,
+                options => options.Key = builder.Configuration["Security:StaffApiKey"]);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(StaffRoles.StaffPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner, StaffRoles.Editor));
+        services.AddRateLimiter(options =>
+        {
+            var perMinute = builder.Configuration.GetValue("RateLimiting:PublicWritesPerMinute", 20);
+            options.AddPolicy(RateLimitPolicies.PublicWrites, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: 429, title: "Too many requests", detail: "Please wait a minute and try again.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            // Behind a reverse proxy the client's IP (for rate limiting and consent) is in X-Forwarded-For.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [])
+                options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        });
+        return builder;
+    }
+
+    public static WebApplication UseNewsletter(this WebApplication app)
+    {
+        var hosting = app.Services.GetRequiredService<IOptions<HostingOptions>>().Value;
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/healthz");
+        if (!hosting.IsWeb) return app;
+        app.UseRouting();
+        app.UseRequestBodyLimits();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapGet("/", () => Results.Redirect("/subscribe")).ExcludeFromDescription();
+        app.MapSubscriberApi();
+        app.MapSubscriberPages();
+        app.MapSubscriberAdminApi();
+        return app;
+    }
+}

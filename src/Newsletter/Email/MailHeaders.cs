@@ -1,0 +1,30 @@
+using MimeKit;
+
+namespace Newsletter.Email;
+
+/// <summary>Headers that bulk mail must carry (RFC 2369, RFC 2919, RFC 8058; Gmail and Yahoo's 2024 sender rules).</summary>
+public static class MailHeaders
+{
+    /// <summary>
+    /// Adds List-Unsubscribe with an https one-click URL and a mailto, and List-Unsubscribe-Post so that mail
+    /// providers unsubscribe the reader with one POST. Both URLs are ours, built from signed tokens: never user text.
+    /// </summary>
+    public static void AddListUnsubscribe(MimeMessage message, string httpsUrl, string mailto)
+    {
+        if (HeaderText.ContainsControlCharacters(httpsUrl) || HeaderText.ContainsControlCharacters(mailto))
+            throw new ArgumentException("Unsubscribe URLs must not contain control characters.");
+        message.Headers.Replace("List-Unsubscribe", $"<{httpsUrl}>, <mailto:{mailto}>");
+        message.Headers.Replace("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    }
+
+    /// <summary>The mailto: part of List-Unsubscribe: the unsubscribe mailbox with the token as subject.</summary>
+    public static string UnsubscribeMailto(string mailbox, string manageToken) =>
+        $"{mailbox}?subject=unsubscribe%20{Uri.EscapeDataString(manageToken)}";
+
+    /// <summary>List-Id: a stable name for this list under the sender's domain (RFC 2919).</summary>
+    public static void AddListId(MimeMessage message, string listName, string domain)
+    {
+        var label = new string(listName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        message.Headers.Replace("List-Id", $"{MimeKit.Utils.MimeUtils.Quote(listName)} <{(label.Length == 0 ? "newsletter" : label)}.{domain}>");
+    }
+}

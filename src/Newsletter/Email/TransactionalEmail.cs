@@ -1,0 +1,41 @@
+namespace Newsletter.Email;
+
+/// <summary>
+/// One transactional email (confirmation, goodbye, receipt...) in the outbox. It is written in the same transaction
+/// as the change that causes it, then a job sends it; so a crash between the two loses nothing.
+/// </summary>
+public sealed class TransactionalEmail
+{
+    public long Id { get; set; }
+
+    /// <summary>Which composer builds it, e.g. "subscriber.confirm". See <see cref="ITransactionalEmailComposer"/>.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>What the email is about (a subscriber id, a donation id...), read by the composer.</summary>
+    public long SubjectId { get; set; }
+
+    /// <summary>With <see cref="Kind"/>, unique: an email that must go once (a receipt) carries one.</summary>
+    public string? OnceKey { get; set; }
+
+    public required string Recipient { get; set; }
+    public TransactionalEmailState State { get; set; } = TransactionalEmailState.Pending;
+    public int Attempts { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? NextAttemptAt { get; set; }
+    public DateTime? ClaimedAt { get; set; }
+    public DateTime? SentAt { get; set; }
+    public int? SmtpStatus { get; set; }
+    public string? LastError { get; set; }
+}
+
+public enum TransactionalEmailState
+{
+    Pending = 0,
+    Sending = 1,
+    Sent = 2,
+    Failed = 3,
+    /// <summary>Nothing to send any more (the reader left, was erased, or is suppressed).</summary>
+    Skipped = 4,
+    /// <summary>A worker died while sending: the server may or may not have it. Reported, never resent.</summary>
+    Unknown = 5,
+}

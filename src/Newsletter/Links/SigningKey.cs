@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+
+namespace Newsletter.Links;
+
+/// <summary>The secret bytes behind link tokens: configured, or generated and persisted on the embedded default.</summary>
+public sealed class SigningKey
+{
+    public const int MinimumBytes = 32;
+
+    public SigningKey(IOptions<SigningKeyOptions> options, IOptions<DatabaseOptions> database, DataDirectory dataDirectory)
+    {
+        var configured = options.Value.SigningKey;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            Bytes = Decode(configured) ?? throw new OptionsValidationException(
+                "Security:SigningKey", typeof(SigningKeyOptions), [$"Security:SigningKey must be base64 of at least {MinimumBytes} bytes."]);
+            return;
+        }
+        if (database.Value.Provider != DatabaseProvider.Sqlite)
+            throw new OptionsValidationException("Security:SigningKey", typeof(SigningKeyOptions),
+                ["Security:SigningKey is required outside the embedded default (every worker must sign links with the same key)."]);
+        Bytes = LoadOrCreate(dataDirectory.Resolve("signing-key"));
+    }
+
+    public byte[] Bytes { get; }
+
+    public static byte[]? Decode(string base64)
+    {
+        try
+        {
+            var bytes = Convert.FromBase64String(base64.Trim());
+            return bytes.Length >= MinimumBytes ? bytes : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] LoadOrCreate(string path)
+    {
+        if (File.Exists(path))
+            return Decode(File.ReadAllText(path)) ?? throw new InvalidOperationException($"The signing key in {path} is not valid base64 of {MinimumBytes}+ bytes.");
+        var bytes = RandomNumberGenerator.GetBytes(MinimumBytes);
+        // Write to a temporary file and move it, so a crash never leaves half a key behind.
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, Convert.ToBase64String(bytes));
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: false);
+        return bytes;
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Web;
+
+namespace Newsletter.Subscribers;
+
+/// <summary>Staff endpoints: list, import and export CSV, a subscriber's data, unsubscribe, erase.</summary>
+public static class SubscriberAdminApi
+{
+    public static IEndpointRouteBuilder MapSubscriberAdminApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(StaffRoles.StaffPolicy);
+        api.MapGet("/", List).WithSummary("Page through subscribers (keyset: pass the last id as 'after').");
+        api.MapGet("/{id:long}", Get);
+        api.MapGet("/{id:long}/data", ExportData).WithSummary("Everything we hold about one subscriber, as JSON.");
+        api.MapPost("/{id:long}/unsubscribe", Unsubscribe);
+        api.MapDelete("/{id:long}", Erase).WithSummary("Erase a subscriber; the address's hash stays on the suppression list.");
+        api.MapPost("/import", Import).WithSummary("Import a CSV (email, name, frequency, status, subscribed_at), streamed.")
+            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+        api.MapGet("/export", Export).WithSummary("All subscribers as CSV, streamed.");
+        return routes;
+    }
+
+    public sealed record SubscriberSummary(long Id, string Email, string? Name, string Frequency, string Status, string[] Topics, DateTime SubscribedAt, DateTime? ConfirmedAt, DateTime? UnsubscribedAt);
+
+    public sealed record SubscriberPage(IReadOnlyList<SubscriberSummary> Items, long? Next);
+
+    private static async Task<Results<Ok<SubscriberPage>, ValidationProblem>> List(NewsletterDb db, string? search, string? status, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var take = Math.Clamp(limit ?? 50, 1, 500);
+        var query = db.Set<Subscriber>().AsNoTracking().Where(s => s.Id > (after ?? 0));
+        if (!string.IsNullOrWhiteSpace(status))
+        {
+            if (!Enum.TryParse<SubscriberStatus>(status, ignoreCase: true, out var parsed))
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["Status must be unconfirmed, confirmed or unsubscribed."] });
+            query = query.Where(s => s.Status == parsed);
+        }
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            // Prefix search keeps the unique index on EmailKey usable at a million rows.
+            var term = search.Trim();
+            query = query.Where(s => s.EmailKey.StartsWith(term) || (s.Name != null && s.Name.StartsWith(term)));
+        }
+        var items = await query.OrderBy(s => s.Id).Take(take).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new SubscriberPage(items.Select(Summary).ToList(), items.Count == take ? items[^1].Id : null));
+    }
+
+    private static async Task<Results<Ok<SubscriberSummary>, NotFound>> Get(long id, NewsletterDb db, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        return subscriber is null ? TypedResults.NotFound() : TypedResults.Ok(Summary(subscriber));
+    }
+
+    private static async Task<Results<Ok<SubscriberDataExport>, NotFound>> ExportData(long id, SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    {
+        var data = await privacy.ExportAsync(id, cancellationToken);
+        return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
+    }
+
+    private static async Task<Results<NoContent, NotFound>> Unsubscribe(long id, NewsletterDb db, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (subscriber is null) return TypedResults.NotFound();
+        await subscriptions.UnsubscribeAsync(subscriber, "staff", cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> Erase(long id, SubscriberPrivacy privacy, CancellationToken cancellationToken) =>
+        await privacy.EraseAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(HttpContext http, SubscriberImport import, IOptions<SubscriberOptions> options, string? mode, CancellationToken cancellationToken)
+    {
+        var importMode = mode?.ToLowerInvariant() switch
+        {
+            null or "" or "confirmed" => ImportMode.Confirmed,
+            "send-confirmation" => ImportMode.SendConfirmation,
+            _ => (ImportMode?)null,
+        };
+        if (importMode is null) return TypedResults.Problem(statusCode: 400, title: "Unknown import mode", detail: "mode must be 'confirmed' or 'send-confirmation'.");
+        if (http.Request.ContentLength > options.Value.MaxImportBytes)
+            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: $"Imports are limited to {options.Value.MaxImportBytes} bytes.");
+        try
+        {
+            return TypedResults.Ok(await import.ImportAsync(http.Request.Body, importMode.Value, cancellationToken));
+        }
+        catch (ImportFormatException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "The file cannot be imported", detail: e.Message);
+        }
+    }
+
+    private static async Task Export(HttpContext http, SubscriberExport export, CancellationToken cancellationToken)
+    {
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"subscribers-{DateTime.UtcNow:yyyyMMdd}.csv\"";
+        await export.WriteCsvAsync(http.Response.Body, cancellationToken);
+    }
+
+    private static SubscriberSummary Summary(Subscriber s) => new(s.Id, s.Email, s.Name, s.Frequency.ToString().ToLowerInvariant(), s.Status.ToString().ToLowerInvariant(),
+        s.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries), s.CreatedAt, s.ConfirmedAt, s.UnsubscribedAt);
+}

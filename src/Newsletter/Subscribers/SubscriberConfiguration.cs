@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Newsletter.Subscribers;
+
+internal sealed class SubscriberConfiguration : IEntityTypeConfiguration<Subscriber>
+{
+    public void Configure(EntityTypeBuilder<Subscriber> builder)
+    {
+        builder.ToTable("Subscribers");
+        builder.Property(s => s.Email).HasMaxLength(320);
+        builder.Property(s => s.EmailKey).HasMaxLength(320);
+        builder.Property(s => s.Name).HasMaxLength(200);
+        builder.Property(s => s.Topics).HasMaxLength(500);
+        builder.Property(s => s.ConsentSource).HasMaxLength(100);
+        builder.Property(s => s.ConsentIp).HasMaxLength(64);
+        builder.Property(s => s.ConsentUserAgent).HasMaxLength(500);
+        builder.HasIndex(s => s.EmailKey).IsUnique();
+        builder.HasIndex(s => s.PublicId).IsUnique();
+        // The digest audience query and the dashboard's filters.
+        builder.HasIndex(s => new { s.Status, s.Frequency });
+        builder.HasIndex(s => new { s.Status, s.ConsentAt });
+        builder.HasIndex(s => s.Name);
+    }
+}
+
+internal sealed class SubscriberEventConfiguration : IEntityTypeConfiguration<SubscriberEvent>
+{
+    public void Configure(EntityTypeBuilder<SubscriberEvent> builder)
+    {
+        builder.ToTable("SubscriberEvents");
+        builder.Property(e => e.Kind).HasMaxLength(64);
+        builder.Property(e => e.Detail).HasMaxLength(1000);
+        builder.HasIndex(e => new { e.SubscriberId, e.At });
+        builder.HasOne<Subscriber>().WithMany().HasForeignKey(e => e.SubscriberId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SuppressedAddressConfiguration : IEntityTypeConfiguration<SuppressedAddress>
+{
+    public void Configure(EntityTypeBuilder<SuppressedAddress> builder)
+    {
+        builder.ToTable("SuppressedAddresses");
+        builder.Property(s => s.AddressHash).HasMaxLength(64);
+        builder.Property(s => s.Detail).HasMaxLength(1000);
+        builder.HasIndex(s => s.AddressHash).IsUnique();
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Links;
+
+namespace Newsletter.Subscribers;
+
+/// <summary>Composes the lifecycle emails (confirm, already subscribed, goodbye) from the subscriber's current row.</summary>
+public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+    : ITransactionalEmailComposer
+{
+    public abstract string Kind { get; }
+    protected abstract string Template { get; }
+    protected abstract string Subject(string siteName);
+    protected abstract bool StillWanted(Subscriber subscriber);
+    protected virtual void AddToModel(Subscriber subscriber, Dictionary<string, object?> model) { }
+
+    public async Task<MimeMessage?> ComposeAsync(TransactionalEmail email, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == email.SubjectId, cancellationToken);
+        if (subscriber is null || !StillWanted(subscriber)) return null;
+        var model = new Dictionary<string, object?>
+        {
+            ["name"] = subscriber.Name,
+            ["email"] = subscriber.Email,
+            ["frequency"] = subscriber.Frequency.ToString().ToLowerInvariant(),
+            ["preferences_url"] = links.Preferences(subscriber.PublicId),
+            ["unsubscribe_url"] = links.Unsubscribe(subscriber.PublicId),
+        };
+        AddToModel(subscriber, model);
+        var (html, text) = await renderer.RenderAsync(Template, model);
+        return messages.Create(subscriber.Email, subscriber.Name, Subject(site.Value.Name), html, text);
+    }
+
+    protected Links.Links Links => links;
+}
+
+public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, IOptions<SubscriberOptions> options)
+    : SubscriberEmailComposer(db, renderer, messages, links, site)
+{
+    public override string Kind => SubscriberEmailKinds.Confirm;
+    protected override string Template => "confirm";
+    protected override string Subject(string siteName) => $"Confirm your subscription to {siteName}";
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unconfirmed;
+
+    protected override void AddToModel(Subscriber subscriber, Dictionary<string, object?> model)
+    {
+        // The link expires relative to the sign-up, not to when the job ran.
+        var validFor = subscriber.ConsentAt + options.Value.ConfirmationExpiry - DateTime.UtcNow;
+        model["confirm_url"] = Links.Confirm(subscriber.PublicId, validFor > TimeSpan.Zero ? validFor : TimeSpan.Zero);
+        model["expires_in_days"] = Math.Max(1, (int)Math.Round(options.Value.ConfirmationExpiry.TotalDays));
+    }
+}
+
+public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+    : SubscriberEmailComposer(db, renderer, messages, links, site)
+{
+    public override string Kind => SubscriberEmailKinds.AlreadySubscribed;
+    protected override string Template => "already-subscribed";
+    protected override string Subject(string siteName) => $"You're already subscribed to {siteName}";
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
+}
+
+public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+    : SubscriberEmailComposer(db, renderer, messages, links, site)
+{
+    public override string Kind => SubscriberEmailKinds.Goodbye;
+    protected override string Template => "goodbye";
+    protected override string Subject(string siteName) => $"You've unsubscribed from {siteName}";
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unsubscribed;
+}

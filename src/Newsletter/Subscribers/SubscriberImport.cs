@@ -1,0 +1,223 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Newsletter.Data;
+using Newsletter.Email;
+
+namespace Newsletter.Subscribers;
+
+/// <summary>
+/// Streams a CSV of subscribers (email, name, frequency, status, subscribed_at) into the database in batches,
+/// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
+/// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
+/// </summary>
+public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<SubscriberImport> logger)
+{
+    public const int BatchSize = 1000;
+    public const int MaxReportedErrors = 1000;
+
+    public async Task<ImportReport> ImportAsync(Stream csv, ImportMode mode, CancellationToken cancellationToken, IProgress<ImportReport>? progress = null)
+    {
+        var report = new ImportReportBuilder();
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            PrepareHeaderForMatch = args => args.Header.Trim().ToLowerInvariant(),
+            MissingFieldFound = null,
+            HeaderValidated = null,
+            DetectColumnCountChanges = false,
+            TrimOptions = TrimOptions.Trim,
+        };
+        long badDataRow = -1;
+        configuration.BadDataFound = args => badDataRow = args.Context.Parser!.Row;
+        using var reader = new StreamReader(csv, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        using var parser = new CsvReader(reader, configuration);
+
+        if (!await parser.ReadAsync() || !parser.ReadHeader() || parser.HeaderRecord is null || !parser.HeaderRecord.Any(h => h.Trim().Equals("email", StringComparison.OrdinalIgnoreCase)))
+            throw new ImportFormatException("The first line must be a header with at least an 'email' column (optional: name, frequency, status, subscribed_at).");
+
+        var batch = new List<ImportRow>(BatchSize);
+        var db0 = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            while (await parser.ReadAsync())
+            {
+                var line = parser.Parser.Row;
+                if (badDataRow == line) { report.Reject(line, "The line is not valid CSV (check its quotes)."); continue; }
+                var row = ParseRow(parser, line, mode, report);
+                if (row is not null) batch.Add(row);
+                if (batch.Count >= BatchSize)
+                {
+                    await SaveBatchAsync(batch, mode, report, cancellationToken);
+                    batch.Clear();
+                    progress?.Report(report.Build());
+                }
+            }
+            if (batch.Count > 0) await SaveBatchAsync(batch, mode, report, cancellationToken);
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = db0;
+        }
+        if (mode == ImportMode.SendConfirmation && report.Imported + report.Updated > 0)
+            jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
+        var result = report.Build();
+        LogImported(logger, result.Imported, result.Updated, result.Rejected);
+        return result;
+    }
+
+    private ImportRow? ParseRow(CsvReader csv, long line, ImportMode mode, ImportReportBuilder report)
+    {
+        if (!EmailAddress.TryParse(csv.GetField("email"), out var email, out var emailError)) { report.Reject(line, emailError); return null; }
+        var errors = new Dictionary<string, string[]>();
+        var name = SignupValidation.TryName(Field(csv, "name"), errors);
+        var frequency = SignupValidation.TryFrequency(Field(csv, "frequency"), errors);
+        if (errors.Count > 0) { report.Reject(line, errors.Values.First()[0]); return null; }
+        SubscriberStatus status;
+        switch (Field(csv, "status")?.ToLowerInvariant())
+        {
+            case null or "": status = mode == ImportMode.Confirmed ? SubscriberStatus.Confirmed : SubscriberStatus.Unconfirmed; break;
+            case "confirmed" or "subscribed" or "active" or "enabled":
+                status = mode == ImportMode.Confirmed ? SubscriberStatus.Confirmed : SubscriberStatus.Unconfirmed; break;
+            case "unconfirmed" or "pending": status = SubscriberStatus.Unconfirmed; break;
+            case "unsubscribed" or "blocklisted": status = SubscriberStatus.Unsubscribed; break;
+            default: report.Reject(line, "Status must be confirmed, unconfirmed or unsubscribed."); return null;
+        }
+        var subscribedAt = clock.GetUtcNow().UtcDateTime;
+        var subscribedText = Field(csv, "subscribed_at");
+        if (!string.IsNullOrEmpty(subscribedText))
+        {
+            if (!DateTime.TryParse(subscribedText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out subscribedAt))
+            {
+                report.Reject(line, "subscribed_at is not a date (use ISO 8601, e.g. 2024-03-01T09:30:00Z)."); return null;
+            }
+        }
+        return new ImportRow(line, email, name, frequency, status, subscribedAt);
+    }
+
+    private static string? Field(CsvReader csv, string name) => csv.TryGetField<string>(name, out var value) ? value : null;
+
+    private async Task SaveBatchAsync(List<ImportRow> rows, ImportMode mode, ImportReportBuilder report, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Later lines for the same address in one batch are reported, not silently merged.
+        var unique = new Dictionary<string, ImportRow>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (unique.TryGetValue(row.Email.Key, out var first)) report.Reject(row.Line, $"The same address is already on line {first.Line}.");
+            else unique[row.Email.Key] = row;
+        }
+        var keys = unique.Keys.ToList();
+        var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
+        var outcome = await db.InTransactionAsync(async token =>
+        {
+            var suppressed = (await db.Set<SuppressedAddress>().Where(s => hashes.Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
+            var existing = await db.Set<Subscriber>().Where(s => keys.Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
+            var result = new BatchOutcome();
+            var toConfirm = new List<Subscriber>();
+            foreach (var row in unique.Values)
+            {
+                if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
+                if (existing.TryGetValue(row.Email.Key, out var subscriber))
+                {
+                    if (row.Name is not null) subscriber.Name = row.Name;
+                    subscriber.Frequency = row.Frequency;
+                    // Never resurrect: an unsubscribe stands until the reader says otherwise.
+                    if (row.Status == SubscriberStatus.Unsubscribed && subscriber.Status != SubscriberStatus.Unsubscribed)
+                    {
+                        subscriber.Status = SubscriberStatus.Unsubscribed;
+                        subscriber.UnsubscribedAt = now;
+                    }
+                    else if (row.Status == SubscriberStatus.Confirmed && subscriber.Status == SubscriberStatus.Unconfirmed)
+                    {
+                        subscriber.Status = SubscriberStatus.Confirmed;
+                        subscriber.ConfirmedAt = now;
+                    }
+                    subscriber.UpdatedAt = now;
+                    db.Entry(subscriber).State = EntityState.Modified;
+                    result.Updated++;
+                    continue;
+                }
+                var created = new Subscriber
+                {
+                    Email = row.Email.Address,
+                    EmailKey = row.Email.Key,
+                    Name = row.Name,
+                    Frequency = row.Frequency,
+                    Status = row.Status,
+                    CreatedAt = row.SubscribedAt,
+                    UpdatedAt = now,
+                    ConfirmedAt = row.Status == SubscriberStatus.Confirmed ? row.SubscribedAt : null,
+                    UnsubscribedAt = row.Status == SubscriberStatus.Unsubscribed ? now : null,
+                    // An import is consent vouched for by staff; ConsentAt starts the confirmation clock for the others.
+                    ConsentAt = mode == ImportMode.SendConfirmation ? now : row.SubscribedAt,
+                    ConsentSource = "import",
+                };
+                db.Add(created);
+                if (mode == ImportMode.SendConfirmation && created.Status == SubscriberStatus.Unconfirmed) toConfirm.Add(created);
+                result.Imported++;
+            }
+            await db.SaveChangesAsync(token);
+            foreach (var subscriber in toConfirm)
+                db.Add(new TransactionalEmail { Kind = SubscriberEmailKinds.Confirm, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now });
+            if (toConfirm.Count > 0) await db.SaveChangesAsync(token);
+            return result;
+        }, cancellationToken);
+        db.ChangeTracker.Clear();
+        report.Add(outcome);
+    }
+
+    [LoggerMessage(EventId = 3020, EventName = "SubscribersImported", Level = LogLevel.Information, Message = "Import finished: {Imported} imported, {Updated} updated, {Rejected} rejected")]
+    private static partial void LogImported(ILogger logger, int imported, int updated, int rejected);
+
+    private sealed record ImportRow(long Line, EmailAddress Email, string? Name, DigestFrequency Frequency, SubscriberStatus Status, DateTime SubscribedAt);
+
+    private sealed class BatchOutcome
+    {
+        public int Imported;
+        public int Updated;
+        public readonly List<(long Line, string Reason)> Rejected = [];
+    }
+
+    private sealed class ImportReportBuilder
+    {
+        private readonly List<ImportError> _errors = [];
+        public int Imported;
+        public int Updated;
+        public int Rejected;
+
+        public void Reject(long line, string reason)
+        {
+            Rejected++;
+            if (_errors.Count < MaxReportedErrors) _errors.Add(new ImportError(line, reason));
+        }
+
+        public void Add(BatchOutcome batch)
+        {
+            Imported += batch.Imported;
+            Updated += batch.Updated;
+            foreach (var (line, reason) in batch.Rejected) Reject(line, reason);
+        }
+
+        public ImportReport Build() => new(Imported, Updated, Rejected, _errors.OrderBy(e => e.Line).ToList(), Rejected > _errors.Count);
+    }
+}
+
+public enum ImportMode
+{
+    /// <summary>Staff vouch for the rows: they are confirmed at once (unless the row says otherwise).</summary>
+    Confirmed,
+    /// <summary>New rows are unconfirmed and each gets a confirmation email.</summary>
+    SendConfirmation,
+}
+
+/// <summary>What an import did: counts, and the rejected lines (the first 1,000) with reasons.</summary>
+public sealed record ImportReport(int Imported, int Updated, int Rejected, IReadOnlyList<ImportError> Errors, bool ErrorsTruncated);
+
+public sealed record ImportError(long Line, string Reason);
+
+/// <summary>The file cannot be imported at all (no header, no email column).</summary>
+public sealed class ImportFormatException(string message) : Exception(message);

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Newsletter.Subscribers;
+
+public sealed class SubscriberOptions
+{
+    public const string Section = "Subscribers";
+
+    /// <summary>How long a confirmation link works; unconfirmed sign-ups older than this are purged.</summary>
+    public TimeSpan ConfirmationExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Topics a reader may choose (matching article categories). Empty: readers cannot choose topics.</summary>
+    public List<string> Topics { get; set; } = [];
+
+    /// <summary>Send a short "you're unsubscribed" email after unsubscribing.</summary>
+    public bool SendGoodbyeEmail { get; set; } = true;
+
+    /// <summary>The biggest CSV import accepted, in bytes.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxImportBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+}

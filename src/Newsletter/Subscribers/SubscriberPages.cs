@@ -1,0 +1,154 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Newsletter.Links;
+using Newsletter.Web;
+
+namespace Newsletter.Subscribers;
+
+/// <summary>
+/// The reader's pages: the sign-up form a blog links to, confirm (a button that POSTs, so mail scanners following
+/// links confirm nobody), preferences and unsubscribe (RFC 8058: POST unsubscribes at once, GET shows a button).
+/// </summary>
+public static class SubscriberPages
+{
+    public static IEndpointRouteBuilder MapSubscriberPages(this IEndpointRouteBuilder routes)
+    {
+        var pages = routes.MapGroup("").ExcludeFromDescription().DisableAntiforgery();
+        pages.MapGet("/subscribe", ShowSignup);
+        pages.MapPost("/subscribe", Signup).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
+        pages.MapGet("/confirm/{token}", ShowConfirm);
+        pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
+        pages.MapGet("/preferences/{token}", ShowPreferences);
+        pages.MapPost("/preferences/{token}", SavePreferences).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
+        pages.MapPost("/preferences/{token}/resubscribe", Resubscribe).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
+        pages.MapGet("/unsubscribe/{token}", ShowUnsubscribe);
+        pages.MapPost("/unsubscribe/{token}", Unsubscribe).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
+        return routes;
+    }
+
+    private static Task<IResult> ShowSignup(PageRenderer pages, IOptions<SubscriberOptions> options, string? email, string? frequency) =>
+        SignupForm(pages, options.Value, email, null, frequency, [], StatusCodes.Status200OK);
+
+    private static Task<IResult> SignupForm(PageRenderer pages, SubscriberOptions options, string? email, string? name, string? frequency, IEnumerable<string> errors, int status) =>
+        pages.PageAsync("subscribe", "Subscribe", new()
+        {
+            ["email"] = email,
+            ["name"] = name,
+            ["frequency"] = frequency ?? "weekly",
+            ["topics"] = options.Topics,
+            ["errors"] = errors.ToList(),
+        }, status);
+
+    private static async Task<IResult> Signup(HttpContext http, PageRenderer pages, SubscriptionService subscriptions, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
+    {
+        if (!http.Request.HasFormContentType)
+            return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var thanks = () => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
+        // The honeypot: people never see this field; bots fill every field. Answer as if it worked, change nothing.
+        if (!string.IsNullOrEmpty(form["website"])) return await thanks();
+        var input = new SignupInput(form["email"], form["name"], form["frequency"], form["topics"].Where(t => t is not null).ToList()!);
+        if (!SignupValidation.TryValidate(input, options.Value, out var signup, out var errors))
+            return await SignupForm(pages, options.Value, SafeEcho(input.Email), SafeEcho(input.Name), input.Frequency, errors.Values.SelectMany(e => e), StatusCodes.Status400BadRequest);
+        await subscriptions.SubscribeAsync(signup!, SignupContext.From(http, "form"), cancellationToken);
+        return await thanks();
+    }
+
+    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, CancellationToken cancellationToken)
+    {
+        var check = tokens.Check(token, LinkPurpose.Confirm);
+        if (check.Status == LinkTokenStatus.Expired) return await Expired(pages);
+        if (!check.IsValid) return await InvalidLink(pages);
+        // Showing the page changes nothing: only the button's POST confirms.
+        return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = await EmailOf(subscriptions, check, cancellationToken) });
+    }
+
+    private static async Task<IResult> Confirm(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
+    {
+        var (status, subscriber) = await subscriptions.ConfirmAsync(token, cancellationToken);
+        if (status == LinkTokenStatus.Expired) return await Expired(pages);
+        if (subscriber is null) return await InvalidLink(pages);
+        return await pages.MessageAsync("You're subscribed", "Thank you! Your subscription is confirmed.", StatusCodes.Status200OK,
+            links.Preferences(subscriber.PublicId), "Manage your preferences");
+    }
+
+    private static async Task<IResult> ShowPreferences(string token, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
+    {
+        var subscriber = await subscriptions.FindByManageTokenAsync(token, cancellationToken);
+        return subscriber is null ? await InvalidLink(pages) : await PreferencesPage(pages, token, subscriber, options.Value, saved: false, [], StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> SavePreferences(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
+    {
+        var subscriber = await subscriptions.FindByManageTokenAsync(token, cancellationToken);
+        if (subscriber is null) return await InvalidLink(pages);
+        if (!http.Request.HasFormContentType)
+            return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var errors = new Dictionary<string, string[]>();
+        var name = SignupValidation.TryName(form["name"], errors);
+        var frequency = SignupValidation.TryFrequency(form["frequency"], errors);
+        var topics = SignupValidation.TryTopics(form["topics"].Where(t => t is not null).ToList()!, options.Value, errors);
+        if (errors.Count > 0)
+            return await PreferencesPage(pages, token, subscriber, options.Value, saved: false, errors.Values.SelectMany(e => e), StatusCodes.Status400BadRequest);
+        subscriber = await subscriptions.UpdatePreferencesAsync(token, name, frequency, topics, cancellationToken);
+        return await PreferencesPage(pages, token, subscriber!, options.Value, saved: true, [], StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> Resubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
+    {
+        var subscriber = await subscriptions.ResubscribeAsync(token, cancellationToken);
+        return subscriber is null ? await InvalidLink(pages) : await PreferencesPage(pages, token, subscriber, options.Value, saved: true, [], StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> ShowUnsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
+    {
+        var subscriber = await subscriptions.FindByManageTokenAsync(token, cancellationToken);
+        if (subscriber is null) return await InvalidLink(pages);
+        return await pages.PageAsync("unsubscribe", "Unsubscribe", new() { ["email"] = subscriber.Email, ["preferences_url"] = links.Preferences(subscriber.PublicId) });
+    }
+
+    /// <summary>
+    /// RFC 8058 one-click: mail providers POST <c>List-Unsubscribe=One-Click</c> here with no cookies and no
+    /// confirmation step. The signed token is the authority, so any POST with a valid token unsubscribes; 200 either way.
+    /// </summary>
+    private static async Task<IResult> Unsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
+    {
+        var subscriber = await subscriptions.UnsubscribeAsync(token, "one-click", cancellationToken);
+        if (subscriber is null) return await InvalidLink(pages);
+        return await pages.MessageAsync("You're unsubscribed", $"{subscriber.Email} will not receive the newsletter any more.", StatusCodes.Status200OK,
+            links.Preferences(subscriber.PublicId), "Changed your mind? Subscribe again");
+    }
+
+    private static Task<IResult> PreferencesPage(PageRenderer pages, string token, Subscriber subscriber, SubscriberOptions options, bool saved, IEnumerable<string> errors, int status)
+    {
+        var chosen = subscriber.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        return pages.PageAsync("preferences", "Your preferences", new()
+        {
+            ["email"] = subscriber.Email,
+            ["name"] = subscriber.Name,
+            ["status"] = subscriber.Status.ToString().ToLowerInvariant(),
+            ["frequency"] = subscriber.Frequency.ToString().ToLowerInvariant(),
+            ["all_topics"] = options.Topics.Select(t => new Dictionary<string, object?> { ["name"] = t, ["chosen"] = chosen.Contains(t.ToLowerInvariant()) }).ToList(),
+            ["saved"] = saved,
+            ["errors"] = errors.ToList(),
+            ["save_url"] = "/preferences/" + token,
+            ["resubscribe_url"] = "/preferences/" + token + "/resubscribe",
+            ["unsubscribe_url"] = "/unsubscribe/" + token,
+        }, status);
+    }
+
+    private static async Task<string?> EmailOf(SubscriptionService subscriptions, LinkTokenCheck check, CancellationToken cancellationToken) =>
+        (await subscriptions.FindAsync(check.Subject, cancellationToken))?.Email;
+
+    private static Task<IResult> InvalidLink(PageRenderer pages) =>
+        pages.MessageAsync("Link not valid", "This link is not valid any more. If you copied it, check that it is complete.", StatusCodes.Status404NotFound, "/subscribe", "Subscribe");
+
+    private static Task<IResult> Expired(PageRenderer pages) =>
+        pages.MessageAsync("Link expired", "This confirmation link has expired. Please sign up again and we'll send a new one.", StatusCodes.Status410Gone, "/subscribe", "Sign up again");
+
+    /// <summary>Echo form input back into the form only when it is harmless (the template encodes it anyway).</summary>
+    private static string? SafeEcho(string? value) => value is null || value.Length > 300 || Email.HeaderText.ContainsControlCharacters(value) ? null : value;
+}

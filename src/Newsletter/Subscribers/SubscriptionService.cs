@@ -1,0 +1,211 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Links;
+
+namespace Newsletter.Subscribers;
+
+/// <summary>
+/// The reader's side of the list: subscribe, confirm, change preferences, unsubscribe, resubscribe.
+/// Every change and the email it causes are saved together; the email is sent by a job after the commit.
+/// </summary>
+public sealed partial class SubscriptionService(
+    NewsletterDb db,
+    LinkTokens tokens,
+    SuppressionList suppression,
+    IBackgroundJobClient jobs,
+    IOptions<SubscriberOptions> options,
+    TimeProvider clock,
+    ILogger<SubscriptionService> logger)
+{
+    /// <summary>
+    /// Records a sign-up. The caller always tells the reader the same thing ("check your inbox"), whatever happened:
+    /// the outcome is for logs and tests, never for the response, so nobody can learn who is subscribed.
+    /// </summary>
+    public async Task<SignupOutcome> SubscribeAsync(Signup signup, SignupContext context, CancellationToken cancellationToken)
+    {
+        if (await suppression.IsSuppressedAsync(signup.Email, cancellationToken))
+        {
+            LogSuppressedSignup(logger);
+            return SignupOutcome.Suppressed;
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var (outcome, emailId) = await db.InTransactionAsync(token => SubscribeOnceAsync(signup, context, token), cancellationToken);
+                jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
+                return outcome;
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // Two sign-ups for one new address raced; the unique key kept one. Run again: it now exists.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<(SignupOutcome, long EmailId)> SubscribeOnceAsync(Signup signup, SignupContext context, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.EmailKey == signup.Email.Key, cancellationToken);
+        SignupOutcome outcome;
+        string emailKind;
+        if (subscriber is null)
+        {
+            subscriber = new Subscriber { Email = signup.Email.Address, EmailKey = signup.Email.Key, CreatedAt = now };
+            db.Add(subscriber);
+            outcome = SignupOutcome.Created;
+            emailKind = SubscriberEmailKinds.Confirm;
+        }
+        else if (subscriber.Status == SubscriberStatus.Confirmed)
+        {
+            // Nothing changes: whoever typed this address may not own it. The owner gets a link to their preferences.
+            outcome = SignupOutcome.AlreadyConfirmed;
+            emailKind = SubscriberEmailKinds.AlreadySubscribed;
+        }
+        else
+        {
+            // Unconfirmed or unsubscribed: the newest sign-up is the one to confirm (double opt-in again).
+            outcome = subscriber.Status == SubscriberStatus.Unsubscribed ? SignupOutcome.Returning : SignupOutcome.Repeated;
+            subscriber.Status = SubscriberStatus.Unconfirmed;
+            emailKind = SubscriberEmailKinds.Confirm;
+        }
+        if (outcome != SignupOutcome.AlreadyConfirmed)
+        {
+            subscriber.Name = signup.Name;
+            subscriber.Frequency = signup.Frequency;
+            subscriber.Topics = signup.Topics;
+            subscriber.UpdatedAt = now;
+            subscriber.ConsentAt = now;
+            subscriber.ConsentSource = context.Source;
+            subscriber.ConsentIp = context.IpAddress;
+            subscriber.ConsentUserAgent = context.UserAgent;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+
+        var email = new TransactionalEmail { Kind = emailKind, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now };
+        db.Add(email);
+        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "signup", Detail = $"{outcome} via {context.Source}" });
+        await db.SaveChangesAsync(cancellationToken);
+        LogSignup(logger, subscriber.Id, outcome);
+        return (outcome, email.Id);
+    }
+
+    /// <summary>Confirms the sign-up behind a confirmation token. Confirming twice is fine.</summary>
+    public async Task<(LinkTokenStatus Status, Subscriber? Subscriber)> ConfirmAsync(string token, CancellationToken cancellationToken)
+    {
+        var check = tokens.Check(token, LinkPurpose.Confirm);
+        if (!check.IsValid) return (check.Status, null);
+        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == check.Subject, cancellationToken);
+        if (subscriber is null) return (LinkTokenStatus.Invalid, null);
+        if (subscriber.Status != SubscriberStatus.Confirmed)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            subscriber.Status = SubscriberStatus.Confirmed;
+            subscriber.ConfirmedAt = now;
+            subscriber.UnsubscribedAt = null;
+            subscriber.UpdatedAt = now;
+            db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "confirmed" });
+            await db.SaveChangesAsync(cancellationToken);
+            LogConfirmed(logger, subscriber.Id);
+        }
+        return (LinkTokenStatus.Valid, subscriber);
+    }
+
+    /// <summary>The subscriber with this public id, or null.</summary>
+    public Task<Subscriber?> FindAsync(Guid publicId, CancellationToken cancellationToken) =>
+        db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.PublicId == publicId, cancellationToken);
+
+    /// <summary>The subscriber behind a manage token (preferences, unsubscribe), or null.</summary>
+    public async Task<Subscriber?> FindByManageTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        var check = tokens.Check(token, LinkPurpose.Manage);
+        if (!check.IsValid) return null;
+        return await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == check.Subject, cancellationToken);
+    }
+
+    /// <summary>Saves new preferences for the reader behind a manage token.</summary>
+    public async Task<Subscriber?> UpdatePreferencesAsync(string token, string? name, DigestFrequency frequency, string topics, CancellationToken cancellationToken)
+    {
+        var subscriber = await FindByManageTokenAsync(token, cancellationToken);
+        if (subscriber is null) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        subscriber.Name = name;
+        subscriber.Frequency = frequency;
+        subscriber.Topics = topics;
+        subscriber.UpdatedAt = now;
+        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "preferences", Detail = $"{frequency}; topics: {(topics.Length == 0 ? "all" : topics)}" });
+        await db.SaveChangesAsync(cancellationToken);
+        return subscriber;
+    }
+
+    /// <summary>Unsubscribes at once (RFC 8058 one-click, the page's button, staff). Doing it twice changes nothing.</summary>
+    public async Task<Subscriber?> UnsubscribeAsync(string token, string source, CancellationToken cancellationToken)
+    {
+        var subscriber = await FindByManageTokenAsync(token, cancellationToken);
+        if (subscriber is null) return null;
+        await UnsubscribeAsync(subscriber, source, cancellationToken);
+        return subscriber;
+    }
+
+    public async Task UnsubscribeAsync(Subscriber subscriber, string source, CancellationToken cancellationToken)
+    {
+        if (subscriber.Status == SubscriberStatus.Unsubscribed) return;
+        var wasConfirmed = subscriber.Status == SubscriberStatus.Confirmed;
+        var now = clock.GetUtcNow().UtcDateTime;
+        subscriber.Status = SubscriberStatus.Unsubscribed;
+        subscriber.UnsubscribedAt = now;
+        subscriber.UpdatedAt = now;
+        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "unsubscribed", Detail = source });
+        TransactionalEmail? goodbye = null;
+        if (wasConfirmed && options.Value.SendGoodbyeEmail)
+        {
+            goodbye = new TransactionalEmail { Kind = SubscriberEmailKinds.Goodbye, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now };
+            db.Add(goodbye);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        if (goodbye is not null) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(goodbye.Id, CancellationToken.None));
+        LogUnsubscribed(logger, subscriber.Id, source);
+    }
+
+    /// <summary>Comes back from the preferences page: the signed link proves the address, so no new confirmation.</summary>
+    public async Task<Subscriber?> ResubscribeAsync(string token, CancellationToken cancellationToken)
+    {
+        var subscriber = await FindByManageTokenAsync(token, cancellationToken);
+        if (subscriber is null || subscriber.Status == SubscriberStatus.Confirmed) return subscriber;
+        if (await suppression.IsSuppressedAsync(EmailAddress.FromStored(subscriber.Email), cancellationToken)) return subscriber;
+        var now = clock.GetUtcNow().UtcDateTime;
+        subscriber.Status = SubscriberStatus.Confirmed;
+        subscriber.ConfirmedAt = now;
+        subscriber.UnsubscribedAt = null;
+        subscriber.UpdatedAt = now;
+        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "resubscribed" });
+        await db.SaveChangesAsync(cancellationToken);
+        return subscriber;
+    }
+
+    [LoggerMessage(EventId = 3000, EventName = "SubscriberSignup", Level = LogLevel.Information, Message = "Sign-up for subscriber {SubscriberId}: {Outcome}")]
+    private static partial void LogSignup(ILogger logger, long subscriberId, SignupOutcome outcome);
+
+    [LoggerMessage(EventId = 3001, EventName = "SubscriberSignupSuppressed", Level = LogLevel.Information, Message = "Sign-up for a suppressed address ignored")]
+    private static partial void LogSuppressedSignup(ILogger logger);
+
+    [LoggerMessage(EventId = 3002, EventName = "SubscriberConfirmed", Level = LogLevel.Information, Message = "Subscriber {SubscriberId} confirmed")]
+    private static partial void LogConfirmed(ILogger logger, long subscriberId);
+
+    [LoggerMessage(EventId = 3003, EventName = "SubscriberUnsubscribed", Level = LogLevel.Information, Message = "Subscriber {SubscriberId} unsubscribed ({Source})")]
+    private static partial void LogUnsubscribed(ILogger logger, long subscriberId, string source);
+}
+
+public enum SignupOutcome
+{
+    Created,
+    Repeated,
+    Returning,
+    AlreadyConfirmed,
+    Suppressed,
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Encodings.Web;
+using Fluid;
+using Microsoft.Extensions.Options;
+
+namespace Newsletter.Templates;
+
+/// <summary>
+/// The Liquid templates (Fluid) that staff may edit: emails and public pages. Every template is parsed at start-up,
+/// and one that fails stops the host with its file, line and message. Parsed templates are immutable and shared.
+/// </summary>
+public sealed class TemplateLibrary
+{
+    private static readonly FluidParser Parser = new();
+    private readonly ConcurrentDictionary<string, IFluidTemplate> _templates = new(StringComparer.Ordinal);
+    private readonly TemplateOptions _options;
+
+    public TemplateLibrary(IOptions<TemplateFolderOptions> options)
+    {
+        Folder = ResolveFolder(options.Value.Directory);
+        _options = new TemplateOptions();
+        _options.MemberAccessStrategy.IgnoreCasing = true;
+        var errors = new List<string>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(Folder, "*.liquid", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetRelativePath(Folder, file).Replace('\\', '/')[..^".liquid".Length];
+            if (TryParse(File.ReadAllText(file), out var template, out var error))
+                _templates[name] = template;
+            else
+                errors.Add($"{file}: {error}");
+        }
+        if (errors.Count > 0) throw new TemplateException(string.Join(Environment.NewLine, errors));
+    }
+
+    /// <summary>The folder the templates were read from.</summary>
+    public string Folder { get; }
+
+    public IReadOnlyCollection<string> Names => _templates.Keys.Order(StringComparer.Ordinal).ToList();
+
+    public bool Contains(string name) => _templates.ContainsKey(name);
+
+    /// <summary>Parses Liquid text; on failure <paramref name="error"/> carries the line and the parser's message.</summary>
+    public static bool TryParse(string text, out IFluidTemplate template, out string error)
+    {
+        if (Parser.TryParse(text, out template, out var message))
+        {
+            error = string.Empty;
+            return true;
+        }
+        error = message ?? "unknown parse error";
+        return false;
+    }
+
+    /// <summary>Renders <paramref name="name"/> (e.g. "email/confirm.html") with HTML encoding of every value.</summary>
+    public ValueTask<string> RenderHtmlAsync(string name, IReadOnlyDictionary<string, object?> model) =>
+        RenderAsync(Get(name), model, HtmlEncoder.Default);
+
+    /// <summary>Renders a plain-text template: values are written as they are.</summary>
+    public ValueTask<string> RenderTextAsync(string name, IReadOnlyDictionary<string, object?> model) =>
+        RenderAsync(Get(name), model, NullEncoder.Default);
+
+    public IFluidTemplate Get(string name) =>
+        _templates.TryGetValue(name, out var template) ? template : throw new TemplateException($"Template '{name}' does not exist in {Folder}.");
+
+    public ValueTask<string> RenderAsync(IFluidTemplate template, IReadOnlyDictionary<string, object?> model, TextEncoder encoder)
+    {
+        var context = new TemplateContext(_options);
+        foreach (var (key, value) in model) context.SetValue(key, value);
+        return template.RenderAsync(context, encoder);
+    }
+
+    private static string ResolveFolder(string configured)
+    {
+        if (Path.IsPathRooted(configured))
+            return System.IO.Directory.Exists(configured) ? configured : throw new TemplateException($"Templates:Directory '{configured}' does not exist.");
+        foreach (var root in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            var candidate = Path.GetFullPath(Path.Combine(root, configured));
+            if (System.IO.Directory.Exists(candidate)) return candidate;
+        }
+        throw new TemplateException($"Templates:Directory '{configured}' was found neither in {System.IO.Directory.GetCurrentDirectory()} nor in {AppContext.BaseDirectory}.");
+    }
+}
+
+/// <summary>A template is missing or does not parse.</summary>
+public sealed class TemplateException(string message) : Exception(message);

@@ -1,0 +1,8 @@
+namespace Newsletter.Web;
+
+/// <summary>Names of the rate-limiting policies the host configures (per client IP).</summary>
+public static class RateLimitPolicies
+{
+    /// <summary>Public endpoints that write: sign-up, confirm, preferences, unsubscribe.</summary>
+    public const string PublicWrites = "public-writes";
+}

@@ -1,0 +1,56 @@
+using Newsletter.Email;
+
+namespace Newsletter.Tests.Email;
+
+public sealed class EmailAddressTests
+{
+    [Theory]
+    [InlineData("Reader@Example.COM", "Reader@example.com")]
+    [InlineData("  ann@example.org ", "ann@example.org")]
+    [InlineData("jörg@bücher.example", "jörg@xn--bcher-kva.example")]
+    [InlineData("a.b+tag@sub.example.co.uk", "a.b+tag@sub.example.co.uk")]
+    public void Valid_addresses_keep_their_local_part_and_get_an_ascii_lower_case_domain(string input, string expected)
+    {
+        Assert.True(EmailAddress.TryParse(input, out var address, out var error), error);
+        Assert.Equal(expected, address.Address);
+        Assert.Equal(expected, address.Key);
+    }
+
+    [Theory]
+    [InlineData(null, "required")]
+    [InlineData("", "required")]
+    [InlineData("no-at-sign", "@")]
+    [InlineData("a@b", "domain")]
+    [InlineData("evil@example.org\r\nBcc: victim@example.org", "control")]
+    [InlineData("evil@example.org\nX-Injected: 1", "control")]
+    [InlineData("nul\0@example.org", "control")]
+    [InlineData("Ann <ann@example.org>", "not valid")]
+    [InlineData("ann@exa mple.org", "not valid")]
+    [InlineData("bad\uFFFDbyte@example.org", "valid text")]
+    public void Invalid_addresses_are_refused_with_a_reason(string? input, string reasonContains)
+    {
+        Assert.False(EmailAddress.TryParse(input, out _, out var error));
+        Assert.Contains(reasonContains, error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_300_character_address_is_refused()
+    {
+        var input = new string('a', 60) + "@" + string.Join('.', Enumerable.Repeat(new string('d', 60), 4)) + ".example";
+        Assert.True(input.Length > 254);
+        Assert.False(EmailAddress.TryParse(input, out _, out var error));
+        Assert.Contains("longer than 254", error);
+    }
+
+    [Fact]
+    public void Addresses_differing_only_in_domain_case_are_the_same_reader_but_local_part_case_is_kept()
+    {
+        EmailAddress.TryParse("Ann@EXAMPLE.org", out var a, out _);
+        EmailAddress.TryParse("Ann@example.ORG", out var b, out _);
+        EmailAddress.TryParse("ann@example.org", out var c, out _);
+        Assert.Equal(a!.Key, b!.Key);
+        Assert.NotEqual(a.Key, c!.Key);
+        // The suppression list errs on the side of not mailing.
+        Assert.Equal(a.SuppressionHash, c.SuppressionHash);
+    }
+}

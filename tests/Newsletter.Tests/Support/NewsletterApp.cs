@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Data;
+
+namespace Newsletter.Tests.Support;
+
+/// <summary>
+/// The whole service on its real parts: a temporary data directory with a real SQLite file, real migrations,
+/// Hangfire in memory running real jobs, and SMTP to a real server in this process. Settings can be added per test class.
+/// </summary>
+public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string StaffApiKey = "test-staff-api-key-0123456789abcdef0123";
+
+    public TestSmtpServer Smtp { get; } = new();
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Extra settings for a test class; they override the defaults below.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DataDirectory"] = DataDirectory,
+            ["Site:BaseUrl"] = "http://localhost",
+            ["Site:Name"] = "The Test Review",
+            ["Site:PostalAddress"] = "1 Test Street, Testville",
+            ["Email:Transport"] = "Smtp",
+            ["Email:FromAddress"] = "news@test-review.example",
+            ["Email:FromName"] = "The Test Review",
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:Smtp:Port"] = Smtp.Port.ToString(),
+            ["Email:Smtp:Security"] = "None",
+            ["Email:Transactional:RetryDelay"] = "00:00:01",
+            ["Security:StaffApiKey"] = StaffApiKey,
+            ["RateLimiting:PublicWritesPerMinute"] = "10000",
+            ["Subscribers:Topics:0"] = "books",
+            ["Subscribers:Topics:1"] = "film",
+            ["Subscribers:Topics:2"] = "music",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in Settings) settings[key] = value;
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.UseEnvironment("Testing");
+    }
+
+    /// <summary>A client for the staff API.</summary>
+    public HttpClient CreateStaffClient()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("X-Api-Key", StaffApiKey);
+        return client;
+    }
+
+    /// <summary>A client like a reader's browser: no redirects followed, so tests see them.</summary>
+    public HttpClient CreateReaderClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>Runs <paramref name="work"/> against the database the host uses.</summary>
+    public async Task<T> WithDbAsync<T>(Func<NewsletterDb, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<NewsletterDb>());
+    }
+
+    public Task WithDbAsync(Func<NewsletterDb, Task> work) => WithDbAsync(async db => { await work(db); return 0; });
+
+    /// <summary>Polls until <paramref name="condition"/> holds (jobs run in the background); fails after the timeout.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for: " + what);
+            await Task.Delay(50);
+        }
+    }
+
+    public Task InitializeAsync()
+    {
+        // Building the server runs start-up: migrations, templates, recurring jobs.
+        _ = Server;
+        return Task.CompletedTask;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Smtp.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Test classes that start a host share this collection, so Hangfire servers never run side by side.</summary>
+[CollectionDefinition(Name)]
+public sealed class HostCollection
+{
+    public const string Name = "host";
+}
