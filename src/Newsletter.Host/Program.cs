@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Host.Hosting;
 
-// Verbs: (none) runs the service; "migrate" applies database migrations and exits (once per deploy).
-var verb = args.FirstOrDefault(a => !a.StartsWith('-'))?.ToLowerInvariant();
+// Verbs: (none) runs the service; "migrate" applies database migrations and exits (once per deploy);
+// "import-subscribers FILE" imports a CSV from disk.
+var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0].ToLowerInvariant() : null;
 // Settings files travel with the binary; ./data and ./templates stay relative to where you run it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args.Where(a => a != verb).ToArray(),
+    // A verb's own arguments are not settings; settings then come from the environment and appsettings.json.
+    Args = verb is null or "run" ? args.Skip(verb is null ? 0 : 1).ToArray() : [],
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.AddNewsletter();
@@ -18,6 +20,7 @@ try
     {
         null or "run" => await RunAsync(app),
         "migrate" => await CommandLine.MigrateAsync(app),
+        "import-subscribers" => await CommandLine.ImportSubscribersAsync(app, args),
         _ => CommandLine.Unknown(verb),
     };
 }

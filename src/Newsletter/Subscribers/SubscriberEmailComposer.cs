@@ -37,7 +37,7 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
     protected Links.Links Links => links;
 }
 
-public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, IOptions<SubscriberOptions> options)
+public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, IOptions<SubscriberOptions> options, TimeProvider clock)
     : SubscriberEmailComposer(db, renderer, messages, links, site)
 {
     public override string Kind => SubscriberEmailKinds.Confirm;
@@ -48,7 +48,7 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     protected override void AddToModel(Subscriber subscriber, Dictionary<string, object?> model)
     {
         // The link expires relative to the sign-up, not to when the job ran.
-        var validFor = subscriber.ConsentAt + options.Value.ConfirmationExpiry - DateTime.UtcNow;
+        var validFor = subscriber.ConsentAt + options.Value.ConfirmationExpiry - clock.GetUtcNow().UtcDateTime;
         model["confirm_url"] = Links.Confirm(subscriber.PublicId, validFor > TimeSpan.Zero ? validFor : TimeSpan.Zero);
         model["expires_in_days"] = Math.Max(1, (int)Math.Round(options.Value.ConfirmationExpiry.TotalDays));
     }

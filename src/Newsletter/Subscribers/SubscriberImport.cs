@@ -16,7 +16,7 @@ namespace Newsletter.Subscribers;
 /// </summary>
 public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
-    public const int BatchSize = 1000;
+    public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
 
     public async Task<ImportReport> ImportAsync(Stream csv, ImportMode mode, CancellationToken cancellationToken, IProgress<ImportReport>? progress = null)
@@ -114,10 +114,10 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
         var outcome = await db.InTransactionAsync(async token =>
         {
-            var suppressed = (await db.Set<SuppressedAddress>().Where(s => hashes.Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
-            var existing = await db.Set<Subscriber>().Where(s => keys.Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
+            var suppressed = (await db.Set<SuppressedAddress>().Where(s => EF.Parameter(hashes).Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
+            var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
             var result = new BatchOutcome();
-            var toConfirm = new List<Subscriber>();
+            var created = new List<Subscriber>();
             foreach (var row in unique.Values)
             {
                 if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
@@ -141,7 +141,7 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
                     result.Updated++;
                     continue;
                 }
-                var created = new Subscriber
+                created.Add(new Subscriber
                 {
                     Email = row.Email.Address,
                     EmailKey = row.Email.Key,
@@ -155,15 +155,19 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
                     // An import is consent vouched for by staff; ConsentAt starts the confirmation clock for the others.
                     ConsentAt = mode == ImportMode.SendConfirmation ? now : row.SubscribedAt,
                     ConsentSource = "import",
-                };
-                db.Add(created);
-                if (mode == ImportMode.SendConfirmation && created.Status == SubscriberStatus.Unconfirmed) toConfirm.Add(created);
+                });
                 result.Imported++;
             }
             await db.SaveChangesAsync(token);
-            foreach (var subscriber in toConfirm)
-                db.Add(new TransactionalEmail { Kind = SubscriberEmailKinds.Confirm, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now });
-            if (toConfirm.Count > 0) await db.SaveChangesAsync(token);
+            await SubscriberBulkInsert.InsertAsync(db, created, token);
+            if (mode == ImportMode.SendConfirmation)
+            {
+                var toConfirm = created.Where(s => s.Status == SubscriberStatus.Unconfirmed).Select(s => s.EmailKey).ToList();
+                var ids = await db.Set<Subscriber>().Where(s => EF.Parameter(toConfirm).Contains(s.EmailKey)).Select(s => new { s.Id, s.Email }).ToListAsync(token);
+                foreach (var subscriber in ids)
+                    db.Add(new TransactionalEmail { Kind = SubscriberEmailKinds.Confirm, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now });
+                await db.SaveChangesAsync(token);
+            }
             return result;
         }, cancellationToken);
         db.ChangeTracker.Clear();
