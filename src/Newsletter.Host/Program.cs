@@ -11,11 +11,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     Args = verb is null or "run" ? args.Skip(verb is null ? 0 : 1).ToArray() : [],
     ContentRootPath = AppContext.BaseDirectory,
 });
-builder.AddNewsletter();
-var app = builder.Build();
-app.UseNewsletter();
 try
 {
+    builder.AddNewsletter();
+    var app = builder.Build();
+    app.UseNewsletter();
     return verb switch
     {
         null or "run" => await RunAsync(app),

@@ -18,6 +18,7 @@ public sealed partial class TransactionalEmailJob(
     IEnumerable<ITransactionalEmailComposer> composers,
     SuppressionList suppression,
     IOptions<TransactionalEmailOptions> options,
+    IBackgroundJobClient jobs,
     TimeProvider clock,
     ILogger<TransactionalEmailJob> logger)
 {
@@ -71,7 +72,11 @@ public sealed partial class TransactionalEmailJob(
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending)
                 .SetProperty(e => e.ClaimedAt, now)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
-        if (claimed == 0) return;
+        if (claimed == 0)
+        {
+            LogNotClaimed(logger, emailId);
+            return;
+        }
 
         var email = await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Id == emailId, cancellationToken);
         var composer = composers.FirstOrDefault(c => c.Kind == email.Kind);
@@ -85,7 +90,18 @@ public sealed partial class TransactionalEmailJob(
             await FinishAsync(emailId, TransactionalEmailState.Skipped, "The address is on the suppression list.", null, cancellationToken);
             return;
         }
-        var message = await composer.ComposeAsync(email, cancellationToken);
+        MimeKit.MimeMessage? message;
+        try
+        {
+            message = await composer.ComposeAsync(email, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A template or data problem: nothing was sent, so Failed (staff can retry once it is fixed).
+            await FinishAsync(emailId, TransactionalEmailState.Failed, "Could not build the email: " + e.Message, null, cancellationToken);
+            LogFailed(logger, email.Kind, emailId, e.Message);
+            return;
+        }
         if (message is null)
         {
             await FinishAsync(emailId, TransactionalEmailState.Skipped, "Nothing to send any more.", null, cancellationToken);
@@ -97,18 +113,27 @@ public sealed partial class TransactionalEmailJob(
             await FinishAsync(emailId, TransactionalEmailState.Sent, null, 250, cancellationToken);
             LogSent(logger, email.Kind, emailId);
         }
-        catch (EmailRejectedException e) when (e.IsPermanent || email.Attempts + 1 >= options.Value.MaxAttempts)
+        catch (EmailRejectedException e) when (e.IsPermanent || email.Attempts >= options.Value.MaxAttempts)
         {
-            await FinishAsync(emailId, TransactionalEmailState.Failed, e.Message, e.StatusCode, cancellationToken);
+            // Suppress first: once the row says Failed, nothing may mail a hard-bounced address again.
             if (e.IsPermanent && recipient is not null && e.StatusCode is 550 or 551 or 553)
-                await suppression.AddAsync(recipient, SuppressionReason.HardBounce, e.Message, cancellationToken);
+                await suppression.AddAsync(recipient, SuppressionReason.HardBounce, e.Message, CancellationToken.None);
+            await FinishAsync(emailId, TransactionalEmailState.Failed, e.Message, e.StatusCode, cancellationToken);
             LogFailed(logger, email.Kind, emailId, e.Message);
+        }
+        catch (Exception e) when (e is not EmailRejectedException and not EmailTransportException and not OperationCanceledException)
+        {
+            // Anything else came from inside the send: we cannot tell whether the server took the message.
+            session.Reset();
+            await FinishAsync(emailId, TransactionalEmailState.Unknown, "Unexpected error while sending: " + e.Message, null, cancellationToken);
+            LogFailed(logger, email.Kind, emailId, e.ToString());
         }
         catch (Exception e) when (e is EmailRejectedException or EmailTransportException)
         {
             // Temporary: back to Pending with a growing delay; the sweep picks it up again.
             session.Reset();
-            var attempts = email.Attempts + 1;
+            // email was read after the claim, so Attempts already counts this one.
+            var attempts = email.Attempts;
             if (attempts >= options.Value.MaxAttempts)
             {
                 await FinishAsync(emailId, TransactionalEmailState.Failed, e.Message, (e as EmailRejectedException)?.StatusCode, cancellationToken);
@@ -116,11 +141,15 @@ public sealed partial class TransactionalEmailJob(
                 return;
             }
             var delay = options.Value.RetryDelay * Math.Pow(2, attempts - 1);
+            // Computed here, not in the query: EF would try to translate DateTime + TimeSpan into SQL.
+            DateTime? nextAttempt = clock.GetUtcNow().UtcDateTime + delay;
             await db.Set<TransactionalEmail>().Where(x => x.Id == emailId && x.State == TransactionalEmailState.Sending)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, TransactionalEmailState.Pending)
-                    .SetProperty(x => x.NextAttemptAt, clock.GetUtcNow().UtcDateTime + delay)
+                    .SetProperty(x => x.NextAttemptAt, nextAttempt)
                     .SetProperty(x => x.SmtpStatus, (e as EmailRejectedException)?.StatusCode)
                     .SetProperty(x => x.LastError, Truncate(e.Message)), cancellationToken);
+            // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
+            jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), delay);
             LogRetry(logger, email.Kind, emailId, delay, e.Message);
         }
     }
@@ -167,6 +196,9 @@ public sealed partial class TransactionalEmailJob(
 
     [LoggerMessage(EventId = 2002, EventName = "TransactionalEmailFailed", Level = LogLevel.Error, Message = "{Kind} email {EmailId} failed for good: {Reason}")]
     private static partial void LogFailed(ILogger logger, string kind, long emailId, string reason);
+
+    [LoggerMessage(EventId = 2004, EventName = "TransactionalEmailNotClaimed", Level = LogLevel.Debug, Message = "Email {EmailId} is not due or is taken by another worker")]
+    private static partial void LogNotClaimed(ILogger logger, long emailId);
 
     [LoggerMessage(EventId = 2003, EventName = "TransactionalEmailUnknown", Level = LogLevel.Warning, Message = "{Count} transactional email(s) were left in Sending by a stopped worker and are now Unknown")]
     private static partial void LogUnknown(ILogger logger, int count);

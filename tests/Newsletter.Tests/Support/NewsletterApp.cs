@@ -40,7 +40,7 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Subscribers:Topics:0"] = "books",
             ["Subscribers:Topics:1"] = "film",
             ["Subscribers:Topics:2"] = "music",
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("NEWSLETTER_TEST_LOGLEVEL") ?? "Warning",
         };
         foreach (var (key, value) in Settings) settings[key] = value;
         foreach (var (key, value) in settings) builder.UseSetting(key, value);

@@ -1,0 +1,68 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Email;
+using Newsletter.Subscribers;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Email;
+
+/// <summary>How transactional mail copes with what real SMTP servers answer.</summary>
+[Collection(HostCollection.Name)]
+public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<NewsletterApp>
+{
+    [Fact]
+    public async Task A_451_is_retried_and_the_email_arrives_once()
+    {
+        var attempts = 0;
+        app.Smtp.DataReply = (_, recipients) => recipients.Contains("busy@example.org") && Interlocked.Increment(ref attempts) == 1 ? "451 4.3.0 Mailbox busy, try later" : null;
+        try
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "busy@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("busy@example.org")).State != TransactionalEmailState.Pending || app.Smtp.Messages.Any(m => m.Recipients.Contains("busy@example.org")),
+                "the retry", TimeSpan.FromSeconds(30));
+            var row = await Outbox("busy@example.org");
+            Assert.True(row.State is TransactionalEmailState.Sent or TransactionalEmailState.Sending, $"{row.State} after {row.Attempts} attempt(s): {row.LastError}; next attempt {row.NextAttemptAt:O}, now {DateTime.UtcNow:O}");
+            await app.Smtp.WaitForMessageToAsync("busy@example.org");
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("busy@example.org")).State == TransactionalEmailState.Sent, "the email to be marked Sent");
+            var email = await Outbox("busy@example.org");
+            Assert.Equal(TransactionalEmailState.Sent, email.State);
+            Assert.Equal(2, email.Attempts);
+            Assert.Equal(2, attempts);
+            Assert.Single(app.Smtp.Messages, m => m.Recipients.Contains("busy@example.org"));
+        }
+        finally
+        {
+            app.Smtp.DataReply = null;
+        }
+    }
+
+    [Fact]
+    public async Task A_550_fails_for_good_and_suppresses_the_address()
+    {
+        app.Smtp.DataReply = (_, recipients) => recipients.Contains("gone@example.org") ? "550 5.1.1 No such user" : null;
+        try
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "gone@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("gone@example.org")).State == TransactionalEmailState.Failed, "the email to fail");
+            var email = await Outbox("gone@example.org");
+            Assert.Equal(550, email.SmtpStatus);
+            Assert.Contains("No such user", email.LastError);
+            Assert.Equal(1, email.Attempts);
+            var suppressed = await app.WithDbAsync(db => db.Set<SuppressedAddress>().SingleAsync(s => s.AddressHash == EmailAddress.HashForSuppression("gone@example.org")));
+            Assert.Equal(SuppressionReason.HardBounce, suppressed.Reason);
+        }
+        finally
+        {
+            app.Smtp.DataReply = null;
+        }
+    }
+
+    private async Task<TransactionalEmail> Outbox(string recipient)
+    {
+        var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().ToListAsync());
+        var subs = await app.WithDbAsync(db => db.Set<Subscriber>().AsNoTracking().Select(s => s.EmailKey + ":" + s.Status).ToListAsync());
+        return rows.SingleOrDefault(e => e.Recipient == recipient) ?? throw new Exception(string.Join("; ", rows.Select(r => r.Recipient + " " + r.State + " " + r.Kind)) + " | " + string.Join(",", subs));
+    }
+}

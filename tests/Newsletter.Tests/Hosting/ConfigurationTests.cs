@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace Newsletter.Tests.Hosting;
+
+/// <summary>A configuration that cannot work stops the real binary with one clear line naming the key.</summary>
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Email__Transport=Smtp", "Configuration error: Email:Smtp:Host is required when Email:Transport is Smtp.")]
+    [InlineData("Roles=web", "Configuration error: Jobs:Storage InMemory keeps jobs inside one process, so Roles must be 'web,worker'")]
+    [InlineData("Roles=web,cook", "Configuration error: Roles has unknown role(s) 'cook'")]
+    [InlineData("Database__Provider=SqlServer", "Configuration error: Database:ConnectionString is required when Database:Provider is SqlServer.")]
+    [InlineData("Site__BaseUrl=not a url", "Configuration error: ")]
+    public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Newsletter.Host.dll"), "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.Environment["DataDirectory"] = dataDirectory;
+        start.Environment["Logging__LogLevel__Default"] = "None";
+        var (key, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);
+        start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"The host started despite '{setting}'. Output: {await stdout}");
+        }
+        var errors = await stderr;
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains(expected, errors);
+        Assert.DoesNotContain("   at ", errors);
+        try { Directory.Delete(dataDirectory, true); } catch (IOException) { }
+    }
+}
