@@ -37,7 +37,7 @@ public sealed partial class SubscriptionService(
             try
             {
                 var (outcome, emailId) = await db.InTransactionAsync(token => SubscribeOnceAsync(signup, context, token), cancellationToken);
-                jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
+                if (emailId is long id) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
                 return outcome;
             }
             catch (DbUpdateException) when (attempt == 0)
@@ -48,7 +48,10 @@ public sealed partial class SubscriptionService(
         }
     }
 
-    private async Task<(SignupOutcome, long EmailId)> SubscribeOnceAsync(Signup signup, SignupContext context, CancellationToken cancellationToken)
+    /// <summary>Repeated sign-ups for one address within this window send no further email.</summary>
+    public static readonly TimeSpan ResendWindow = TimeSpan.FromMinutes(10);
+
+    private async Task<(SignupOutcome, long? EmailId)> SubscribeOnceAsync(Signup signup, SignupContext context, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.EmailKey == signup.Email.Key, cancellationToken);
@@ -87,12 +90,20 @@ public sealed partial class SubscriptionService(
         }
         await db.SaveChangesAsync(cancellationToken);
 
-        var email = new TransactionalEmail { Kind = emailKind, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now };
-        db.Add(email);
         db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "signup", Detail = $"{outcome} via {context.Source}" });
+        // The form can be pointed at someone else's address: one email per address per window, however often it is submitted.
+        var since = now - ResendWindow;
+        var recentlyMailed = outcome != SignupOutcome.Created && await db.Set<TransactionalEmail>()
+            .AnyAsync(e => e.SubjectId == subscriber.Id && e.Kind == emailKind && e.CreatedAt > since, cancellationToken);
+        TransactionalEmail? email = null;
+        if (!recentlyMailed)
+        {
+            email = new TransactionalEmail { Kind = emailKind, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now };
+            db.Add(email);
+        }
         await db.SaveChangesAsync(cancellationToken);
         LogSignup(logger, subscriber.Id, outcome);
-        return (outcome, email.Id);
+        return (outcome, email?.Id);
     }
 
     /// <summary>Confirms the sign-up behind a confirmation token. Confirming twice is fine.</summary>

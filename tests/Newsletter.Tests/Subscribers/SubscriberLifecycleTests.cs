@@ -85,6 +85,18 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Submitting_someone_elses_address_again_and_again_mails_them_only_once()
+    {
+        var reader = app.CreateReaderClient();
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await reader.PostAsJsonAsync("/api/subscribers", new { email = "victim@example.org" })).StatusCode);
+        await app.Smtp.WaitForMessageToAsync("victim@example.org");
+        await reader.PostAsJsonAsync("/api/subscribers", new { email = "marker@example.org" });
+        await app.Smtp.WaitForMessageToAsync("marker@example.org");
+        Assert.Single(app.Smtp.Messages, m => m.Recipients.Contains("victim@example.org"));
+    }
+
+    [Fact]
     public async Task The_html_form_subscribes_and_its_honeypot_silently_drops_bots()
     {
         var reader = app.CreateReaderClient();
