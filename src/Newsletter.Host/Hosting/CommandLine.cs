@@ -15,18 +15,19 @@ public static class CommandLine
     }
 
     /// <summary>
-    /// <c>import-subscribers FILE [--send-confirmation]</c>: imports a CSV from disk, the same code as the staff API.
-    /// Confirmation emails (with --send-confirmation) wait in the outbox until the service runs.
+    /// <c>import-subscribers FILE [--mode confirmed|send-confirmation]</c>: imports a CSV from disk, the same code as the
+    /// staff API. Confirmation emails (send-confirmation) wait in the outbox until the service runs.
     /// </summary>
     public static async Task<int> ImportSubscribersAsync(WebApplication app, string[] args)
     {
-        var file = args.SkipWhile(a => !a.Equals("import-subscribers", StringComparison.OrdinalIgnoreCase)).Skip(1).FirstOrDefault(a => !a.StartsWith('-'));
+        var file = args.SkipWhile(a => !a.Equals("import-subscribers", StringComparison.OrdinalIgnoreCase)).Skip(1)
+            .Where((a, i) => !a.StartsWith('-')).FirstOrDefault(a => a != "confirmed" && a != "send-confirmation");
         if (file is null || !File.Exists(file))
         {
-            Console.Error.WriteLine("Usage: import-subscribers FILE.csv [--send-confirmation]  (the file must exist)");
+            Console.Error.WriteLine("Usage: import-subscribers FILE.csv [--mode confirmed|send-confirmation]  (the file must exist)");
             return 2;
         }
-        var mode = args.Contains("--send-confirmation") ? ImportMode.SendConfirmation : ImportMode.Confirmed;
+        var mode = args.SkipWhile(a => a != "--mode").Skip(1).FirstOrDefault() == "send-confirmation" ? ImportMode.SendConfirmation : ImportMode.Confirmed;
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
             await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await using var scope = app.Services.CreateAsyncScope();
@@ -43,7 +44,7 @@ public static class CommandLine
 
     public static int Unknown(string verb)
     {
-        Console.Error.WriteLine($"Unknown command '{verb}'. Commands: run (default), migrate, import-subscribers FILE [--send-confirmation].");
+        Console.Error.WriteLine($"Unknown command '{verb}'. Commands: run (default), migrate, import-subscribers FILE [--mode confirmed|send-confirmation].");
         return 2;
     }
 }
