@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Host.Hosting;
 
-// Verbs: (none) runs the service; "migrate" applies database migrations and exits (once per deploy).
+// Verbs: (none) runs the service; "migrate" applies database migrations and exits (once per deploy);
+// "create-staff EMAIL" creates a staff account.
 var verb = args.FirstOrDefault(a => !a.StartsWith('-'))?.ToLowerInvariant();
+var verbArguments = verb is null ? [] : CommandLine.Positional(args.SkipWhile(a => !a.Equals(verb, StringComparison.OrdinalIgnoreCase)).Skip(1).ToList());
 // Settings files travel with the binary; ./data and ./templates stay relative to where you run it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args.Where(a => a != verb).ToArray(),
+    Args = args.Where(a => a != verb && !verbArguments.Contains(a)).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.AddNewsletter();
@@ -18,6 +20,7 @@ try
     {
         null or "run" => await RunAsync(app),
         "migrate" => await CommandLine.MigrateAsync(app),
+        "create-staff" => await CommandLine.CreateStaffAsync(app.Services, verbArguments, app.Configuration["role"], Console.In, Console.IsInputRedirected, Console.Out),
         _ => CommandLine.Unknown(verb),
     };
 }
