@@ -36,7 +36,9 @@ public static class DashboardSetup
             AppPath = "/admin",
             DashboardTitle = "Newsletter jobs",
             DisplayStorageConnectionString = false,
-        }, app.Services.GetRequiredService<JobStorage>()).RequireAuthorization(StaffRoles.StaffPolicy);
+        // No storage argument: Hangfire then takes our JobStorage from DI, after applying its configuration (logging
+        // included), never the static JobStorage.Current.
+        }).RequireAuthorization(StaffRoles.StaffPolicy);
         return app;
     }
 

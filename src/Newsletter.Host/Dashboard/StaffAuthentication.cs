@@ -43,10 +43,11 @@ public static class StaffAuthentication
             cookie.ExpireTimeSpan = staff.Value.SessionLifetime;
             cookie.SlidingExpiration = true;
             cookie.Cookie.Name = "newsletter-staff";
-            // Only the dashboard needs it; HTTPS only (browsers accept Secure cookies from http://localhost for development).
+            // Only the dashboard needs it. Secure whenever the request is HTTPS, which is every request but a loopback
+            // one (see DashboardHttpsGuard): `dotnet run` on http://localhost still works.
             cookie.Cookie.Path = "/admin";
             cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Events.OnRedirectToLogin = context => Answer(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Answer(context, StatusCodes.Status403Forbidden);
@@ -57,7 +58,7 @@ public static class StaffAuthentication
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "newsletter-antiforgery";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
         return services;

@@ -75,6 +75,7 @@ public static class NewsletterServices
         if (!hosting.IsWeb) return app;
         // The dashboard's CSS and scripts (vendored, with their licences): public files, served before routing.
         app.UseStaticFiles();
+        app.UseDashboardHttpsGuard();
         app.UseRouting();
         app.UseRequestBodyLimits();
         app.UseRateLimiter();

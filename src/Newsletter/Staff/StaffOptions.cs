@@ -19,6 +19,12 @@ public sealed class StaffOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// Refuse the dashboard over plain HTTP except from this machine (loopback), so logins and cookies only travel
+    /// encrypted. Behind a reverse proxy, forward X-Forwarded-Proto (see ReverseProxy:KnownProxies).
+    /// </summary>
+    public bool RequireHttps { get; set; } = true;
+
     /// <summary>The shortest password staff may choose.</summary>
     [Range(8, 128)]
     public int MinimumPasswordLength { get; set; } = 12;
