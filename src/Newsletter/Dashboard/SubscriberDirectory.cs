@@ -9,7 +9,7 @@ namespace Newsletter.Dashboard;
 /// The dashboard's view of subscribers: search, filters and keyset paging that stay fast at a million rows (every
 /// query is an index range, newest first by id), one subscriber's history, and staff edits.
 /// </summary>
-public sealed class SubscriberDirectory(NewsletterDb db, SubscriptionService subscriptions, TimeProvider clock)
+public sealed class SubscriberDirectory(NewsletterDb db, TimeProvider clock)
 {
     public const int PageSize = 50;
 
@@ -83,7 +83,7 @@ public sealed class SubscriberDirectory(NewsletterDb db, SubscriptionService sub
     }
 
     /// <summary>Unsubscribes on a staff member's word (the reader asked by mail, say). False when there is no such subscriber.</summary>
-    public async Task<bool> UnsubscribeAsync(long id, string staff, CancellationToken cancellationToken)
+    public async Task<bool> UnsubscribeAsync(long id, string staff, SubscriptionService subscriptions, CancellationToken cancellationToken)
     {
         var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (subscriber is null) return false;

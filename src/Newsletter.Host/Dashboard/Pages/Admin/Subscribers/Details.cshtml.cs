@@ -8,7 +8,7 @@ using Newsletter.Subscribers;
 namespace Newsletter.Host.Dashboard.Pages.Admin.Subscribers;
 
 /// <summary>One subscriber: details, history, edit, unsubscribe, erase (after typing the address), export their data.</summary>
-public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivacy privacy, IOptions<SubscriberOptions> options) : StaffPage
+public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivacy privacy, SubscriptionService subscriptions, IOptions<SubscriberOptions> options) : StaffPage
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -35,7 +35,7 @@ public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivac
     }
 
     public async Task<IActionResult> OnPostUnsubscribeAsync(CancellationToken cancellationToken) =>
-        await directory.UnsubscribeAsync(Id, StaffName, cancellationToken) ? Redirect($"/admin/subscribers/{Id}?notice=unsubscribed") : NotFound();
+        await directory.UnsubscribeAsync(Id, StaffName, subscriptions, cancellationToken) ? Redirect($"/admin/subscribers/{Id}?notice=unsubscribed") : NotFound();
 
     /// <summary>Erasure is for good, so staff type the address to confirm it; anything else changes nothing.</summary>
     public async Task<IActionResult> OnPostEraseAsync(string? confirmEmail, CancellationToken cancellationToken)
