@@ -34,7 +34,7 @@ try
         ("filter confirmed + daily", await TimeAsync(db => new SubscriberDirectory(db, clock).SearchAsync(new(null, SubscriberStatus.Confirmed, DigestFrequency.Daily, null), default))),
         ("search 'user0512' (1,000 matches)", await TimeAsync(db => new SubscriberDirectory(db, clock).SearchAsync(new("user0512", null, null, null), default))),
         ("search 'user05' (100,000 matches)", await TimeAsync(db => new SubscriberDirectory(db, clock).SearchAsync(new("user05", null, null, null), default))),
-        ("search name 'Grace 12' (~55 matches)", await TimeAsync(db => new SubscriberDirectory(db, clock).SearchAsync(new("Grace 12", null, null, null), default))),
+        ("search name 'Grace 12' (~1,100 matches)", await TimeAsync(db => new SubscriberDirectory(db, clock).SearchAsync(new("Grace 12", null, null, null), default))),
         ("overview: counts by status", await TimeAsync(db => new SubscriberStatistics(db, clock).CountsAsync(default))),
         ("overview: 90-day growth", await TimeAsync(db => new SubscriberStatistics(db, clock).GrowthAsync(rows, default))),
     };

@@ -62,11 +62,8 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
         return result;
     }
 
-    /// <summary>
-    /// 18 random bytes as base64url: 144 bits, typed once and then replaced by the person's own password.
-    /// Always contains the character classes Identity's default rules ask for.
-    /// </summary>
-    public static string GeneratePassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_') + "a1-Z";
+    /// <summary>18 random bytes as base64url (24 characters, 144 bits), typed once and then replaced by the person's own.</summary>
+    public static string GeneratePassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
 
     [LoggerMessage(EventId = 5000, EventName = "StaffCreated", Level = LogLevel.Information, Message = "Staff account {UserId} created with role {Role}")]
     private static partial void LogCreated(ILogger logger, string userId, string role);

@@ -95,6 +95,49 @@ public sealed class DashboardPagesTests(NewsletterApp app) : IClassFixture<Newsl
     }
 
     [Fact]
+    public async Task A_csv_import_works_as_a_plain_form_and_as_a_streamed_upload_and_never_without_the_token()
+    {
+        var form = await _browser.GetPageAsync("/admin/subscribers/import");
+        var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+
+        // Without JavaScript: a multipart form post, answered with the whole page and the report.
+        var multipart = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent("confirmed"), "mode" },
+            { new ByteArrayContent("email,name\nform1@import.example,One\nbroken\n"u8.ToArray()), "file", "people.csv" },
+        };
+        var page = await _browser.Http.PostAsync("/admin/subscribers/import", multipart);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("1 imported, 0 updated, 1 rejected", html);
+        Assert.Contains("<td>3</td>", html);
+
+        // With JavaScript: the file is the body, the token a header; the answer is the report alone.
+        var streamed = new HttpRequestMessage(HttpMethod.Post, "/admin/subscribers/import?mode=send-confirmation")
+        {
+            Content = new StringContent("email\nstream1@import.example\nstream2@import.example\n", System.Text.Encoding.UTF8, "text/csv"),
+        };
+        streamed.Headers.Add("RequestVerificationToken", token);
+        streamed.Headers.Add("X-Requested-With", "XMLHttpRequest");
+        var report = await _browser.Http.SendAsync(streamed);
+        var fragment = await report.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        Assert.Contains("2 imported, 0 updated, 0 rejected", fragment);
+        Assert.DoesNotContain("<html", fragment);
+        await app.Smtp.WaitForMessageToAsync("stream2@import.example");
+
+        var noToken = new HttpRequestMessage(HttpMethod.Post, "/admin/subscribers/import?mode=confirmed")
+        {
+            Content = new StringContent("email\nsneaky@import.example\n", System.Text.Encoding.UTF8, "text/csv"),
+        };
+        Assert.Equal(HttpStatusCode.BadRequest, (await _browser.Http.SendAsync(noToken)).StatusCode);
+        Assert.False(await app.WithDbAsync(db => db.Set<Subscriber>().AnyAsync(s => s.EmailKey == "sneaky@import.example")));
+        var noHeader = await _browser.Http.PostAsync("/admin/subscribers/import", new StringContent("nothing", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.BadRequest, noHeader.StatusCode);
+    }
+
+    [Fact]
     public async Task The_csv_export_streams_every_subscriber()
     {
         await app.WithDbAsync(async db =>

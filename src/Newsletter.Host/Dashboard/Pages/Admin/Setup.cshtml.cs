@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Newsletter.Staff;
 using Newsletter.Web;
 
@@ -10,8 +11,11 @@ namespace Newsletter.Host.Dashboard.Pages.Admin;
 /// First run (as Ghost does it): while no staff account exists, whoever opens the dashboard creates the owner with a
 /// password of their choosing. Once one exists this page is gone. There is never a default password.
 /// </summary>
-public sealed class SetupModel(StaffAccounts accounts, SignInManager<StaffUser> signIn) : StaffPage
+public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccounts accounts, SignInManager<StaffUser> signIn) : StaffPage
 {
+    /// <summary>The shortest password accepted, for the form's hint.</summary>
+    public int MinimumPasswordLength => staffOptions.Value.MinimumPasswordLength;
+
     public override string Title => "Welcome: create the owner account";
 
     [BindProperty] public string? Email { get; set; }

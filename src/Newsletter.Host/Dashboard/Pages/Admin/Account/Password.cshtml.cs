@@ -1,13 +1,17 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Newsletter.Staff;
 
 namespace Newsletter.Host.Dashboard.Pages.Admin.Account;
 
 /// <summary>Change your own password; required after logging in with a handed-out one-time password.</summary>
-public sealed class PasswordModel(UserManager<StaffUser> users, SignInManager<StaffUser> signIn) : StaffPage
+public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManager<StaffUser> users, SignInManager<StaffUser> signIn) : StaffPage
 {
+    /// <summary>The shortest password accepted, for the form's hint.</summary>
+    public int MinimumPasswordLength => staffOptions.Value.MinimumPasswordLength;
+
     public override string Title => "Change your password";
 
     [BindProperty] public string? CurrentPassword { get; set; }
