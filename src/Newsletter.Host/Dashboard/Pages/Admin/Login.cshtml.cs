@@ -9,6 +9,8 @@ namespace Newsletter.Host.Dashboard.Pages.Admin;
 /// <summary>Staff login. Wrong passwords count towards the lockout; the answer never says whether the account exists.</summary>
 public sealed class LoginModel(SignInManager<StaffUser> signIn, StaffAccounts accounts, IOptions<StaffOptions> options) : StaffPage
 {
+    private static readonly string UnknownUserHash = new PasswordHasher<StaffUser>().HashPassword(new StaffUser(), Guid.NewGuid().ToString());
+
     public override string Title => "Log in";
 
     [BindProperty] public string? Email { get; set; }
@@ -27,7 +29,11 @@ public sealed class LoginModel(SignInManager<StaffUser> signIn, StaffAccounts ac
     {
         var user = string.IsNullOrWhiteSpace(Email) ? null : await signIn.UserManager.FindByEmailAsync(Email.Trim());
         if (user is null || string.IsNullOrEmpty(Password))
+        {
+            // Hash anyway, so an unknown address takes as long as a wrong password and timing tells nobody who is staff.
+            signIn.UserManager.PasswordHasher.VerifyHashedPassword(new StaffUser(), UnknownUserHash, Password ?? string.Empty);
             return Failed("The email or the password is wrong.");
+        }
         var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true);
         if (result.IsLockedOut)
             return Failed($"Too many wrong passwords: this account is locked for {Minutes(options.Value.LockoutDuration)}. Try again later, or ask an owner.");
