@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="artifacts/test-results"
 rm -rf "$results"
+# Chromium for the browser tests: installed with apt when missing (as root); otherwise those tests fail saying what to install.
+bash scripts/ci-deps.sh || echo "Could not install the test machine's packages; the browser tests will say what is missing."
 dotnet test Newsletter.sln --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
 status=$?
 passed=0; failed=0; skipped=0

@@ -2,13 +2,15 @@ using Microsoft.Extensions.Options;
 using Newsletter.Host.Hosting;
 
 // Verbs: (none) runs the service; "migrate" applies database migrations and exits (once per deploy);
-// "import-subscribers FILE" imports a CSV from disk.
+// "import-subscribers FILE [--mode send-confirmation]" imports a CSV; "create-staff EMAIL [--role Editor]" adds staff.
 var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0].ToLowerInvariant() : null;
+var rest = verb is null ? args : args.Skip(1).ToArray();
+var verbArguments = CommandLine.Positional(rest);
 // Settings files travel with the binary; ./data and ./templates stay relative to where you run it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    // A verb's own arguments are not settings; settings then come from the environment and appsettings.json.
-    Args = verb is null or "run" ? args.Skip(verb is null ? 0 : 1).ToArray() : [],
+    // A verb's own arguments are not settings; "--key value" pairs are (--urls, --role, --mode).
+    Args = rest.Where(a => !verbArguments.Contains(a)).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 try
@@ -20,7 +22,8 @@ try
     {
         null or "run" => await RunAsync(app),
         "migrate" => await CommandLine.MigrateAsync(app),
-        "import-subscribers" => await CommandLine.ImportSubscribersAsync(app, args),
+        "import-subscribers" => await CommandLine.ImportSubscribersAsync(app, verbArguments, app.Configuration["mode"]),
+        "create-staff" => await CommandLine.CreateStaffAsync(app.Services, verbArguments, app.Configuration["role"], Console.In, Console.IsInputRedirected, Console.Out),
         _ => CommandLine.Unknown(verb),
     };
 }

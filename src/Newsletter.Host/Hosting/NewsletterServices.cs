@@ -3,8 +3,12 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Dashboard;
 using Newsletter.Email;
+using Newsletter.Host.Dashboard;
+using Newsletter.Staff;
 using Newsletter.Subscribers;
+using Newsletter.Templates;
 using Newsletter.Web;
 
 namespace Newsletter.Host.Hosting;
@@ -22,9 +26,12 @@ public static class NewsletterServices
         services.AddNewsletterData(builder.Configuration);
         services.AddEmail();
         services.AddSubscribers();
+        services.AddStaff();
+        services.AddDashboardQueries();
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
+        services.AddTemplateEditing();
         services.AddNewsletterJobs(hosting);
 
         services.AddProblemDetails();
@@ -32,11 +39,8 @@ public static class NewsletterServices
         services.AddHealthChecks()
             .AddDbContextCheck<NewsletterDb>("database")
             .AddCheck<JobStorageHealthCheck>("jobs");
-        services.AddAuthentication(StaffApiKeyAuthentication.SchemeName)
-            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName,
-                options => options.Key = builder.Configuration["Security:StaffApiKey"]);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(StaffRoles.StaffPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner, StaffRoles.Editor));
+        // Staff login (Identity cookie) and the API key, the staff policy, antiforgery, and the dashboard's pages.
+        services.AddDashboard(builder.Configuration);
         services.AddRateLimiter(options =>
         {
             var perMinute = builder.Configuration.GetValue("RateLimiting:PublicWritesPerMinute", 20);
@@ -69,6 +73,9 @@ public static class NewsletterServices
         app.UseStatusCodePages();
         app.MapHealthChecks("/healthz");
         if (!hosting.IsWeb) return app;
+        // The dashboard's CSS and scripts (vendored, with their licences): public files, served before routing.
+        app.UseStaticFiles();
+        app.UseDashboardHttpsGuard();
         app.UseRouting();
         app.UseRequestBodyLimits();
         app.UseRateLimiter();
@@ -79,6 +86,7 @@ public static class NewsletterServices
         app.MapSubscriberApi();
         app.MapSubscriberPages();
         app.MapSubscriberAdminApi();
+        app.MapDashboard();
         return app;
     }
 }

@@ -21,6 +21,9 @@ internal sealed class SubscriberConfiguration : IEntityTypeConfiguration<Subscri
         builder.HasIndex(s => new { s.Status, s.Frequency });
         builder.HasIndex(s => new { s.Status, s.ConsentAt });
         builder.HasIndex(s => s.Name);
+        // The dashboard's 90-day growth chart (sign-ups and unsubscribes per day).
+        builder.HasIndex(s => s.CreatedAt);
+        builder.HasIndex(s => s.UnsubscribedAt);
     }
 }
 

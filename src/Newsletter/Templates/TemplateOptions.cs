@@ -10,4 +10,11 @@ public sealed class TemplateFolderOptions
     /// binary (where the build copies the repository's templates/), so both <c>dotnet run</c> and tests find them.
     /// </summary>
     public string Directory { get; set; } = "templates";
+
+    /// <summary>
+    /// How often each process reloads staff edits from the database. An edit saved in one process is in force in the
+    /// others at most this long after the save.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

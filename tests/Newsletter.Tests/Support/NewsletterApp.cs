@@ -78,7 +78,7 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    public Task InitializeAsync()
+    public virtual Task InitializeAsync()
     {
         // Building the server runs start-up: migrations, templates, recurring jobs.
         _ = Server;

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Mvc;
+using Newsletter.Templates;
+
+namespace Newsletter.Host.Dashboard.Pages.Admin.Templates;
+
+/// <summary>Edit one template. A text that does not parse is shown back with the parser's message and not saved.</summary>
+public sealed class EditModel(TemplateStore templates, TemplateLibrary library) : StaffPage
+{
+    public override string Title => "Template " + Name;
+
+    [BindProperty(SupportsGet = true)] public string Name { get; set; } = string.Empty;
+    [BindProperty(SupportsGet = true)] public string? Notice { get; set; }
+    [BindProperty] public string? Text { get; set; }
+
+    public bool Edited { get; private set; }
+    public string FileText { get; private set; } = string.Empty;
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (!library.Contains(Name)) return NotFound();
+        var edited = await templates.EditedTextAsync(Name, cancellationToken);
+        FileText = ReadFile();
+        Edited = edited is not null;
+        Text = edited ?? FileText;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostSaveAsync(CancellationToken cancellationToken)
+    {
+        if (!library.Contains(Name)) return NotFound();
+        Error = await templates.SaveAsync(Name, Text ?? string.Empty, StaffName, cancellationToken);
+        if (Error is null) return Redirect($"/admin/templates/edit?name={Uri.EscapeDataString(Name)}&notice=saved");
+        FileText = ReadFile();
+        Edited = await templates.EditedTextAsync(Name, cancellationToken) is not null;
+        var page = Page();
+        page.StatusCode = StatusCodes.Status400BadRequest;
+        return page;
+    }
+
+    public async Task<IActionResult> OnPostResetAsync(CancellationToken cancellationToken)
+    {
+        if (!library.Contains(Name)) return NotFound();
+        await templates.ResetAsync(Name, StaffName, cancellationToken);
+        return Redirect($"/admin/templates/edit?name={Uri.EscapeDataString(Name)}&notice=reset");
+    }
+
+    private string ReadFile()
+    {
+        try { return library.ReadFile(Name); }
+        catch (IOException e) { return "(the file cannot be read: " + e.Message + ")"; }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Newsletter.Staff;
+using Newsletter.Web;
+
+namespace Newsletter.Host.Dashboard;
+
+/// <summary>
+/// Who is staff: people log into the dashboard (Identity cookie), scripts send the API key. One policy scheme picks
+/// the right one per request, so <see cref="StaffRoles.StaffPolicy"/> accepts both and a browser without a login is
+/// sent to the login page while an API client gets 401.
+/// </summary>
+public static class StaffAuthentication
+{
+    /// <summary>The default scheme: forwards to the API key handler when a key is presented, else to the login cookie.</summary>
+    public const string SchemeName = "Staff";
+
+    /// <summary>Only owners manage staff accounts.</summary>
+    public const string OwnerPolicy = "Owner";
+
+    public const string LoginPath = "/admin/login";
+
+    public static IServiceCollection AddStaffAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = SchemeName;
+                options.DefaultChallengeScheme = SchemeName;
+            })
+            .AddPolicyScheme(SchemeName, "Staff login or API key", options => options.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey("X-Api-Key") || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? StaffApiKeyAuthentication.SchemeName
+                    : IdentityConstants.ApplicationScheme)
+            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, options => options.Key = configuration["Security:StaffApiKey"])
+            .AddIdentityCookies();
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<IOptions<StaffOptions>>((cookie, staff) =>
+        {
+            cookie.LoginPath = LoginPath;
+            cookie.LogoutPath = "/admin/logout";
+            cookie.AccessDeniedPath = "/admin/denied";
+            cookie.ExpireTimeSpan = staff.Value.SessionLifetime;
+            cookie.SlidingExpiration = true;
+            cookie.Cookie.Name = "newsletter-staff";
+            // Only the dashboard needs it. Secure whenever the request is HTTPS, which is every request but a loopback
+            // one (see DashboardHttpsGuard): `dotnet run` on http://localhost still works.
+            cookie.Cookie.Path = "/admin";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Events.OnRedirectToLogin = context => Answer(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => Answer(context, StatusCodes.Status403Forbidden);
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(StaffRoles.StaffPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner, StaffRoles.Editor))
+            .AddPolicy(OwnerPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner));
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "newsletter-antiforgery";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        return services;
+    }
+
+    /// <summary>Pages redirect to the login; anything else (the JSON API, htmx requests) gets the status code.</summary>
+    private static Task Answer(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/admin") && !context.Request.Headers.ContainsKey("HX-Request"))
+            context.Response.Redirect(context.RedirectUri);
+        else
+            context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Newsletter.Staff;
+
+/// <summary>Staff sign-in: lockout after repeated failures and how long a login lasts.</summary>
+public sealed class StaffOptions
+{
+    public const string Section = "Staff";
+
+    /// <summary>Wrong passwords in a row before the account is locked.</summary>
+    [Range(1, 100)]
+    public int MaxFailedAccessAttempts { get; set; } = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a login lasts without activity (the cookie slides while staff work).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// Refuse the dashboard over plain HTTP except from this machine (loopback), so logins and cookies only travel
+    /// encrypted. Behind a reverse proxy, forward X-Forwarded-Proto (see ReverseProxy:KnownProxies).
+    /// </summary>
+    public bool RequireHttps { get; set; } = true;
+
+    /// <summary>The shortest password staff may choose.</summary>
+    [Range(8, 128)]
+    public int MinimumPasswordLength { get; set; } = 12;
+}

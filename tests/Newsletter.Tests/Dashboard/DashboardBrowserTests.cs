@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using Newsletter.Subscribers;
+using Newsletter.Tests.Support;
+using Newsletter.Web;
+
+namespace Newsletter.Tests.Dashboard;
+
+/// <summary>
+/// What staff do, in Chromium against the host on Kestrel: the first-run setup, logging in, a lockout after wrong
+/// passwords, a reader subscribing through the public form and showing up on the Subscribers page, a CSV import.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    private const string OwnerEmail = "owner@browser.example";
+    private const string OwnerPassword = "a long owner passphrase";
+
+    [Fact]
+    public async Task Staff_set_up_the_owner_log_in_see_a_new_reader_and_import_a_csv_in_a_real_browser()
+    {
+        var page = await app.NewPageAsync();
+        // Script errors and CSP refusals show up in the console: the dashboard's pages must have none.
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") consoleErrors.Add($"{page.Url}: {message.Text}"); };
+
+        // First run: /admin leads to the one-time setup page.
+        await page.GotoAsync("/admin");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/setup$"));
+        await page.GetByLabel("Your email").FillAsync(OwnerEmail);
+        await page.GetByLabel("Password (at least").FillAsync(OwnerPassword);
+        await page.GetByLabel("The same password again").FillAsync(OwnerPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the owner account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#subscribers")).ToContainTextAsync("Confirmed");
+        await Assertions.Expect(page.Locator("#donations")).ToContainTextAsync("Not available yet");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/login$"));
+
+        // Wrong passwords lock an account: after three, even the right password is refused.
+        await StaffBrowser.CreateAccountAsync(app, "editor@browser.example", StaffRoles.Editor);
+        for (var i = 0; i < 3; i++) await LogInAsync(page, "editor@browser.example", "wrong password " + i);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("locked");
+        await LogInAsync(page, "editor@browser.example", StaffBrowser.Password);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("locked");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/login"));
+
+        // A reader subscribes through the public form and confirms from the email.
+        var reader = await app.NewPageAsync();
+        await reader.GotoAsync("/subscribe");
+        await reader.GetByLabel("Email").FillAsync("grace@hopper.example");
+        await reader.GetByLabel("Name (optional)").FillAsync("Grace Hopper");
+        await reader.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
+        await Assertions.Expect(reader.GetByRole(AriaRole.Heading, new() { Name = "Check your inbox" })).ToBeVisibleAsync();
+        var confirmation = await app.Smtp.WaitForMessageToAsync("grace@hopper.example");
+        await reader.GotoAsync(Mail.Link(confirmation, "/confirm/"));
+        await reader.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
+        await Assertions.Expect(reader.GetByRole(AriaRole.Heading, new() { Name = "You're subscribed" })).ToBeVisibleAsync();
+
+        // The owner logs in and finds her by the start of her name.
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#subscribers canvas")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ScreenshotFolder, "overview.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Subscribers", Exact = true }).First.ClickAsync();
+        await page.GetByLabel("Search (start of the email or name)").FillAsync("grac");
+        var row = page.Locator("#results tbody tr").Filter(new() { HasText = "grace@hopper.example" });
+        await Assertions.Expect(row).ToContainTextAsync("confirmed");
+        await Assertions.Expect(page.Locator("#results tbody tr")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ScreenshotFolder, "subscribers.png"), FullPage = true });
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "grace@hopper.example" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync("confirmed");
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync("signup");
+
+        // A CSV import: a progress bar, then the report with the line that was refused.
+        var csv = Path.Combine(app.DataDirectory, "import.csv");
+        await File.WriteAllTextAsync(csv, "email,name,frequency\nada@import.example,Ada,daily\nalan@import.example,Alan,weekly\nnot-an-address,Nobody,weekly\nkatherine@import.example,Katherine,sometimes\nmary@import.example,Mary,daily\n");
+        await page.GotoAsync("/admin/subscribers/import");
+        await page.GetByLabel("CSV file").SetInputFilesAsync(csv);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#import-summary")).ToContainTextAsync("3 imported, 0 updated, 2 rejected");
+        await Assertions.Expect(page.Locator("#import-errors")).ToContainTextAsync("4");
+        await Assertions.Expect(page.Locator("#import-errors")).ToContainTextAsync("Frequency must be daily or weekly.");
+        await Assertions.Expect(page.Locator("#import-status")).ToHaveTextAsync("Import finished.");
+        Assert.Equal("1", await page.Locator("#import-progress").GetAttributeAsync("value") ?? await page.EvalOnSelectorAsync<string>("#import-progress", "p => String(p.value)"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ScreenshotFolder, "import.png"), FullPage = true });
+        Assert.Equal(SubscriberStatus.Confirmed, await app.WithDbAsync(db => db.Set<Subscriber>().Where(s => s.EmailKey == "mary@import.example").Select(s => s.Status).SingleAsync()));
+
+        await page.GotoAsync("/admin/subscribers?status=confirmed&frequency=daily");
+        await Assertions.Expect(page.Locator("#results")).ToContainTextAsync("mary@import.example");
+        await Assertions.Expect(page.Locator("#results")).Not.ToContainTextAsync("alan@import.example");
+        // The login page answers 401 after a wrong password, which the browser logs as a failed resource: not a page error.
+        var pageErrors = consoleErrors.Where(e => !e.Contains("401")).ToList();
+        Assert.True(pageErrors.Count == 0, "Console errors:\n" + string.Join("\n", pageErrors));
+    }
+
+    private static async Task LogInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/admin/login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+    }
+}

@@ -1,0 +1,83 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Dashboard;
+using Newsletter.Subscribers;
+using Newsletter.Templates;
+using Newsletter.Tests.Support;
+using Newsletter.Web;
+
+namespace Newsletter.Tests.Dashboard;
+
+/// <summary>The overview's numbers and alerts, against the host's real database and job storage.</summary>
+[Collection(HostCollection.Name)]
+public sealed class OverviewTests(NewsletterApp app) : IClassFixture<NewsletterApp>
+{
+    [Fact]
+    public async Task The_growth_chart_counts_sign_ups_and_unsubscribes_per_day_and_the_list_size_at_each_day_end()
+    {
+        // A clock far ahead, so only the subscribers made here fall inside its 90 days.
+        var now = new DateTime(2040, 3, 31, 12, 0, 0, DateTimeKind.Utc);
+        await app.WithDbAsync(async db =>
+        {
+            var day = (int d) => now.Date.AddDays(-d).AddHours(9);
+            db.AddRange(
+                new Subscriber { Email = "g1@growth.example", EmailKey = "g1@growth.example", CreatedAt = day(2), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
+                new Subscriber { Email = "g2@growth.example", EmailKey = "g2@growth.example", CreatedAt = day(2), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(0), ConsentSource = "t" },
+                new Subscriber { Email = "g3@growth.example", EmailKey = "g3@growth.example", CreatedAt = day(0), Status = SubscriberStatus.Unconfirmed, ConsentSource = "t" },
+                new Subscriber { Email = "g4@growth.example", EmailKey = "g4@growth.example", CreatedAt = day(200), Status = SubscriberStatus.Confirmed, ConsentSource = "t" });
+            await db.SaveChangesAsync();
+        });
+        var chart = await app.WithDbAsync(db => new SubscriberStatistics(db, new FixedClock(now)).GrowthAsync(totalNow: 4, CancellationToken.None));
+
+        Assert.Equal(SubscriberStatistics.GrowthDays, chart.Labels.Count);
+        Assert.Equal("2040-03-31", chart.Labels[^1]);
+        var (total, signups, unsubscribes) = (chart.Series[0].Values, chart.Series[1].Values, chart.Series[2].Values);
+        Assert.Equal([2L, 0, 1], signups.TakeLast(3));
+        Assert.Equal([0L, 0, 1], unsubscribes.TakeLast(3));
+        Assert.Equal([3L, 3, 4], total.TakeLast(3));
+        Assert.Equal(1, total[0]);
+        Assert.Equal(3, signups.Sum());
+    }
+
+    [Fact]
+    public async Task Failed_jobs_and_a_saved_template_that_no_longer_parses_show_up_as_alerts()
+    {
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // A job that fails with no retries left: the host's job server runs it and Hangfire records the failure.
+            scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue(() => FailingJob.Run());
+        }
+        // A row written by an older version, or by hand, that does not parse: the file is used and staff are told.
+        await app.WithDbAsync(async db =>
+        {
+            db.Add(new TemplateOverride { Name = "pages/confirm", Text = "{% if %}", Version = 1, UpdatedAt = DateTime.UtcNow, UpdatedBy = "by hand" });
+            await db.SaveChangesAsync();
+        });
+        await StaffBrowser.CreateAccountAsync(app, "alerts@example.org", StaffRoles.Editor);
+        var browser = new StaffBrowser(app);
+        await browser.LogInAsync("alerts@example.org");
+
+        await NewsletterApp.EventuallyAsync(async () => (await browser.GetPageAsync("/admin")) is var page
+            && page.Contains("Template pages/confirm") && page.Contains("job(s) failed"), "the template and job alerts");
+        var overview = await browser.GetPageAsync("/admin");
+        Assert.Contains("1 background job(s) failed.", overview);
+        Assert.Contains("href=\"/admin/jobs/jobs/failed\"", overview);
+        Assert.Contains("Template pages/confirm", overview);
+        var templates = await browser.GetPageAsync("/admin/templates");
+        Assert.Contains("<span class=\"status error\">no</span>", templates);
+        // The file's version is still what readers get.
+        var library = app.Services.GetRequiredService<TemplateLibrary>();
+        Assert.Null(library.OverrideOf("pages/confirm"));
+    }
+
+    public static class FailingJob
+    {
+        [AutomaticRetry(Attempts = 0)]
+        public static void Run() => throw new InvalidOperationException("SMTP said no");
+    }
+
+    private sealed class FixedClock(DateTime utcNow) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(utcNow);
+    }
+}
