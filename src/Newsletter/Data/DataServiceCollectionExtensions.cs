@@ -43,6 +43,7 @@ public static class DataServiceCollectionExtensions
                     sqlite.MigrationsAssembly(SqliteMigrationsAssembly);
                     sqlite.CommandTimeout(database.CommandTimeoutSeconds);
                 });
+                options.AddInterceptors(new SqlitePragmas());
                 break;
             case DatabaseProvider.SqlServer:
                 options.UseSqlServer(connectionString, sql =>
