@@ -2,7 +2,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Newsletter.Articles;
 using Newsletter.Data;
+using Newsletter.Digests;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 using Newsletter.Web;
@@ -22,6 +24,8 @@ public static class NewsletterServices
         services.AddNewsletterData(builder.Configuration);
         services.AddEmail();
         services.AddSubscribers();
+        services.AddArticles();
+        services.AddDigests();
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
@@ -79,6 +83,9 @@ public static class NewsletterServices
         app.MapSubscriberApi();
         app.MapSubscriberPages();
         app.MapSubscriberAdminApi();
+        app.MapArticleApi();
+        app.MapDigestAdminApi();
+        app.MapArchivePages();
         return app;
     }
 }
