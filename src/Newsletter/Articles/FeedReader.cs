@@ -73,7 +73,10 @@ public static class FeedReader
 
     private static ArticleInput ReadEntry(XElement entry, bool atom, Uri feedUrl)
     {
-        using var reader = entry.CreateReader();
+        // Through text, not XNodeReader: the formatter's buffering of extension elements (content:encoded, media:*)
+        // fails on an XNodeReader with "'Text' is an invalid XmlNodeType".
+        using var reader = XmlReader.Create(new StringReader(entry.ToString(SaveOptions.DisableFormatting)),
+            new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
         reader.MoveToContent();
         SyndicationItemFormatter formatter = atom ? new Atom10ItemFormatter() : new Rss20ItemFormatter();
         formatter.ReadFrom(reader);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public static class ArchivePages
         return routes;
     }
 
-    private static async Task<IResult> List(NewsletterDb db, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);

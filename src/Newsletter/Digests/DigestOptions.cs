@@ -14,6 +14,10 @@ public sealed class DigestOptions
     /// <summary>Cron expression for the weekly issue, in <see cref="TimeZone"/>; empty turns it off.</summary>
     public string? WeeklyCron { get; set; } = "0 6 * * 1";
 
+    /// <summary>Cron expression (UTC) of the sweep that resumes unfinished sending and marks abandoned rows Unknown.</summary>
+    [Required]
+    public string SweepCron { get; set; } = "* * * * *";
+
     /// <summary>IANA time zone of the schedule, e.g. Europe/Berlin.</summary>
     [Required]
     public string TimeZone { get; set; } = "Etc/UTC";

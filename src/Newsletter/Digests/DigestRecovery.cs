@@ -9,7 +9,7 @@ using Newsletter.Subscribers;
 namespace Newsletter.Digests;
 
 /// <summary>
-/// The digest's recurring jobs (daily and weekly issues in the configured time zone, and a sweep every minute) and its
+/// The digest's recurring jobs (daily and weekly issues in the configured time zone, and a sweep, every minute by default) and its
 /// start-up recovery. The sweep is what makes the database the source of truth: it turns rows a dead worker left in
 /// Sending into Unknown, re-enqueues ranges that still have due Pending rows, and closes finished issues.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class DigestRecovery(IBackgroundJobClient jobs, IOptions<DigestOpt
                 recurringJobs.AddOrUpdate<DigestScheduleJob>(ScheduleJobId(frequency), job => job.RunAsync(frequency, CancellationToken.None), cron,
                     new RecurringJobOptions { TimeZone = zone });
         }
-        recurringJobs.AddOrUpdate<DigestSweepJob>(SweepJobId, job => job.RunAsync(false, CancellationToken.None), Cron.Minutely());
+        recurringJobs.AddOrUpdate<DigestSweepJob>(SweepJobId, job => job.RunAsync(false, CancellationToken.None), options.Value.SweepCron);
     }
 
     public Task RecoverAsync(CancellationToken cancellationToken)
