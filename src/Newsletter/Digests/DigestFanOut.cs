@@ -51,6 +51,7 @@ public sealed partial class DigestFanOut(NewsletterDb db, IBackgroundJobClient j
             SELECT {"{0}"}, s."Id", {(int)DeliveryState.Pending}, 0
             FROM "Subscribers" AS s
             WHERE s."Status" = {"{1}"} AND s."Frequency" = {"{2}"} AND ({topicFilter})
+              AND NOT EXISTS (SELECT 1 FROM "Deliveries" AS d WHERE d."IssueId" = {"{0}"} AND d."SubscriberId" = s."Id")
             ORDER BY s."Id"
             """;
         return db.Database.ExecuteSqlRawAsync(sql, parameters, cancellationToken);
