@@ -20,12 +20,26 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var token = links.ManageToken(recipient.PublicId);
         var preferences = links.Absolute("preferences/" + token);
         var unsubscribe = links.Absolute("unsubscribe/" + token);
-        var html = digest.Html!.Fill(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
-        var text = digest.Text!.Fill(Values(recipient, preferences, unsubscribe, null));
-        var message = messages.Create(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, html, text);
+        var html = digest.Html!.FillUtf8(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
+        var text = digest.Text!.FillUtf8(Values(recipient, preferences, unsubscribe, null));
+        var message = messages.Create(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, "", "");
+        // The parts go out as their UTF-8 bytes (8bit; lines were wrapped once per issue): no per-copy transfer encoding.
+        // A server without 8BITMIME still gets 7bit: MailKit re-encodes such parts before sending.
+        message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
         MailHeaders.AddListId(message, site.Value.Name, messages.SenderDomain);
         return message;
+    }
+
+    private static TextPart Part(string subtype, byte[] utf8)
+    {
+        var part = new TextPart(subtype)
+        {
+            Content = new MimeContent(new MemoryStream(utf8, writable: false), ContentEncoding.EightBit),
+            ContentTransferEncoding = ContentEncoding.EightBit,
+        };
+        part.ContentType.Charset = "utf-8";
+        return part;
     }
 
     /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>

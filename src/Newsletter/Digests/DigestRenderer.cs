@@ -71,7 +71,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         model["content"] = text;
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
         var inlined = PreMailer.Net.PreMailer.MoveCssInline(html, removeStyleElements: true, stripIdAndClassAttributes: true).Html;
-        return new RenderedDigest(issueId, issue.Subject, SlotTemplate.Parse(inlined), SlotTemplate.Parse(fullText));
+        return new RenderedDigest(issueId, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)));
     }
 
     private static Dictionary<string, object?> ArticleModel(Article a) => new()

@@ -23,14 +23,18 @@ public sealed class SlotTemplate
 {
     private static readonly string Nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
     private readonly string[] _literals;
+    private readonly byte[][] _literalBytes;
     private readonly Slot[] _slots;
     private readonly int _literalLength;
+    private readonly int _literalByteLength;
 
     private SlotTemplate(string[] literals, Slot[] slots)
     {
         _literals = literals;
         _slots = slots;
         _literalLength = literals.Sum(l => l.Length);
+        _literalBytes = literals.Select(Encoding.UTF8.GetBytes).ToArray();
+        _literalByteLength = _literalBytes.Sum(b => b.Length);
     }
 
     /// <summary>The marker to put into the template model in place of <paramref name="slot"/>.</summary>
@@ -56,6 +60,26 @@ public sealed class SlotTemplate
             slots.Add((Slot)number);
             position = end + 2;
         }
+    }
+
+    /// <summary>
+    /// The body for one reader as UTF-8 bytes: the literal parts were encoded once, only the values are encoded here.
+    /// This is the sending path: one allocation of the final size and block copies.
+    /// </summary>
+    public byte[] FillUtf8(string[] values)
+    {
+        var length = _literalByteLength;
+        foreach (var slot in _slots) length += Encoding.UTF8.GetByteCount(values[(int)slot]);
+        var bytes = new byte[length];
+        var span = bytes.AsSpan();
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            _literalBytes[i].CopyTo(span);
+            span = span[_literalBytes[i].Length..];
+            span = span[Encoding.UTF8.GetBytes(values[(int)_slots[i]], span)..];
+        }
+        _literalBytes[^1].CopyTo(span);
+        return bytes;
     }
 
     /// <summary>The body for one reader: <paramref name="values"/> indexed by <see cref="Slot"/>, already encoded for the part.</summary>

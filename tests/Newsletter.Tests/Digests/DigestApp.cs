@@ -82,12 +82,20 @@ public class DigestApp : NewsletterApp
     public async Task<DeliveryCounts> WaitUntilSentAsync(long issueId, TimeSpan? timeout = null)
     {
         DeliveryCounts? counts = null;
+        try
+        {
         await EventuallyAsync(async () =>
         {
             counts = await WithDbAsync(db => new DeliveryLedger(db, TimeProvider.System).CountAsync(issueId, CancellationToken.None));
             var state = await WithDbAsync(db => db.Set<DigestIssue>().Where(i => i.Id == issueId).Select(i => i.State).SingleAsync());
             return counts.Done && state == DigestIssueState.Sent;
         }, $"issue {issueId} to finish sending", timeout);
+        }
+        catch (TimeoutException)
+        {
+            var rows = await WithDbAsync(db => db.Set<Delivery>().AsNoTracking().Where(d => d.IssueId == issueId && d.State != DeliveryState.Sent).ToListAsync());
+            throw new TimeoutException($"Issue {issueId} did not finish at {DateTime.UtcNow:O}: " + string.Join("; ", rows.Select(r => $"{r.Id} {r.State} attempts={r.Attempts} next={r.NextAttemptAt:O} claimed={r.ClaimedAt:O} {r.Error}")));
+        }
         return counts!;
     }
 

@@ -57,7 +57,8 @@ public sealed class DigestFailureTests(DigestApp app) : IClassFixture<DigestApp>
         try
         {
             var issue = await SendNowAsync();
-            var counts = await app.WaitUntilSentAsync(issue);
+            // The retry is a Hangfire scheduled job; its scheduler polls, so allow it time.
+            var counts = await app.WaitUntilSentAsync(issue, TimeSpan.FromSeconds(90));
             Assert.Equal((5, 0), (counts.Sent, counts.Failed));
             var delivery = await app.WithDbAsync(db => db.Set<Delivery>().AsNoTracking().SingleAsync(d => d.IssueId == issue && d.SubscriberId == readers[2].Id));
             Assert.Equal((DeliveryState.Sent, 2, 250), (delivery.State, delivery.Attempts, delivery.SmtpStatus));
