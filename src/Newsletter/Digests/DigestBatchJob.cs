@@ -35,6 +35,10 @@ public sealed partial class DigestBatchJob(
         var token = Guid.NewGuid();
         if (await ledger.ClaimAsync(issueId, fromId, toId, token, cancellationToken) == 0)
         {
+            // Nothing due. A retry may still wait in this range (a scheduled run can fire a little early): come back then.
+            var next = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending)
+                .MinAsync(d => d.NextAttemptAt, cancellationToken);
+            if (next is { } due) ScheduleRetry(issueId, fromId, toId, due);
             await fanOut.CompleteIfDoneAsync(issueId, cancellationToken);
             return;
         }
@@ -122,8 +126,14 @@ public sealed partial class DigestBatchJob(
         foreach (var email in bounced)
             if (EmailAddress.TryParse(email, out var address, out _))
                 await suppression.AddAsync(address, SuppressionReason.HardBounce, "Digest delivery refused permanently.", CancellationToken.None);
-        if (earliestRetry is { } at)
-            jobs.Schedule<DigestBatchJob>(job => job.SendAsync(issueId, fromId, toId, CancellationToken.None), at - now);
+        if (earliestRetry is { } at) ScheduleRetry(issueId, fromId, toId, at);
+    }
+
+    /// <summary>Runs this range again once <paramref name="due"/> has passed (with a second's margin for the scheduler's clock).</summary>
+    private void ScheduleRetry(long issueId, long fromId, long toId, DateTime due)
+    {
+        var delay = due - clock.GetUtcNow().UtcDateTime + TimeSpan.FromSeconds(1);
+        jobs.Schedule<DigestBatchJob>(job => job.SendAsync(issueId, fromId, toId, CancellationToken.None), delay > TimeSpan.Zero ? delay : TimeSpan.FromSeconds(1));
     }
 
     [LoggerMessage(EventId = 5020, EventName = "DigestBatchSent", Level = LogLevel.Information, Message = "Digest issue {IssueId} ids {FromId}-{ToId}: {Sent} sent, {Other} not sent")]

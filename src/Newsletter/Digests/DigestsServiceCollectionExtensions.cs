@@ -13,6 +13,9 @@ public static class DigestsServiceCollectionExtensions
     {
         services.AddOptions<DigestOptions>().BindConfiguration(DigestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();
+        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>();
+        services.AddSingleton<DigestDkimSigner>();
         services.AddSingleton<DigestRenderer>();
         services.AddSingleton<DigestMessageBuilder>();
         services.AddSingleton<SmtpSessionPool>();
