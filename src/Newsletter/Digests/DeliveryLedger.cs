@@ -61,10 +61,11 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     }
 
     /// <summary>Rows left in Sending past the lease by a worker that stopped: the outcome is unknown, so they are never resent.</summary>
-    public Task<int> MarkAbandonedAsUnknownAsync(TimeSpan lease, CancellationToken cancellationToken)
+    public Task<int> MarkAbandonedAsUnknownAsync(long issueId, TimeSpan lease, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - lease;
-        return db.Set<Delivery>().Where(d => d.State == DeliveryState.Sending && d.ClaimedAt < cutoff)
+        // By issue, so the (IssueId, State) index finds the few Sending rows instead of a scan holding the write lock.
+        return db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Sending && d.ClaimedAt < cutoff)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown)
                 .SetProperty(d => d.Error, "The worker stopped while sending; the server may or may not have accepted it."), cancellationToken);
     }

@@ -18,11 +18,11 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
     [DisableConcurrentExecution(timeoutInSeconds: 0)]
     public async Task RunAsync(bool afterStartup, CancellationToken cancellationToken)
     {
-        var unknown = await ledger.MarkAbandonedAsUnknownAsync(options.Value.SendingLease, cancellationToken);
-        if (unknown > 0) LogUnknown(logger, unknown);
         var sending = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending).Select(i => i.Id).ToListAsync(cancellationToken);
         foreach (var issueId in sending)
         {
+            var unknown = await ledger.MarkAbandonedAsUnknownAsync(issueId, options.Value.SendingLease, cancellationToken);
+            if (unknown > 0) LogUnknown(logger, issueId, unknown);
             if (await fanOut.CompleteIfDoneAsync(issueId, cancellationToken)) continue;
             if (!afterStartup && storage.GetMonitoringApi().EnqueuedCount("default") > 0) continue;
             var enqueued = await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
@@ -31,8 +31,8 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
     }
 
     [LoggerMessage(EventId = 5030, EventName = "DigestDeliveriesUnknown", Level = LogLevel.Warning,
-        Message = "{Count} digest deliveries were left in Sending by a stopped worker and are now Unknown (not resent)")]
-    private static partial void LogUnknown(ILogger logger, int count);
+        Message = "Digest issue {IssueId}: {Count} deliveries were left in Sending by a stopped worker and are now Unknown (not resent)")]
+    private static partial void LogUnknown(ILogger logger, long issueId, int count);
 
     [LoggerMessage(EventId = 5031, EventName = "DigestResumed", Level = LogLevel.Information, Message = "Digest issue {IssueId}: resumed {Count} batch range(s) with pending deliveries")]
     private static partial void LogResumed(ILogger logger, long issueId, int count);
