@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Donations;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 using Newsletter.Web;
@@ -22,6 +23,7 @@ public static class NewsletterServices
         services.AddNewsletterData(builder.Configuration);
         services.AddEmail();
         services.AddSubscribers();
+        services.AddDonations();
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
@@ -79,6 +81,9 @@ public static class NewsletterServices
         app.MapSubscriberApi();
         app.MapSubscriberPages();
         app.MapSubscriberAdminApi();
+        app.MapDonationPages();
+        app.MapStripeWebhook();
+        app.MapDonationAdminApi();
         return app;
     }
 }
