@@ -71,7 +71,7 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
         if (checkout is null && !known) return LedgerResult.Ignored($"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.");
         var donor = new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
         var amount = paid ? invoice.AmountPaid : invoice.AmountDue;
-        var currency = invoice.Currency.ToLowerInvariant();
+        var currency = invoice.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Invoice {invoice.Id} has no currency.");
         var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, checkout?.Amount ?? amount, currency, checkout?.Interval ?? "month", at,
             paid ? RecurringPlanStatus.Active : null, Donor: donor), cancellationToken);
         // The payment intent is only in the payload when Stripe includes the invoice's payments; refunds match on it.

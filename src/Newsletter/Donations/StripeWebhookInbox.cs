@@ -33,8 +33,9 @@ public sealed partial class StripeWebhookInbox(
         {
             return Rejected(e.Message);
         }
-        catch (Newtonsoft.Json.JsonException)
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
         {
+            // Only reached after the signature matched: Stripe (or someone with the secret) sent something that is not JSON.
             return Rejected("The body is not a Stripe event (malformed JSON).");
         }
         if (string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type) || stripeEvent.Id.Length > 255 || stripeEvent.Type.Length > 100)
