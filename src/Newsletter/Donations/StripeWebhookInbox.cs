@@ -43,35 +43,37 @@ public sealed partial class StripeWebhookInbox(
         if (stripeEvent.ApiVersion != StripeConfiguration.ApiVersion)
             LogApiVersionMismatch(logger, stripeEvent.Id, stripeEvent.ApiVersion ?? "(none)", StripeConfiguration.ApiVersion);
 
-        var events = db.Set<StripeWebhookEvent>();
-        if (await events.AnyAsync(e => e.EventId == stripeEvent.Id, cancellationToken)) return Duplicate(stripeEvent);
-        var stored = new StripeWebhookEvent
-        {
-            EventId = stripeEvent.Id,
-            Type = stripeEvent.Type,
-            StripeCreatedAt = DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc),
-            ReceivedAt = clock.GetUtcNow().UtcDateTime,
-            Payload = body,
-        };
-        events.Add(stored);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The same event raced in on another request; the unique index kept one.
-            if (await IsStoredAsync(stripeEvent.Id)) return Duplicate(stripeEvent);
-            throw;
-        }
-        jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(stored.Id, CancellationToken.None));
+        var storedId = await InsertOnceAsync(stripeEvent, body, cancellationToken);
+        if (storedId is null) return Duplicate(stripeEvent);
+        jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(storedId.Value, CancellationToken.None));
         return new WebhookReceipt(WebhookOutcome.Stored);
     }
 
-    private async Task<bool> IsStoredAsync(string eventId)
+    /// <summary>
+    /// Inserts the event unless its id is already stored, in one statement, so a repeated or concurrent delivery
+    /// neither fails nor logs an error: the unique index decides. Returns the new row's id, or null for a duplicate.
+    /// </summary>
+    private async Task<long?> InsertOnceAsync(Event stripeEvent, string body, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
-        return await db.Set<StripeWebhookEvent>().AnyAsync(e => e.EventId == eventId, CancellationToken.None);
+        object[] values =
+        [
+            stripeEvent.Id, stripeEvent.Type, DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc), clock.GetUtcNow().UtcDateTime, body,
+        ];
+        var sql = db.Database.IsSqlServer()
+            ? """
+              INSERT INTO [StripeWebhookEvents] ([EventId], [Type], [StripeCreatedAt], [ReceivedAt], [Payload], [State], [Attempts])
+              OUTPUT INSERTED.[Id] AS [Value]
+              SELECT {0}, {1}, {2}, {3}, {4}, 0, 0
+              WHERE NOT EXISTS (SELECT 1 FROM [StripeWebhookEvents] WITH (UPDLOCK, HOLDLOCK) WHERE [EventId] = {0})
+              """
+            : """
+              INSERT INTO "StripeWebhookEvents" ("EventId", "Type", "StripeCreatedAt", "ReceivedAt", "Payload", "State", "Attempts")
+              VALUES ({0}, {1}, {2}, {3}, {4}, 0, 0)
+              ON CONFLICT ("EventId") DO NOTHING
+              RETURNING "Id" AS "Value"
+              """;
+        var ids = await db.Database.SqlQueryRaw<long>(sql, values).ToListAsync(cancellationToken);
+        return ids.Count == 0 ? null : ids[0];
     }
 
     private WebhookReceipt Rejected(string reason)
