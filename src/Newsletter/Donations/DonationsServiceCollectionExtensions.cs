@@ -28,6 +28,8 @@ public static class DonationsServiceCollectionExtensions
         });
         services.AddScoped<CheckoutService>();
         services.AddScoped<StripeWebhookInbox>();
+        services.AddSingleton<WebhookInboxWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookInboxWriter>());
         services.AddScoped<StripeEventApplier>();
         services.AddScoped<DonationLedger>();
         services.AddScoped<StripeEventJob>();

@@ -28,32 +28,60 @@ public sealed partial class StripeEventJob(
 
     /// <summary>Applies one stored event by id, if it is still due.</summary>
     [AutomaticRetry(Attempts = 0)]
-    public async Task ProcessAsync(long storedEventId, CancellationToken cancellationToken)
+    public Task ProcessAsync(long storedEventId, CancellationToken cancellationToken) => ProcessManyAsync([storedEventId], cancellationToken);
+
+    /// <summary>
+    /// Applies the events the webhook stored together: one statement claims the due ones, each is applied on its own
+    /// (a failure touches only that event), and one transaction records the outcomes. Few commits per batch keep
+    /// the single SQLite writer free for the webhook.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    public async Task ProcessManyAsync(long[] storedEventIds, CancellationToken cancellationToken)
     {
+        await SqliteWriterWait.UseNativeBusyWaitAsync(db, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        var claimed = await db.Set<StripeWebhookEvent>()
-            .Where(e => e.Id == storedEventId && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
+        var events = db.Set<StripeWebhookEvent>();
+        var claimed = await events
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Processing)
                 .SetProperty(e => e.ClaimedAt, now)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed == 0) return;
-        var stored = await db.Set<StripeWebhookEvent>().AsNoTracking().SingleAsync(e => e.Id == storedEventId, cancellationToken);
-        LedgerResult result;
-        try
+        var mine = await events.AsNoTracking()
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Processing && e.ClaimedAt == now)
+            .OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        var outcomes = new List<(StripeWebhookEvent Event, LedgerResult Result)>(mine.Count);
+        foreach (var stored in mine)
         {
-            result = await applier.ApplyAsync(stored, cancellationToken);
+            try
+            {
+                outcomes.Add((stored, await applier.ApplyAsync(stored, cancellationToken)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                db.ChangeTracker.Clear();
+                await FailAsync(stored, e, cancellationToken);
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        if (outcomes.Count == 0) return;
+        var processedAt = clock.GetUtcNow().UtcDateTime;
+        // CancellationToken.None: the changes are applied; recording that must not be cancelled.
+        await db.InTransactionAsync(async token =>
         {
-            await FailAsync(stored, e, cancellationToken);
-            return;
+            foreach (var (stored, result) in outcomes)
+            {
+                await events.Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
+                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
+                        .SetProperty(e => e.ProcessedAt, processedAt)
+                        .SetProperty(e => e.Note, Truncate(result.Note)), token);
+            }
+            return outcomes.Count;
+        }, CancellationToken.None);
+        foreach (var (stored, result) in outcomes)
+        {
+            if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
+            if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
         }
-        await db.Set<StripeWebhookEvent>().Where(e => e.Id == storedEventId && e.State == StripeEventState.Processing)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
-                .SetProperty(e => e.ProcessedAt, clock.GetUtcNow().UtcDateTime)
-                .SetProperty(e => e.Note, Truncate(result.Note)), CancellationToken.None);
-        if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
-        if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
     }
 
     /// <summary>
@@ -75,7 +103,8 @@ public sealed partial class StripeEventJob(
                 .Where(e => e.Id > lastId && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
                 .OrderBy(e => e.Id).Select(e => e.Id).Take(SweepBatch).ToListAsync(cancellationToken);
             if (due.Count == 0) break;
-            foreach (var id in due) jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(id, CancellationToken.None));
+            var ids = due.ToArray();
+            jobs.Enqueue<StripeEventJob>(job => job.ProcessManyAsync(ids, CancellationToken.None));
             lastId = due[^1];
         }
     }

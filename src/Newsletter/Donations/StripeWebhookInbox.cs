@@ -1,19 +1,15 @@
-using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Newsletter.Data;
 using Stripe;
 
 namespace Newsletter.Donations;
 
 /// <summary>
 /// The webhook's work, kept short so Stripe gets its 200 fast: verify the signature on the exact body, store the
-/// event unique by its id, enqueue the job that applies it. A bad or stale signature stores nothing.
+/// event unique by its id (<see cref="WebhookInboxWriter"/>, which also enqueues the job that applies it). A bad or stale signature stores nothing.
 /// </summary>
 public sealed partial class StripeWebhookInbox(
-    NewsletterDb db,
-    IBackgroundJobClient jobs,
+    WebhookInboxWriter writer,
     IOptions<StripeOptions> options,
     TimeProvider clock,
     ILogger<StripeWebhookInbox> logger)
@@ -43,37 +39,10 @@ public sealed partial class StripeWebhookInbox(
         if (stripeEvent.ApiVersion != StripeConfiguration.ApiVersion)
             LogApiVersionMismatch(logger, stripeEvent.Id, stripeEvent.ApiVersion ?? "(none)", StripeConfiguration.ApiVersion);
 
-        var storedId = await InsertOnceAsync(stripeEvent, body, cancellationToken);
+        var storedId = await writer.StoreAsync(new VerifiedEvent(stripeEvent.Id, stripeEvent.Type, DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc),
+            clock.GetUtcNow().UtcDateTime, body), cancellationToken);
         if (storedId is null) return Duplicate(stripeEvent);
-        jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(storedId.Value, CancellationToken.None));
         return new WebhookReceipt(WebhookOutcome.Stored);
-    }
-
-    /// <summary>
-    /// Inserts the event unless its id is already stored, in one statement, so a repeated or concurrent delivery
-    /// neither fails nor logs an error: the unique index decides. Returns the new row's id, or null for a duplicate.
-    /// </summary>
-    private async Task<long?> InsertOnceAsync(Event stripeEvent, string body, CancellationToken cancellationToken)
-    {
-        object[] values =
-        [
-            stripeEvent.Id, stripeEvent.Type, DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc), clock.GetUtcNow().UtcDateTime, body,
-        ];
-        var sql = db.Database.IsSqlServer()
-            ? """
-              INSERT INTO [StripeWebhookEvents] ([EventId], [Type], [StripeCreatedAt], [ReceivedAt], [Payload], [State], [Attempts])
-              OUTPUT INSERTED.[Id] AS [Value]
-              SELECT {0}, {1}, {2}, {3}, {4}, 0, 0
-              WHERE NOT EXISTS (SELECT 1 FROM [StripeWebhookEvents] WITH (UPDLOCK, HOLDLOCK) WHERE [EventId] = {0})
-              """
-            : """
-              INSERT INTO "StripeWebhookEvents" ("EventId", "Type", "StripeCreatedAt", "ReceivedAt", "Payload", "State", "Attempts")
-              VALUES ({0}, {1}, {2}, {3}, {4}, 0, 0)
-              ON CONFLICT ("EventId") DO NOTHING
-              RETURNING "Id" AS "Value"
-              """;
-        var ids = await db.Database.SqlQueryRaw<long>(sql, values).ToListAsync(cancellationToken);
-        return ids.Count == 0 ? null : ids[0];
     }
 
     private WebhookReceipt Rejected(string reason)
