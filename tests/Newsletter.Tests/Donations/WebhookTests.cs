@@ -65,6 +65,21 @@ public sealed class WebhookTests(DonationsApp app) : IClassFixture<DonationsApp>
     }
 
     [Fact]
+    public async Task An_event_from_another_api_version_is_stored_and_applied_not_refused()
+    {
+        var checkout = await app.NewCheckoutAsync(1200);
+        var session = StripeEvents.NewId("cs");
+        var payload = StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, checkout.PublicId, 1200, paymentIntent: StripeEvents.NewId("pi")))
+            .Replace(Stripe.StripeConfiguration.ApiVersion, "2024-06-20");
+        Assert.Contains("\"api_version\":\"2024-06-20\"", payload);
+
+        await app.DeliverOkAsync(payload);
+        await app.AllEventsAppliedAsync();
+
+        Assert.Equal(DonationStatus.Paid, (await app.DonationBySessionAsync(session))!.Status);
+    }
+
+    [Fact]
     public async Task A_session_we_never_created_and_an_unknown_event_type_are_stored_and_ignored()
     {
         var stranger = StripeEvents.NewId("cs");
