@@ -4,6 +4,7 @@
 # (scripts/WebhookLoad) with concurrency, and prints verified events/s with p50/p99 latency. In the same run it sends
 # the same load to /healthz, the machine-limit reference, so the ratio can be quoted.
 # Usage: scripts/bench-webhooks.sh [requests=20000] [concurrency=32]
+# The job server applies the events in the same process meanwhile (BENCH_WORKERS sets its worker count, default 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -18,7 +19,7 @@ dotnet build -c Release -v q scripts/WebhookLoad >/dev/null
 
 export DataDirectory="$data" Stripe__SecretKey="sk_test_bench" Stripe__WebhookSecret="$secret" \
   Logging__LogLevel__Default="Warning" ASPNETCORE_ENVIRONMENT="Production" \
-  Email__Transport="Pickup" Site__BaseUrl="http://127.0.0.1:$port"
+  Email__Transport="Pickup" Site__BaseUrl="http://127.0.0.1:$port" Jobs__WorkerCount="${BENCH_WORKERS:-4}"
 ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet run -c Release --no-build --no-launch-profile --project src/Newsletter.Host >"$data/host.log" 2>&1 &
 host=$!
 cleanup() { kill "$host" 2>/dev/null || true; wait "$host" 2>/dev/null || true; rm -rf "$data"; }
@@ -32,7 +33,7 @@ done
 
 load() { dotnet scripts/WebhookLoad/bin/Release/net10.0/WebhookLoad.dll --base "http://127.0.0.1:$port" --secret "$secret" \
   --requests "$requests" --concurrency "$concurrency" "$@"; }
-echo "== $(nproc) cores; $requests requests per run, concurrency $concurrency =="
+echo "== $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); ${BENCH_WORKERS:-4} job workers; $requests requests per run, concurrency $concurrency =="
 webhooks=$(load --target /webhooks/stripe --label webhooks | tee /dev/stderr | awk '/^RESULT/ {print $3}')
 reference=$(load --target /healthz --label healthz | tee /dev/stderr | awk '/^RESULT/ {print $3}')
 echo "webhooks / healthz throughput: $(awk -v a="$webhooks" -v b="$reference" 'BEGIN { printf "%.2f", a / b }')"

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -60,12 +61,7 @@ public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBac
             var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
             await SqliteWriterWait.UseNativeBusyWaitAsync(db, CancellationToken.None);
             // CancellationToken.None: a batch that started is finished, so no request is left not knowing.
-            var ids = await db.InTransactionAsync(async token =>
-            {
-                var stored = new long?[batch.Count];
-                for (var i = 0; i < batch.Count; i++) stored[i] = await InsertOnceAsync(db, batch[i].Event, token);
-                return stored;
-            }, CancellationToken.None);
+            var ids = await db.InTransactionAsync(token => InsertOnceAsync(db, batch, token), CancellationToken.None);
             var fresh = ids.Where(id => id is not null).Select(id => id!.Value).ToArray();
             if (fresh.Length > 0) jobs.Enqueue<StripeEventJob>(job => job.ProcessManyAsync(fresh, CancellationToken.None));
             for (var i = 0; i < batch.Count; i++) batch[i].Stored.TrySetResult(ids[i]);
@@ -77,25 +73,46 @@ public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBac
         }
     }
 
-    /// <summary>Inserts the event unless its id is stored already, in one statement: a repeat neither fails nor logs an error.</summary>
-    private static async Task<long?> InsertOnceAsync(NewsletterDb db, VerifiedEvent verified, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts each event unless its id is stored already, one prepared statement for the whole batch: a repeat
+    /// neither fails nor logs an error, the unique index decides. Returns the new rows' ids, null for repeats.
+    /// </summary>
+    private static async Task<long?[]> InsertOnceAsync(NewsletterDb db, List<PendingEvent> batch, CancellationToken cancellationToken)
     {
-        object[] values = [verified.EventId, verified.Type, verified.CreatedAt, verified.ReceivedAt, verified.Payload];
-        var sql = db.Database.IsSqlServer()
-            ? """
-              INSERT INTO [StripeWebhookEvents] ([EventId], [Type], [StripeCreatedAt], [ReceivedAt], [Payload], [State], [Attempts])
-              OUTPUT INSERTED.[Id] AS [Value]
-              SELECT {0}, {1}, {2}, {3}, {4}, 0, 0
-              WHERE NOT EXISTS (SELECT 1 FROM [StripeWebhookEvents] WITH (UPDLOCK, HOLDLOCK) WHERE [EventId] = {0})
-              """
-            : """
-              INSERT INTO "StripeWebhookEvents" ("EventId", "Type", "StripeCreatedAt", "ReceivedAt", "Payload", "State", "Attempts")
-              VALUES ({0}, {1}, {2}, {3}, {4}, 0, 0)
-              ON CONFLICT ("EventId") DO NOTHING
-              RETURNING "Id" AS "Value"
-              """;
-        var ids = await db.Database.SqlQueryRaw<long>(sql, values).ToListAsync(cancellationToken);
-        return ids.Count == 0 ? null : ids[0];
+        var command = db.Database.GetDbConnection().CreateCommand();
+        await using (command)
+        {
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = db.Database.IsSqlServer()
+                ? """
+                  INSERT INTO [StripeWebhookEvents] ([EventId], [Type], [StripeCreatedAt], [ReceivedAt], [Payload], [State], [Attempts])
+                  OUTPUT INSERTED.[Id]
+                  SELECT @id, @type, @created, @received, @payload, 0, 0
+                  WHERE NOT EXISTS (SELECT 1 FROM [StripeWebhookEvents] WITH (UPDLOCK, HOLDLOCK) WHERE [EventId] = @id)
+                  """
+                : """
+                  INSERT INTO "StripeWebhookEvents" ("EventId", "Type", "StripeCreatedAt", "ReceivedAt", "Payload", "State", "Attempts")
+                  VALUES (@id, @type, @created, @received, @payload, 0, 0)
+                  ON CONFLICT ("EventId") DO NOTHING
+                  RETURNING "Id"
+                  """;
+            var parameters = new[] { "@id", "@type", "@created", "@received", "@payload" }.Select(name =>
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+                return parameter;
+            }).ToArray();
+            var stored = new long?[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var verified = batch[i].Event;
+                (parameters[0].Value, parameters[1].Value, parameters[2].Value, parameters[3].Value, parameters[4].Value) =
+                    (verified.EventId, verified.Type, verified.CreatedAt, verified.ReceivedAt, verified.Payload);
+                stored[i] = await command.ExecuteScalarAsync(cancellationToken) is { } id and not DBNull ? Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture) : null;
+            }
+            return stored;
+        }
     }
 
     private sealed record PendingEvent(VerifiedEvent Event, TaskCompletionSource<long?> Stored);
