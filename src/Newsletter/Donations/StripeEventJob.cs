@@ -46,6 +46,7 @@ public sealed partial class StripeEventJob(
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Processing)
                 .SetProperty(e => e.ClaimedAt, now)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
+        if (claimed < storedEventIds.Length) await RescheduleEarlyAsync(storedEventIds, now, cancellationToken);
         if (claimed == 0) return;
         var mine = await events.AsNoTracking()
             .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Processing && e.ClaimedAt == now)
@@ -119,6 +120,19 @@ public sealed partial class StripeEventJob(
         if (reset == 0) return false;
         jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(storedEventId, CancellationToken.None));
         return true;
+    }
+
+    /// <summary>
+    /// Hangfire keeps a scheduled time to the second, so a retry can wake up before its event is due. Such events
+    /// are scheduled again for when they are due rather than left for the minute sweep.
+    /// </summary>
+    private async Task RescheduleEarlyAsync(long[] storedEventIds, DateTime now, CancellationToken cancellationToken)
+    {
+        var early = await db.Set<StripeWebhookEvent>().AsNoTracking()
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Received && e.NextAttemptAt > now)
+            .Select(e => new { e.Id, NextAttemptAt = e.NextAttemptAt!.Value }).ToListAsync(cancellationToken);
+        foreach (var e in early)
+            jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(e.Id, CancellationToken.None), e.NextAttemptAt - now + TimeSpan.FromSeconds(1));
     }
 
     private async Task FailAsync(StripeWebhookEvent stored, Exception error, CancellationToken cancellationToken)

@@ -230,8 +230,12 @@ public sealed class WebhookTests(DonationsApp app) : IClassFixture<DonationsApp>
         var entry = failed.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "invoice.paid" && e.GetProperty("note").GetString()!.Contains("currency"));
         Assert.Equal(2, entry.GetProperty("attempts").GetInt32());
 
-        var retry = await staff.PostAsync($"/api/admin/donations/webhook-events/{entry.GetProperty("id").GetInt64()}/retry", null);
+        var id = entry.GetProperty("id").GetInt64();
+        var retry = await staff.PostAsync($"/api/admin/donations/webhook-events/{id}/retry", null);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        // A retry gets a fresh set of attempts (including the delayed second one) and ends failed again.
+        await NewsletterApp.EventuallyAsync(() => app.WithDbAsync(db => db.Set<StripeWebhookEvent>().AnyAsync(e => e.Id == id && e.State == StripeEventState.Failed && e.Attempts == 2)),
+            "the retried event failed again after two attempts", TimeSpan.FromSeconds(15));
         Assert.Equal(HttpStatusCode.NotFound, (await staff.PostAsync("/api/admin/donations/webhook-events/999999/retry", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync("/api/admin/donations/webhook-events")).StatusCode);
     }
