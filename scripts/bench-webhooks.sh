@@ -34,8 +34,11 @@ done
 load() { dotnet scripts/WebhookLoad/bin/Release/net10.0/WebhookLoad.dll --base "http://127.0.0.1:$port" --secret "$secret" \
   --requests "$requests" --concurrency "$concurrency" "$@"; }
 echo "== $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); ${BENCH_WORKERS:-4} job workers; $requests requests per run, concurrency $concurrency =="
-webhooks=$(load --target /webhooks/stripe --label webhooks | tee /dev/stderr | awk '/^RESULT/ {print $3}')
-reference=$(load --target /healthz --label healthz | tee /dev/stderr | awk '/^RESULT/ {print $3}')
+# (Each run's lines are printed as they are, then read back: "tee /dev/stderr" would truncate a redirected log.)
+webhooks_out=$(load --target /webhooks/stripe --label webhooks); echo "$webhooks_out"
+webhooks=$(awk '/^RESULT/ {print $3}' <<<"$webhooks_out")
+reference_out=$(load --target /healthz --label healthz); echo "$reference_out"
+reference=$(awk '/^RESULT/ {print $3}' <<<"$reference_out")
 echo "webhooks / healthz throughput: $(awk -v a="$webhooks" -v b="$reference" 'BEGIN { printf "%.2f", a / b }')"
 
 stored=$(sqlite3 "$data/newsletter.db" "select count(*), sum(State in (2,3)) from StripeWebhookEvents" 2>/dev/null || echo "(sqlite3 not installed)")
