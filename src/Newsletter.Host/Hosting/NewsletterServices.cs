@@ -2,8 +2,10 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Newsletter.Articles;
 using Newsletter.Data;
 using Newsletter.Dashboard;
+using Newsletter.Digests;
 using Newsletter.Email;
 using Newsletter.Host.Dashboard;
 using Newsletter.Staff;
@@ -28,6 +30,8 @@ public static class NewsletterServices
         services.AddSubscribers();
         services.AddStaff();
         services.AddDashboardQueries();
+        services.AddArticles();
+        services.AddDigests();
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
@@ -87,6 +91,9 @@ public static class NewsletterServices
         app.MapSubscriberPages();
         app.MapSubscriberAdminApi();
         app.MapDashboard();
+        app.MapArticleApi();
+        app.MapDigestAdminApi();
+        app.MapArchivePages();
         return app;
     }
 }

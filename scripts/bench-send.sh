@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Send benchmark (not a test): one digest through the real engine (planning, fan-out, Hangfire batch jobs, rendering,
+# MailKit SMTP, the SQLite ledger) into postfix's smtp-sink on 127.0.0.1, then, in the same run, smtp-source pushing
+# the same number of messages of the same size over the same number of sessions into the same sink: the machine's limit.
+# Usage: scripts/bench-send.sh [SUBSCRIBERS (default 100000; 1000000 for the big run)] [CONNECTIONS (default 8)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+subscribers="${1:-100000}"
+connections="${2:-8}"
+workers="${BENCH_WORKERS:-4}"
+port="${BENCH_PORT:-2525}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "Please install postfix (apt-get install -y postfix) for smtp-sink and smtp-source."; exit 1; fi
+  apt-get update -qq
+  # Only its tools are used; the postfix daemon is not started.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+fi
+PATH="$PATH:/usr/sbin"
+
+dotnet build scripts/bench/Newsletter.Bench.csproj -c Release -v quiet -nologo >/dev/null
+
+sink_log=$(mktemp)
+smtp-sink -u postfix -c "127.0.0.1:$port" 1000 >"$sink_log" 2>&1 &
+sink_pid=$!
+trap 'kill "$sink_pid" 2>/dev/null || true; rm -f "$sink_log"' EXIT
+sleep 1
+
+echo "== Engine: $subscribers subscribers, $connections SMTP connections, $workers Hangfire workers"
+out=$(mktemp)
+/usr/bin/env time -f "TIME peak_rss_kb=%M wall=%e" dotnet scripts/bench/bin/Release/net10.0/Newsletter.Bench.dll \
+  --subscribers "$subscribers" --connections "$connections" --workers "$workers" --smtp-port "$port" 2>&1 | tee "$out" | grep -E "RESULT|TIME|rror" || true
+sent=$(sed -n 's/.*RESULT sent=\([0-9]*\) .*/\1/p' "$out")
+engine_rate=$(sed -n 's/.* messages_per_second=\([0-9]*\) .*/\1/p' "$out")
+size=$(sed -n 's/.* message_bytes=\([0-9]*\) .*/\1/p' "$out")
+total=$(sed -n 's/.* total_seconds=\([0-9.]*\) .*/\1/p' "$out")
+rss=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$out")
+rm -f "$out"
+[ -n "$sent" ] || { echo "The engine run failed."; exit 1; }
+
+# The machine's limit is a rate: at most 100,000 messages (BENCH_SOURCE_MESSAGES) measure it well enough.
+source_messages=$(( sent < ${BENCH_SOURCE_MESSAGES:-100000} ? sent : ${BENCH_SOURCE_MESSAGES:-100000} ))
+echo "== smtp-source: $source_messages messages of $size bytes over $connections sessions"
+start=$(date +%s.%N)
+smtp-source -s "$connections" -l "$size" -m "$source_messages" -f news@bench.example -t reader@bench.example "127.0.0.1:$port"
+end=$(date +%s.%N)
+source_rate=$(awk -v n="$source_messages" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", n / (e - s) }')
+
+echo
+echo "messages:            $sent (of $size bytes)"
+echo "engine total time:   ${total}s (planning, fan-out, batches, rendering, SMTP, ledger)"
+echo "engine messages/s:   $engine_rate"
+echo "engine peak RSS:     $((rss / 1024)) MiB"
+echo "smtp-source msg/s:   $source_rate (same sink, size, sessions: the machine's limit)"
+awk -v a="$engine_rate" -v b="$source_rate" 'BEGIN { printf "engine / smtp-source: %.2f\n", a / b }'
+echo "load average:        $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

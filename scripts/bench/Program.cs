@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Articles;
+using Newsletter.Data;
+using Newsletter.Digests;
+using Newsletter.Host.Hosting;
+using Newsletter.Subscribers;
+
+// One digest through the real engine: planning, fan-out, batch jobs on Hangfire, rendering, SMTP (MailKit) into
+// smtp-sink, the SQLite ledger. Prints RESULT lines for scripts/bench-send.sh.
+var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => args[x.i + 1]);
+string Option(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
+var subscribers = int.Parse(Option("subscribers", "100000"));
+var dataDirectory = Option("data", Path.Combine(Path.GetTempPath(), "newsletter-bench-" + Guid.NewGuid().ToString("N")));
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["DataDirectory"] = dataDirectory,
+    ["Urls"] = "http://127.0.0.1:0",
+    ["Site:BaseUrl"] = "https://news.bench.example",
+    ["Site:Name"] = "The Bench Review",
+    ["Site:PostalAddress"] = "1 Bench Street, Benchville",
+    ["Email:Transport"] = "Smtp",
+    ["Email:FromAddress"] = "news@bench.example",
+    ["Email:Smtp:Host"] = "127.0.0.1",
+    ["Email:Smtp:Port"] = Option("smtp-port", "2525"),
+    ["Email:Smtp:Security"] = "None",
+    ["Jobs:WorkerCount"] = Option("workers", "4"),
+    ["Digests:Connections"] = Option("connections", "8"),
+    ["Digests:BatchSize"] = Option("batch", "1000"),
+    ["Digests:DailyCron"] = "",
+    ["Digests:WeeklyCron"] = "",
+    ["Logging:LogLevel:Default"] = "Warning",
+    ["Logging:LogLevel:Hangfire"] = "Warning",
+});
+builder.AddNewsletter();
+var app = builder.Build();
+app.UseNewsletter();
+await app.StartAsync();
+
+var seed = Stopwatch.StartNew();
+var connectionString = $"Data Source={Path.Combine(dataDirectory, "newsletter.db")}";
+await using (var connection = new SqliteConnection(connectionString))
+{
+    await connection.OpenAsync();
+    await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+    await using var command = connection.CreateCommand();
+    command.Transaction = transaction;
+    command.CommandText = """
+        INSERT INTO "Subscribers" ("PublicId","Email","EmailKey","Name","Frequency","Topics","Status","CreatedAt","UpdatedAt","ConfirmedAt","ConsentAt","ConsentSource")
+        VALUES ($id, $email, $email, $name, 0, '', 1, $now, $now, $now, $now, 'bench')
+        """;
+    var id = command.Parameters.Add("$id", SqliteType.Text);
+    var email = command.Parameters.Add("$email", SqliteType.Text);
+    var name = command.Parameters.Add("$name", SqliteType.Text);
+    command.Parameters.AddWithValue("$now", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF"));
+    command.Prepare();
+    for (var i = 1; i <= subscribers; i++)
+    {
+        id.Value = Guid.NewGuid().ToString().ToUpperInvariant();
+        email.Value = $"reader{i}@bench.example";
+        name.Value = $"Reader {i}";
+        await command.ExecuteNonQueryAsync();
+    }
+    await transaction.CommitAsync();
+}
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    var store = scope.ServiceProvider.GetRequiredService<ArticleStore>();
+    var paragraph = string.Concat(Enumerable.Repeat("<p>A paragraph of a cultural review, long enough to look like the real thing in a digest. </p>", 3));
+    for (var i = 1; i <= 10; i++)
+        await store.UpsertAsync(new ArticleInput($"bench-{i}", $"Article number {i}: a title of ordinary length", $"https://blog.bench.example/posts/{i}",
+            "Jane Roe", DateTime.UtcNow.AddMinutes(-i), paragraph, null, ["books"], $"https://blog.bench.example/img/{i}.jpg"), "bench", CancellationToken.None);
+}
+Console.WriteLine($"RESULT seeded={subscribers} seed_seconds={seed.Elapsed.TotalSeconds:F1}");
+
+var clock = Stopwatch.StartNew();
+long issueId;
+await using (var scope = app.Services.CreateAsyncScope())
+    issueId = (await scope.ServiceProvider.GetRequiredService<DigestService>().SendNowAsync(DigestFrequency.Daily, CancellationToken.None))!.Id;
+var fanOut = clock.Elapsed;
+Console.WriteLine($"RESULT fanout_seconds={fanOut.TotalSeconds:F1}");
+DeliveryCounts counts;
+while (true)
+{
+    await Task.Delay(1000);
+    await using var scope = app.Services.CreateAsyncScope();
+    var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
+    counts = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
+    var state = await db.Set<DigestIssue>().Where(i => i.Id == issueId).Select(i => i.State).SingleAsync();
+    Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0}s sent={counts.Sent} pending={counts.Pending} sending={counts.Sending} failed={counts.Failed} unknown={counts.Unknown}");
+    if (state == DigestIssueState.Sent) break;
+}
+var total = clock.Elapsed;
+
+int messageBytes;
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    var digest = await scope.ServiceProvider.GetRequiredService<DigestRenderer>().GetAsync(issueId, "", CancellationToken.None);
+    var message = scope.ServiceProvider.GetRequiredService<DigestMessageBuilder>()
+        .Build(digest, new DigestRecipient(0, "reader1@bench.example", "Reader 1", Guid.NewGuid(), ""));
+    using var buffer = new MemoryStream();
+    message.WriteTo(buffer);
+    messageBytes = (int)buffer.Length;
+}
+if (options.ContainsKey("measure-build"))
+{
+    await using var scope = app.Services.CreateAsyncScope();
+    var digest = await scope.ServiceProvider.GetRequiredService<DigestRenderer>().GetAsync(issueId, "", CancellationToken.None);
+    var messages = scope.ServiceProvider.GetRequiredService<DigestMessageBuilder>();
+    var build = Stopwatch.StartNew();
+    for (var i = 0; i < 5000; i++) messages.Build(digest, new DigestRecipient(0, $"reader{i}@bench.example", "Reader", Guid.NewGuid(), ""));
+    var built = build.Elapsed;
+    build.Restart();
+    for (var i = 0; i < 5000; i++)
+    {
+        var message = messages.Build(digest, new DigestRecipient(0, $"reader{i}@bench.example", "Reader", Guid.NewGuid(), ""));
+        message.Prepare(MimeKit.EncodingConstraint.EightBit);
+        message.WriteTo(Stream.Null);
+    }
+    Console.WriteLine($"RESULT build_us={built.TotalMicroseconds / 5000:F0} build_prepare_write_us={build.Elapsed.TotalMicroseconds / 5000:F0}");
+}
+var peakRss = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))["VmHWM:".Length..].Trim();
+Console.WriteLine($"RESULT sent={counts.Sent} failed={counts.Failed} unknown={counts.Unknown} total_seconds={total.TotalSeconds:F1} " +
+                  $"messages_per_second={counts.Sent / total.TotalSeconds:F0} send_phase_per_second={counts.Sent / (total - fanOut).TotalSeconds:F0} " +
+                  $"message_bytes={messageBytes} peak_rss=\"{peakRss}\" connections={Option("connections", "8")}");
+await app.StopAsync();
+Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+if (!options.ContainsKey("data")) Directory.Delete(dataDirectory, recursive: true);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Links;
+using Newsletter.Templates;
+using Newsletter.Web;
+
+namespace Newsletter.Digests;
+
+/// <summary>The public archive: <c>/archive</c> lists sent issues, <c>/archive/{id}</c> is an issue's web version. No personal data.</summary>
+public static class ArchivePages
+{
+    public static IEndpointRouteBuilder MapArchivePages(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/archive", List).ExcludeFromDescription();
+        routes.MapGet("/archive/{id:long}", Show).ExcludeFromDescription();
+        return routes;
+    }
+
+    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    {
+        var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
+            .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
+        var model = new Dictionary<string, object?>
+        {
+            ["site_name"] = site.Value.Name,
+            ["title"] = "Archive",
+            ["subscribe_url"] = links.Absolute("subscribe"),
+            ["issues"] = issues.Select(i => new Dictionary<string, object?>
+            {
+                ["url"] = links.Absolute($"archive/{i.Id}"),
+                ["subject"] = i.Subject,
+                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+                ["frequency"] = i.Frequency.ToString().ToLowerInvariant(),
+            }).ToList(),
+        };
+        model["content"] = await templates.RenderHtmlAsync("digest/archive", model);
+        var html = await templates.RenderHtmlAsync("pages/layout", model);
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    private static async Task<IResult> Show(long id, DigestService digests, PageRenderer pages, CancellationToken cancellationToken)
+    {
+        var html = await digests.WebVersionAsync(id, cancellationToken);
+        return html is null
+            ? await pages.MessageAsync("Not found", "There is no such issue in the archive.", StatusCodes.Status404NotFound, "/archive", "See all issues")
+            : Results.Content(html, "text/html; charset=utf-8");
+    }
+}

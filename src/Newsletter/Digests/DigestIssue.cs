@@ -1,0 +1,50 @@
+using Newsletter.Subscribers;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// One digest: the articles of a period for one frequency, sent once to that frequency's audience.
+/// <see cref="Key"/> is unique, so two planners racing for the same period make one issue.
+/// </summary>
+public sealed class DigestIssue
+{
+    public long Id { get; set; }
+    public DigestFrequency Frequency { get; set; }
+
+    /// <summary>"{frequency}:{previous issue id}": an issue follows exactly one predecessor, whoever plans it.</summary>
+    public required string Key { get; set; }
+
+    /// <summary>Articles published after this (exclusive)...</summary>
+    public DateTime PeriodStart { get; set; }
+
+    /// <summary>...and up to this (inclusive); the next issue starts here.</summary>
+    public DateTime PeriodEnd { get; set; }
+
+    public required string Subject { get; set; }
+
+    /// <summary>The readers' topics this issue has articles for, comma-separated; readers with none of them get nothing.</summary>
+    public string Topics { get; set; } = string.Empty;
+
+    public DigestIssueState State { get; set; } = DigestIssueState.Planned;
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+}
+
+public enum DigestIssueState
+{
+    /// <summary>Articles chosen; nobody has been written to the ledger yet. Can be previewed and test-sent.</summary>
+    Planned = 0,
+    /// <summary>The ledger is written; batches are sending.</summary>
+    Sending = 1,
+    /// <summary>Every delivery is in a final state (Sent, Failed, Unknown, Skipped).</summary>
+    Sent = 2,
+}
+
+/// <summary>An article in an issue, in the order the digest shows them.</summary>
+public sealed class DigestIssueArticle
+{
+    public long IssueId { get; set; }
+    public long ArticleId { get; set; }
+    public int Position { get; set; }
+}

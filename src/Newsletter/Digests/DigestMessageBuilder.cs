@@ -1,0 +1,66 @@
+using System.Text.Encodings.Web;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Email;
+using Newsletter.Links;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// Builds one reader's copy from a <see cref="RenderedDigest"/>: fills the per-reader fields and adds the bulk-mail
+/// headers (List-Unsubscribe https + mailto, List-Unsubscribe-Post, List-Id, DKIM when configured) on top of MessageFactory's From, To,
+/// Subject, Date, Message-ID and multipart/alternative. Pure and thread-safe.
+/// </summary>
+public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, DigestDkimSigner dkim)
+{
+    /// <summary>The message for <paramref name="recipient"/>; <paramref name="subjectPrefix"/> marks test copies.</summary>
+    public MimeMessage Build(RenderedDigest digest, DigestRecipient recipient, string? subjectPrefix = null)
+    {
+        if (digest.IsEmpty) throw new InvalidOperationException("An empty digest is never sent.");
+        var token = links.ManageToken(recipient.PublicId);
+        var preferences = links.Absolute("preferences/" + token);
+        var unsubscribe = links.Absolute("unsubscribe/" + token);
+        var html = digest.Html!.FillUtf8(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
+        var text = digest.Text!.FillUtf8(Values(recipient, preferences, unsubscribe, null));
+        var message = messages.Create(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, "", "");
+        // The parts go out as their UTF-8 bytes (8bit; lines were wrapped once per issue): no per-copy transfer encoding.
+        // A server without 8BITMIME still gets 7bit: MailKit re-encodes such parts before sending.
+        message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };
+        MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
+        MailHeaders.AddListId(message, site.Value.Name, messages.SenderDomain);
+        dkim.Sign(message);
+        return message;
+    }
+
+    private static TextPart Part(string subtype, byte[] utf8)
+    {
+        var part = new TextPart(subtype)
+        {
+            Content = new MimeContent(new MemoryStream(utf8, writable: false), ContentEncoding.EightBit),
+            ContentTransferEncoding = ContentEncoding.EightBit,
+        };
+        part.ContentType.Charset = "utf-8";
+        return part;
+    }
+
+    /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>
+    public string WebVersion(RenderedDigest digest)
+    {
+        var subscribe = HtmlEncoder.Default.Encode(links.Absolute("subscribe"));
+        return digest.Html!.Fill(["Hello,", "", "your address", subscribe, subscribe]);
+    }
+
+    private static string[] Values(DigestRecipient recipient, string preferences, string unsubscribe, HtmlEncoder? encoder)
+    {
+        var name = string.IsNullOrWhiteSpace(recipient.Name) ? null : recipient.Name.Trim();
+        var values = new string[5];
+        values[(int)Slot.Greeting] = name is null ? "Hello," : $"Hello {name},";
+        values[(int)Slot.Name] = name ?? "";
+        values[(int)Slot.Email] = recipient.Email;
+        values[(int)Slot.PreferencesUrl] = preferences;
+        values[(int)Slot.UnsubscribeUrl] = unsubscribe;
+        if (encoder is not null)
+            for (var i = 0; i < values.Length; i++) values[i] = encoder.Encode(values[i]);
+        return values;
+    }
+}

@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Newsletter.Digests;
+
+/// <summary>The digest schedule and the sending engine's knobs.</summary>
+public sealed class DigestOptions
+{
+    public const string Section = "Digests";
+
+    /// <summary>Cron expression for the daily issue, in <see cref="TimeZone"/>; empty turns it off.</summary>
+    public string? DailyCron { get; set; } = "0 6 * * *";
+
+    /// <summary>Cron expression for the weekly issue, in <see cref="TimeZone"/>; empty turns it off.</summary>
+    public string? WeeklyCron { get; set; } = "0 6 * * 1";
+
+    /// <summary>Cron expression (UTC) of the sweep that resumes unfinished sending and marks abandoned rows Unknown.</summary>
+    [Required]
+    public string SweepCron { get; set; } = "* * * * *";
+
+    /// <summary>IANA time zone of the schedule, e.g. Europe/Berlin.</summary>
+    [Required]
+    public string TimeZone { get; set; } = "Etc/UTC";
+
+    /// <summary>How far back the very first issue of a frequency looks for articles.</summary>
+    public TimeSpan FirstIssueLookBack { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most articles one issue carries (newest first).</summary>
+    [Range(1, 200)]
+    public int MaxArticles { get; set; } = 30;
+
+    /// <summary>Deliveries per batch job.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>SMTP connections this process keeps open and sends over in parallel.</summary>
+    [Range(1, 64)]
+    public int Connections { get; set; } = 4;
+
+    /// <summary>An idle pooled connection older than this is closed instead of reused (servers drop idle clients).</summary>
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Messages per second for all workers together; 0 means no limit. Each process takes its share.</summary>
+    [Range(0, 1_000_000)]
+    public int MessagesPerSecond { get; set; }
+
+    /// <summary>Messages per <see cref="Window"/> for all workers together (a sliding window); 0 means no limit.</summary>
+    [Range(0, int.MaxValue)]
+    public int WindowLimit { get; set; }
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Attempts before a temporary refusal (4xx) becomes Failed.</summary>
+    [Range(1, 50)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the first retry after a 4xx; doubles each attempt.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A delivery left in Sending longer than this belongs to a dead worker and becomes Unknown.</summary>
+    public TimeSpan SendingLease { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Accepted messages recorded as Sent at least this often within a batch (the checkpoint).</summary>
+    [Range(1, 10_000)]
+    public int CheckpointEvery { get; set; } = 100;
+}
+
+/// <summary>Cross-field checks: the time zone must resolve (Hangfire would otherwise disable the job quietly).</summary>
+public sealed class DigestOptionsValidator : IValidateOptions<DigestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DigestOptions options)
+    {
+        var failures = new List<string>();
+        try
+        {
+            System.TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            failures.Add($"Digests:TimeZone '{options.TimeZone}' is not a known time zone; use an IANA id such as Europe/Berlin.");
+        }
+        if (options.RetryDelay <= TimeSpan.Zero) failures.Add("Digests:RetryDelay must be positive.");
+        if (options.SendingLease <= TimeSpan.Zero) failures.Add("Digests:SendingLease must be positive.");
+        if (options.WindowLimit > 0 && options.Window <= TimeSpan.Zero) failures.Add("Digests:Window must be positive when Digests:WindowLimit is set.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newsletter.Articles;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Links;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// Chooses the next issue of a frequency: the visible articles published since the previous issue (the first one looks
+/// back <see cref="DigestOptions.FirstIssueLookBack"/>). Idempotent: an unsent planned issue is returned as it is, and
+/// two planners racing for the same period collide on the issue's unique key, so one issue is made.
+/// </summary>
+public sealed partial class DigestPlanner(
+    NewsletterDb db,
+    IOptions<DigestOptions> options,
+    IOptions<SubscriberOptions> subscriberOptions,
+    IOptions<SiteOptions> site,
+    TimeProvider clock,
+    ILogger<DigestPlanner> logger)
+{
+    /// <summary>The issue to send next for <paramref name="frequency"/>, or null when there are no new articles.</summary>
+    public async Task<DigestIssue?> PlanAsync(DigestFrequency frequency, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var previous = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.Frequency == frequency)
+            .OrderByDescending(i => i.Id).FirstOrDefaultAsync(cancellationToken);
+        if (previous is { State: DigestIssueState.Planned }) return previous;
+
+        var periodStart = previous?.PeriodEnd ?? now - options.Value.FirstIssueLookBack;
+        var articles = await db.Set<Article>().AsNoTracking()
+            .Where(a => !a.Hidden && a.PublishedAt > periodStart && a.PublishedAt <= now)
+            .OrderByDescending(a => a.PublishedAt).ThenByDescending(a => a.Id)
+            .Take(options.Value.MaxArticles).ToListAsync(cancellationToken);
+        if (articles.Count == 0)
+        {
+            LogNoArticles(logger, frequency, periodStart);
+            return null;
+        }
+
+        var key = $"{frequency.ToString().ToLowerInvariant()}:{previous?.Id ?? 0}";
+        var issue = new DigestIssue
+        {
+            Frequency = frequency,
+            Key = key,
+            PeriodStart = periodStart,
+            PeriodEnd = now,
+            Subject = Subject(site.Value.Name, articles),
+            Topics = IssueTopics(articles),
+            CreatedAt = now,
+        };
+        try
+        {
+            await db.InTransactionAsync(async token =>
+            {
+                db.Add(issue);
+                await db.SaveChangesAsync(token);
+                db.AddRange(articles.Select((a, i) => new DigestIssueArticle { IssueId = issue.Id, ArticleId = a.Id, Position = i }));
+                await db.SaveChangesAsync(token);
+                return 0;
+            }, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another planner made this period's issue first: the unique key kept theirs. Use it.
+            db.ChangeTracker.Clear();
+            var existing = await db.Set<DigestIssue>().AsNoTracking().SingleAsync(i => i.Key == key, cancellationToken);
+            LogLostRace(logger, existing.Id, frequency);
+            return existing;
+        }
+        LogPlanned(logger, issue.Id, frequency, articles.Count);
+        return issue;
+    }
+
+    /// <summary>The configured topics this issue has articles in (lower case, sorted, comma-separated).</summary>
+    private string IssueTopics(IEnumerable<Article> articles)
+    {
+        var configured = subscriberOptions.Value.Topics.Select(t => t.Trim().ToLowerInvariant()).ToHashSet();
+        return string.Join(',', articles.SelectMany(a => a.CategoryList).Where(configured.Contains).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    private static string Subject(string siteName, IReadOnlyList<Article> articles)
+    {
+        var first = new string(articles[0].Title.Select(c => HeaderText.ContainsControlCharacters(c.ToString()) ? ' ' : c).ToArray()).Trim();
+        var subject = articles.Count == 1 ? $"{siteName}: {first}" : $"{siteName}: {first} and {articles.Count - 1} more";
+        return subject.Length <= 300 ? subject : subject[..297] + "...";
+    }
+
+    [LoggerMessage(EventId = 5000, EventName = "DigestPlanned", Level = LogLevel.Information, Message = "Digest issue {IssueId} planned ({Frequency}) with {Count} article(s)")]
+    private static partial void LogPlanned(ILogger logger, long issueId, DigestFrequency frequency, int count);
+
+    [LoggerMessage(EventId = 5001, EventName = "DigestNoNewArticles", Level = LogLevel.Information, Message = "No {Frequency} digest: no new articles since {Since:u}")]
+    private static partial void LogNoArticles(ILogger logger, DigestFrequency frequency, DateTime since);
+
+    [LoggerMessage(EventId = 5002, EventName = "DigestPlanRaceLost", Level = LogLevel.Information, Message = "Digest issue {IssueId} ({Frequency}) was planned by another worker at the same time; using it")]
+    private static partial void LogLostRace(ILogger logger, long issueId, DigestFrequency frequency);
+}

@@ -1,0 +1,38 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+using Newsletter.Jobs;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// The digest's recurring jobs (daily and weekly issues in the configured time zone, and a sweep, every minute by default) and its
+/// start-up recovery. The sweep is what makes the database the source of truth: it turns rows a dead worker left in
+/// Sending into Unknown, re-enqueues ranges that still have due Pending rows, and closes finished issues.
+/// </summary>
+public sealed class DigestRecovery(IBackgroundJobClient jobs, IOptions<DigestOptions> options) : IRecurringJobSource, IStartupRecovery
+{
+    public const string SweepJobId = "digest-sweep";
+
+    public static string ScheduleJobId(DigestFrequency frequency) => "digest-" + frequency.ToString().ToLowerInvariant();
+
+    public void Register(IRecurringJobManager recurringJobs)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        foreach (var (frequency, cron) in new[] { (DigestFrequency.Daily, options.Value.DailyCron), (DigestFrequency.Weekly, options.Value.WeeklyCron) })
+        {
+            if (string.IsNullOrWhiteSpace(cron))
+                recurringJobs.RemoveIfExists(ScheduleJobId(frequency));
+            else
+                recurringJobs.AddOrUpdate<DigestScheduleJob>(ScheduleJobId(frequency), job => job.RunAsync(frequency, CancellationToken.None), cron,
+                    new RecurringJobOptions { TimeZone = zone });
+        }
+        recurringJobs.AddOrUpdate<DigestSweepJob>(SweepJobId, job => job.RunAsync(false, CancellationToken.None), options.Value.SweepCron);
+    }
+
+    public Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        jobs.Enqueue<DigestSweepJob>(job => job.RunAsync(true, CancellationToken.None));
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// What staff (the dashboard) can do with digests: plan, send now, send a test copy, preview for a reader, retry
+/// failures, and read progress. Sending itself always goes through the ledger and the batch jobs.
+/// </summary>
+public sealed partial class DigestService(
+    NewsletterDb db,
+    DigestPlanner planner,
+    DigestFanOut fanOut,
+    DeliveryLedger ledger,
+    DigestRenderer renderer,
+    DigestMessageBuilder builder,
+    SmtpSessionPool pool,
+    ILogger<DigestService> logger)
+{
+    /// <summary>Plans the next issue of a frequency without sending it (null: no new articles).</summary>
+    public Task<DigestIssue?> PlanAsync(DigestFrequency frequency, CancellationToken cancellationToken) => planner.PlanAsync(frequency, cancellationToken);
+
+    /// <summary>Plans (or reuses the planned) issue and starts sending it now. Null when there is nothing new to send.</summary>
+    public async Task<DigestIssue?> SendNowAsync(DigestFrequency frequency, CancellationToken cancellationToken)
+    {
+        var issue = await planner.PlanAsync(frequency, cancellationToken);
+        if (issue is null) return null;
+        await fanOut.StartAsync(issue.Id, cancellationToken);
+        return await FindAsync(issue.Id, cancellationToken);
+    }
+
+    /// <summary>Starts sending a planned issue. False when it is not Planned any more (already sending or sent).</summary>
+    public Task<bool> StartAsync(long issueId, CancellationToken cancellationToken) => fanOut.StartAsync(issueId, cancellationToken);
+
+    public Task<DigestIssue?> FindAsync(long issueId, CancellationToken cancellationToken) =>
+        db.Set<DigestIssue>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == issueId, cancellationToken);
+
+    /// <summary>Newest issues first.</summary>
+    public Task<List<DigestIssue>> ListAsync(long? before, int limit, CancellationToken cancellationToken) =>
+        db.Set<DigestIssue>().AsNoTracking().Where(i => before == null || i.Id < before).OrderByDescending(i => i.Id)
+            .Take(Math.Clamp(limit, 1, 200)).ToListAsync(cancellationToken);
+
+    /// <summary>The issue's progress bar: deliveries per state.</summary>
+    public Task<DeliveryCounts> ProgressAsync(long issueId, CancellationToken cancellationToken) => ledger.CountAsync(issueId, cancellationToken);
+
+    /// <summary>
+    /// Sends one copy of the issue (every topic) to <paramref name="address"/>, marked [Test], outside the ledger.
+    /// Throws <see cref="EmailRejectedException"/> or <see cref="EmailTransportException"/> when it does not go.
+    /// </summary>
+    public async Task SendTestAsync(long issueId, EmailAddress address, CancellationToken cancellationToken)
+    {
+        var digest = await renderer.GetAsync(issueId, "", cancellationToken);
+        var message = builder.Build(digest, new DigestRecipient(0, address.Address, null, Guid.Empty, ""), "[Test] ");
+        var session = await pool.RentAsync(cancellationToken);
+        try
+        {
+            await session.SendAsync(message, cancellationToken);
+            pool.Return(session);
+        }
+        catch
+        {
+            pool.Discard(session);
+            throw;
+        }
+        LogTestSent(logger, issueId);
+    }
+
+    /// <summary>The HTML <paramref name="subscriberId"/> would receive (their topics, their links); null when unknown or empty.</summary>
+    public async Task<string?> PreviewAsync(long issueId, long subscriberId, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
+        if (subscriber is null || await FindAsync(issueId, cancellationToken) is null) return null;
+        var digest = await renderer.GetAsync(issueId, subscriber.Topics, cancellationToken);
+        if (digest.IsEmpty) return null;
+        var message = builder.Build(digest, new DigestRecipient(0, subscriber.Email, subscriber.Name, subscriber.PublicId, subscriber.Topics));
+        return message.HtmlBody;
+    }
+
+    /// <summary>The public web version (archive) of a sent issue; null when it does not exist or is not sent yet.</summary>
+    public async Task<string?> WebVersionAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var issue = await FindAsync(issueId, cancellationToken);
+        if (issue is null || issue.State == DigestIssueState.Planned) return null;
+        var digest = await renderer.GetAsync(issueId, "", cancellationToken);
+        return digest.IsEmpty ? null : builder.WebVersion(digest);
+    }
+
+    /// <summary>Puts the issue's Failed deliveries (only those) back to Pending and sends them again. Returns how many.</summary>
+    public async Task<int> RetryFailedAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var count = await db.InTransactionAsync(async token =>
+        {
+            var retried = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Failed)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.Attempts, 0)
+                    .SetProperty(d => d.NextAttemptAt, (DateTime?)null), token);
+            if (retried > 0)
+                await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Sent)
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), token);
+            return retried;
+        }, cancellationToken);
+        if (count > 0)
+        {
+            await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
+            LogRetry(logger, issueId, count);
+        }
+        return count;
+    }
+
+    [LoggerMessage(EventId = 5040, EventName = "DigestTestSent", Level = LogLevel.Information, Message = "Test copy of digest issue {IssueId} sent")]
+    private static partial void LogTestSent(ILogger logger, long issueId);
+
+    [LoggerMessage(EventId = 5041, EventName = "DigestRetryFailed", Level = LogLevel.Information, Message = "Digest issue {IssueId}: {Count} failed deliveries queued again")]
+    private static partial void LogRetry(ILogger logger, long issueId, int count);
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Newsletter.Jobs;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Digests;
+
+public static class DigestsServiceCollectionExtensions
+{
+    /// <summary>Planning, the schedule, rendering, the sending engine (ledger, batches, pool, rate limit), recovery, the archive.</summary>
+    public static IServiceCollection AddDigests(this IServiceCollection services)
+    {
+        services.AddOptions<DigestOptions>().BindConfiguration(DigestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();
+        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>();
+        services.AddSingleton<DigestDkimSigner>();
+        services.AddSingleton<DigestRenderer>();
+        services.AddSingleton<DigestMessageBuilder>();
+        services.AddSingleton<SmtpSessionPool>();
+        services.AddSingleton<DigestRateLimiter>();
+        services.AddScoped<DigestPlanner>();
+        services.AddScoped<DigestFanOut>();
+        services.AddScoped<DeliveryLedger>();
+        services.AddScoped<DigestBatchJob>();
+        services.AddScoped<DigestScheduleJob>();
+        services.AddScoped<DigestSweepJob>();
+        services.AddScoped<DigestService>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, DeliveryPrivacy>());
+        services.AddSingleton<DigestRecovery>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));
+        return services;
+    }
+}

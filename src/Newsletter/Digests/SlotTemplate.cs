@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Newsletter.Digests;
+
+/// <summary>The per-reader fields of a digest: the only parts filled in per recipient.</summary>
+public enum Slot
+{
+    Greeting,
+    Name,
+    Email,
+    PreferencesUrl,
+    UnsubscribeUrl,
+}
+
+/// <summary>
+/// A rendered body cut at its per-reader fields: literal parts with slots between them. The heavy work (Liquid, CSS
+/// inlining) happens once; <see cref="Fill"/> is a concatenation. Markers are letters and digits only, so HTML
+/// encoding and CSS inlining pass them through untouched, and carry a per-process random nonce, so article text
+/// cannot fake one.
+/// </summary>
+public sealed class SlotTemplate
+{
+    private static readonly string Nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    private readonly string[] _literals;
+    private readonly byte[][] _literalBytes;
+    private readonly Slot[] _slots;
+    private readonly int _literalLength;
+    private readonly int _literalByteLength;
+
+    private SlotTemplate(string[] literals, Slot[] slots)
+    {
+        _literals = literals;
+        _slots = slots;
+        _literalLength = literals.Sum(l => l.Length);
+        _literalBytes = literals.Select(Encoding.UTF8.GetBytes).ToArray();
+        _literalByteLength = _literalBytes.Sum(b => b.Length);
+    }
+
+    /// <summary>The marker to put into the template model in place of <paramref name="slot"/>.</summary>
+    public static string Marker(Slot slot) => $"zzslot{Nonce}{(int)slot}zz";
+
+    /// <summary>Cuts <paramref name="rendered"/> at every marker.</summary>
+    public static SlotTemplate Parse(string rendered)
+    {
+        var prefix = $"zzslot{Nonce}";
+        var literals = new List<string>();
+        var slots = new List<Slot>();
+        var position = 0;
+        while (true)
+        {
+            var at = rendered.IndexOf(prefix, position, StringComparison.Ordinal);
+            var end = at < 0 ? -1 : rendered.IndexOf("zz", at + prefix.Length, StringComparison.Ordinal);
+            if (at < 0 || end < 0 || !int.TryParse(rendered.AsSpan(at + prefix.Length, end - at - prefix.Length), out var number) || !Enum.IsDefined((Slot)number))
+            {
+                literals.Add(rendered[position..]);
+                return new SlotTemplate([.. literals], [.. slots]);
+            }
+            literals.Add(rendered[position..at]);
+            slots.Add((Slot)number);
+            position = end + 2;
+        }
+    }
+
+    /// <summary>
+    /// The body for one reader as UTF-8 bytes: the literal parts were encoded once, only the values are encoded here.
+    /// This is the sending path: one allocation of the final size and block copies.
+    /// </summary>
+    public byte[] FillUtf8(string[] values)
+    {
+        var length = _literalByteLength;
+        foreach (var slot in _slots) length += Encoding.UTF8.GetByteCount(values[(int)slot]);
+        var bytes = new byte[length];
+        var span = bytes.AsSpan();
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            _literalBytes[i].CopyTo(span);
+            span = span[_literalBytes[i].Length..];
+            span = span[Encoding.UTF8.GetBytes(values[(int)_slots[i]], span)..];
+        }
+        _literalBytes[^1].CopyTo(span);
+        return bytes;
+    }
+
+    /// <summary>The body for one reader: <paramref name="values"/> indexed by <see cref="Slot"/>, already encoded for the part.</summary>
+    public string Fill(string[] values)
+    {
+        var builder = new StringBuilder(_literalLength + _slots.Length * 96);
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            builder.Append(_literals[i]);
+            builder.Append(values[(int)_slots[i]]);
+        }
+        builder.Append(_literals[^1]);
+        return builder.ToString();
+    }
+}
+
+/// <summary>A digest rendered once for an issue and a topic set; <see cref="IsEmpty"/> when no article matches the topics.</summary>
+public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? Html, SlotTemplate? Text)
+{
+    public bool IsEmpty => Html is null;
+}
