@@ -6,6 +6,7 @@ using Newsletter.Articles;
 using Newsletter.Data;
 using Newsletter.Dashboard;
 using Newsletter.Digests;
+using Newsletter.Donations;
 using Newsletter.Email;
 using Newsletter.Host.Dashboard;
 using Newsletter.Staff;
@@ -32,6 +33,7 @@ public static class NewsletterServices
         services.AddDashboardQueries();
         services.AddArticles();
         services.AddDigests();
+        services.AddDonations();
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
@@ -94,6 +96,9 @@ public static class NewsletterServices
         app.MapArticleApi();
         app.MapDigestAdminApi();
         app.MapArchivePages();
+        app.MapDonationPages();
+        app.MapStripeWebhook();
+        app.MapDonationAdminApi();
         return app;
     }
 }

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Links;
+using Stripe;
+using Stripe.Checkout;
+
+namespace Newsletter.Donations;
+
+/// <summary>
+/// Starts a Stripe Checkout Session for a checked <see cref="CheckoutRequest"/>: one-time (mode payment) or monthly
+/// (mode subscription with inline recurring price data). Our checkout row is saved first; its id is in the session's
+/// metadata and derives the idempotency key, so a retried call returns the same session instead of a second one.
+/// </summary>
+public sealed partial class CheckoutService(
+    NewsletterDb db,
+    IStripeClient stripe,
+    Links.Links links,
+    IOptions<SiteOptions> site,
+    TimeProvider clock,
+    ILogger<CheckoutService> logger)
+{
+    /// <summary>Creates the session and returns Stripe's URL for it.</summary>
+    /// <exception cref="StripeException">Stripe refused the request or could not be reached.</exception>
+    public async Task<string> StartAsync(CheckoutRequest request, CancellationToken cancellationToken)
+    {
+        var checkout = new DonationCheckout
+        {
+            Amount = request.Amount,
+            Currency = request.Currency,
+            Interval = request.Interval,
+            DonorName = request.Name,
+            DonorEmail = request.Email?.Address,
+            DonorEmailKey = request.Email?.Key,
+            Message = request.Message,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Add(checkout);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var session = await new SessionService(stripe).CreateAsync(SessionOptions(checkout, request),
+            new RequestOptions { IdempotencyKey = IdempotencyKey(checkout.PublicId) }, cancellationToken);
+        checkout.StripeCheckoutSessionId = session.Id;
+        await db.SaveChangesAsync(CancellationToken.None);
+        LogStarted(logger, checkout.Id, session.Id, request.Amount, request.Currency, request.Interval);
+        return session.Url;
+    }
+
+    /// <summary>Deterministic per checkout: Stripe answers a repeat with the first session.</summary>
+    public static string IdempotencyKey(Guid checkoutId) => "donation-checkout-" + checkoutId.ToString("N");
+
+    private SessionCreateOptions SessionOptions(DonationCheckout checkout, CheckoutRequest request)
+    {
+        var metadata = new Dictionary<string, string> { [StripeEventApplier.CheckoutIdKey] = checkout.PublicId.ToString() };
+        var priceData = new SessionLineItemPriceDataOptions
+        {
+            Currency = request.Currency,
+            UnitAmount = request.Amount,
+            ProductData = new SessionLineItemPriceDataProductDataOptions
+            {
+                Name = request.IsMonthly ? $"Monthly donation to {site.Value.Name}" : $"Donation to {site.Value.Name}",
+            },
+        };
+        // Options left unset are not sent; setting one to null would send an empty string and clear it at Stripe.
+        if (request.IsMonthly) priceData.Recurring = new SessionLineItemPriceDataRecurringOptions { Interval = "month" };
+        var options = new SessionCreateOptions
+        {
+            Mode = request.IsMonthly ? "subscription" : "payment",
+            LineItems = [new SessionLineItemOptions { Quantity = 1, PriceData = priceData }],
+            SuccessUrl = links.Absolute("donate/thanks?session_id={CHECKOUT_SESSION_ID}"),
+            CancelUrl = links.Absolute("donate/cancelled"),
+            ClientReferenceId = checkout.PublicId.ToString(),
+            Metadata = metadata,
+        };
+        if (request.Email is not null) options.CustomerEmail = request.Email.Address;
+        if (request.IsMonthly)
+        {
+            options.SubscriptionData = new SessionSubscriptionDataOptions { Metadata = new Dictionary<string, string>(metadata) };
+        }
+        else
+        {
+            options.SubmitType = "donate";
+            options.PaymentIntentData = new SessionPaymentIntentDataOptions { Metadata = new Dictionary<string, string>(metadata) };
+        }
+        return options;
+    }
+
+    [LoggerMessage(EventId = 4030, EventName = "DonationCheckoutStarted", Level = LogLevel.Information,
+        Message = "Checkout {CheckoutId} started as Stripe session {SessionId}: {Amount} {Currency} ({Interval})")]
+    private static partial void LogStarted(ILogger logger, long checkoutId, string sessionId, long amount, string currency, string interval);
+}

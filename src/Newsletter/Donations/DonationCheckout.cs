@@ -1,0 +1,23 @@
+namespace Newsletter.Donations;
+
+/// <summary>
+/// A checkout we started: what the donor chose on our page. Its <see cref="PublicId"/> travels in the Stripe
+/// session's metadata and derives the idempotency key, so a session without it is not one we created.
+/// </summary>
+public sealed class DonationCheckout
+{
+    public long Id { get; set; }
+    public Guid PublicId { get; set; } = Guid.NewGuid();
+    public long Amount { get; set; }
+    public required string Currency { get; set; }
+
+    /// <summary>"once" or "month".</summary>
+    public required string Interval { get; set; }
+
+    public string? DonorName { get; set; }
+    public string? DonorEmail { get; set; }
+    public string? DonorEmailKey { get; set; }
+    public string? Message { get; set; }
+    public string? StripeCheckoutSessionId { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

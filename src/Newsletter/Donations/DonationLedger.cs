@@ -1,0 +1,224 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Donations;
+
+/// <summary>
+/// The only writer of Stripe money facts. Every change is a merge that only moves forward (outcome Pending, Failed,
+/// Paid; refunded amount up; dispute None, Open, Won/Lost; the earliest paid time), so applying the same events in
+/// any order, any number of times, ends in the same rows. The receipt is queued in the same transaction as the
+/// first Paid, with the donation id as its once-key.
+/// </summary>
+public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, ILogger<DonationLedger> logger)
+{
+    /// <summary>The <see cref="TransactionalEmail.Kind"/> of a donation receipt.</summary>
+    public const string ReceiptKind = "donation.receipt";
+
+    private const int MaxConflicts = 5;
+
+    /// <summary>Records (or completes) the donation a checkout session or invoice describes.</summary>
+    public Task<LedgerResult> RecordStripePaymentAsync(StripePayment payment, CancellationToken cancellationToken) =>
+        WithRetryOnConflictAsync(token => db.InTransactionAsync(t => RecordOnceAsync(payment, t), token), cancellationToken);
+
+    /// <summary>Records a refund total or dispute state for a payment intent, and applies it to its donation if known.</summary>
+    public Task<LedgerResult> RecordPaymentFactsAsync(string paymentIntentId, long amountRefunded, DisputeState dispute, CancellationToken cancellationToken) =>
+        WithRetryOnConflictAsync(token => db.InTransactionAsync(t => RecordFactsOnceAsync(paymentIntentId, amountRefunded, dispute, t), token), cancellationToken);
+
+    /// <summary>Creates or updates a recurring plan; an older status never overwrites a newer one, and Cancelled is final.</summary>
+    public Task<RecurringPlan> RecordPlanAsync(PlanChange change, CancellationToken cancellationToken) =>
+        WithRetryOnConflictAsync(token => db.InTransactionAsync(t => RecordPlanOnceAsync(change, t), token), cancellationToken);
+
+    private async Task<LedgerResult> RecordOnceAsync(StripePayment payment, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var donations = db.Set<Donation>();
+        Donation? donation = null;
+        if (payment.InvoiceId is not null) donation = await donations.SingleOrDefaultAsync(d => d.StripeInvoiceId == payment.InvoiceId, cancellationToken);
+        if (donation is null && payment.CheckoutSessionId is not null) donation = await donations.SingleOrDefaultAsync(d => d.StripeCheckoutSessionId == payment.CheckoutSessionId, cancellationToken);
+        if (donation is null && payment.PaymentIntentId is not null) donation = await donations.SingleOrDefaultAsync(d => d.StripePaymentIntentId == payment.PaymentIntentId, cancellationToken);
+        if (donation is null)
+        {
+            donation = new Donation { Source = "stripe", Currency = payment.Currency, CreatedAt = now };
+            donations.Add(donation);
+        }
+        donation.Kind = payment.Kind;
+        donation.StripeInvoiceId ??= payment.InvoiceId;
+        donation.StripeCheckoutSessionId ??= payment.CheckoutSessionId;
+        donation.StripePaymentIntentId ??= payment.PaymentIntentId;
+        donation.RecurringPlanId ??= payment.RecurringPlanId;
+        if (donation.Amount == 0 || payment.Outcome == PaymentOutcome.Paid)
+        {
+            // The paid amount is Stripe's final word; a pending or failed event's amount is only a placeholder.
+            donation.Amount = payment.Amount;
+            donation.Currency = payment.Currency;
+        }
+        donation.Message ??= payment.Message;
+        await FillDonorAsync(donation, payment.Donor, cancellationToken);
+
+        var wasPaid = donation.Outcome == PaymentOutcome.Paid;
+        if (payment.Outcome > donation.Outcome) donation.Outcome = payment.Outcome;
+        if (payment.Outcome == PaymentOutcome.Paid && (donation.PaidAt is null || payment.At < donation.PaidAt)) donation.PaidAt = payment.At;
+        if (donation.StripePaymentIntentId is not null)
+        {
+            var facts = await db.Set<StripePaymentFacts>().AsNoTracking().SingleOrDefaultAsync(f => f.PaymentIntentId == donation.StripePaymentIntentId, cancellationToken);
+            if (facts is not null) Merge(donation, facts.AmountRefunded, facts.Dispute);
+        }
+        Touch(donation, now);
+        await db.SaveChangesAsync(cancellationToken);
+
+        long? receiptId = null;
+        if (!wasPaid && donation.Outcome == PaymentOutcome.Paid)
+        {
+            receiptId = await QueueReceiptAsync(donation, now, cancellationToken);
+            LogPaid(logger, donation.Id, donation.Amount, donation.Currency);
+        }
+        return new LedgerResult(true, null, receiptId);
+    }
+
+    private async Task<LedgerResult> RecordFactsOnceAsync(string paymentIntentId, long amountRefunded, DisputeState dispute, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var facts = await db.Set<StripePaymentFacts>().SingleOrDefaultAsync(f => f.PaymentIntentId == paymentIntentId, cancellationToken);
+        if (facts is null)
+        {
+            facts = new StripePaymentFacts { PaymentIntentId = paymentIntentId };
+            db.Add(facts);
+        }
+        facts.AmountRefunded = Math.Max(facts.AmountRefunded, amountRefunded);
+        facts.Dispute = (DisputeState)Math.Max((int)facts.Dispute, (int)dispute);
+        facts.UpdatedAt = now;
+        facts.Version++;
+        var donation = await db.Set<Donation>().SingleOrDefaultAsync(d => d.StripePaymentIntentId == paymentIntentId, cancellationToken);
+        if (donation is not null)
+        {
+            Merge(donation, facts.AmountRefunded, facts.Dispute);
+            Touch(donation, now);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return donation is null
+            ? new LedgerResult(true, $"Kept for payment intent {paymentIntentId}; no donation has it yet.")
+            : new LedgerResult(true);
+    }
+
+    private async Task<RecurringPlan> RecordPlanOnceAsync(PlanChange change, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var plan = await db.Set<RecurringPlan>().SingleOrDefaultAsync(p => p.StripeSubscriptionId == change.SubscriptionId, cancellationToken);
+        if (plan is null)
+        {
+            plan = new RecurringPlan
+            {
+                StripeSubscriptionId = change.SubscriptionId, Amount = change.Amount, Currency = change.Currency, Interval = change.Interval,
+                StartedAt = change.At, StatusAsOf = DateTime.MinValue,
+            };
+            db.Add(plan);
+        }
+        if (change.Donor is { } donor)
+        {
+            plan.DonorName ??= donor.Name;
+            if (plan.DonorEmail is null && donor.ParsedEmail is { } email)
+            {
+                plan.DonorEmail = email.Address;
+                plan.DonorEmailKey = email.Key;
+                plan.SubscriberId ??= await SubscriberIdAsync(email.Key, cancellationToken);
+            }
+        }
+        if (change.At < plan.StartedAt) plan.StartedAt = change.At;
+        if (change.Status is { } status && plan.Status != RecurringPlanStatus.Cancelled
+            && (status == RecurringPlanStatus.Cancelled || change.At >= plan.StatusAsOf))
+        {
+            plan.Status = status;
+            plan.StatusAsOf = change.At;
+            if (change.Amount > 0) plan.Amount = change.Amount;
+            if (status == RecurringPlanStatus.Cancelled) plan.CancelledAt = change.CancelledAt ?? change.At;
+        }
+        plan.UpdatedAt = now;
+        plan.Version++;
+        await db.SaveChangesAsync(cancellationToken);
+        return plan;
+    }
+
+    private async Task FillDonorAsync(Donation donation, Donor? donor, CancellationToken cancellationToken)
+    {
+        if (donor is null) return;
+        donation.DonorName ??= donor.Name;
+        if (donation.DonorEmail is null && donor.ParsedEmail is { } email)
+        {
+            donation.DonorEmail = email.Address;
+            donation.DonorEmailKey = email.Key;
+        }
+        if (donation.SubscriberId is null && donation.DonorEmailKey is not null)
+            donation.SubscriberId = await SubscriberIdAsync(donation.DonorEmailKey, cancellationToken);
+    }
+
+    private Task<long?> SubscriberIdAsync(string emailKey, CancellationToken cancellationToken) =>
+        db.Set<Subscriber>().Where(s => s.EmailKey == emailKey).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
+
+    private async Task<long?> QueueReceiptAsync(Donation donation, DateTime now, CancellationToken cancellationToken)
+    {
+        if (donation.DonorEmail is null) return null;
+        var onceKey = donation.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == ReceiptKind && e.OnceKey == onceKey, cancellationToken)) return null;
+        var email = new TransactionalEmail { Kind = ReceiptKind, SubjectId = donation.Id, OnceKey = onceKey, Recipient = donation.DonorEmail, CreatedAt = now };
+        db.Add(email);
+        await db.SaveChangesAsync(cancellationToken);
+        return email.Id;
+    }
+
+    private static void Merge(Donation donation, long amountRefunded, DisputeState dispute)
+    {
+        donation.AmountRefunded = Math.Max(donation.AmountRefunded, amountRefunded);
+        donation.Dispute = (DisputeState)Math.Max((int)donation.Dispute, (int)dispute);
+    }
+
+    private static void Touch(Donation donation, DateTime now)
+    {
+        donation.Status = DeriveStatus(donation);
+        donation.UpdatedAt = now;
+        donation.Version++;
+    }
+
+    /// <summary>The status a donation's facts add up to. A dispute outranks a refund; a won dispute is forgotten.</summary>
+    public static DonationStatus DeriveStatus(Donation donation) => donation.Outcome switch
+    {
+        PaymentOutcome.Pending => DonationStatus.Pending,
+        PaymentOutcome.Failed => DonationStatus.Failed,
+        _ when donation.Dispute is DisputeState.Open or DisputeState.Lost => DonationStatus.Disputed,
+        _ when donation.AmountRefunded > 0 && donation.AmountRefunded >= donation.Amount => DonationStatus.Refunded,
+        _ when donation.AmountRefunded > 0 => DonationStatus.PartiallyRefunded,
+        _ => DonationStatus.Paid,
+    };
+
+    /// <summary>
+    /// Two workers applying events about one payment at once: the unique indexes and version checks let one win;
+    /// the other runs again from a fresh read, so both facts land.
+    /// </summary>
+    private async Task<T> WithRetryOnConflictAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work(cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < MaxConflicts)
+            {
+                db.ChangeTracker.Clear();
+                LogConflict(logger, attempt);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4010, EventName = "DonationPaid", Level = LogLevel.Information, Message = "Donation {DonationId} paid: {Amount} {Currency} (minor units)")]
+    private static partial void LogPaid(ILogger logger, long donationId, long amount, string currency);
+
+    [LoggerMessage(EventId = 4011, EventName = "DonationWriteConflict", Level = LogLevel.Debug, Message = "Concurrent update of a donation; applying again (attempt {Attempt})")]
+    private static partial void LogConflict(ILogger logger, int attempt);
+}
+
+/// <summary>A recurring plan as one event describes it; <see cref="Status"/> null leaves the status alone.</summary>
+public sealed record PlanChange(string SubscriptionId, long Amount, string Currency, string Interval, DateTime At,
+    RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null);

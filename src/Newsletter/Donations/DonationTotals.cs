@@ -1,0 +1,85 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Data;
+
+namespace Newsletter.Donations;
+
+/// <summary>
+/// The dashboard's numbers. Only money that arrived counts (outcome Paid, by paid date); net is after refunds.
+/// Amounts stay per currency: we never convert. Ranges are [from, to) in UTC.
+/// </summary>
+public sealed class DonationTotals(NewsletterDb db)
+{
+    /// <summary>Totals per day or month and currency. Grouped in memory over the range, which a blog's donations keep small.</summary>
+    public async Task<IReadOnlyList<PeriodTotal>> ByPeriodAsync(TotalsPeriod period, DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    {
+        var rows = await Counted(from, to).Select(d => new { PaidAt = d.PaidAt!.Value, d.Currency, d.Amount, d.AmountRefunded }).ToListAsync(cancellationToken);
+        var format = period == TotalsPeriod.Day ? "yyyy-MM-dd" : "yyyy-MM";
+        return rows.GroupBy(r => (Period: r.PaidAt.ToString(format, CultureInfo.InvariantCulture), r.Currency))
+            .OrderBy(g => g.Key.Period, StringComparer.Ordinal).ThenBy(g => g.Key.Currency, StringComparer.Ordinal)
+            .Select(g => new PeriodTotal(g.Key.Period, g.Key.Currency, g.Sum(r => r.Amount), g.Sum(r => r.AmountRefunded), g.Sum(r => r.Amount - r.AmountRefunded), g.Count()))
+            .ToList();
+    }
+
+    /// <summary>Totals per currency.</summary>
+    public async Task<IReadOnlyList<CurrencyTotal>> ByCurrencyAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    {
+        var rows = await Counted(from, to).GroupBy(d => d.Currency)
+            .Select(g => new { Currency = g.Key, Gross = g.Sum(d => d.Amount), Refunded = g.Sum(d => d.AmountRefunded), Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return rows.OrderBy(r => r.Currency, StringComparer.Ordinal).Select(r => new CurrencyTotal(r.Currency, r.Gross, r.Refunded, r.Gross - r.Refunded, r.Count)).ToList();
+    }
+
+    /// <summary>Recurring monthly revenue per currency: active plans, yearly ones counted as a twelfth.</summary>
+    public async Task<IReadOnlyList<MoneyAmount>> MonthlyRecurringRevenueAsync(CancellationToken cancellationToken)
+    {
+        var plans = await db.Set<RecurringPlan>().AsNoTracking().Where(p => p.Status == RecurringPlanStatus.Active)
+            .GroupBy(p => new { p.Currency, p.Interval }).Select(g => new { g.Key.Currency, g.Key.Interval, Amount = g.Sum(p => p.Amount) })
+            .ToListAsync(cancellationToken);
+        return plans.GroupBy(p => p.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new MoneyAmount(g.Key, g.Sum(p => p.Interval switch { "year" => p.Amount / 12, "week" => p.Amount * 52 / 12, _ => p.Amount })))
+            .ToList();
+    }
+
+    /// <summary>Distinct donors who gave in the range: by email, or by name for gifts without one.</summary>
+    public async Task<int> DonorCountAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    {
+        var byEmail = await Counted(from, to).Where(d => d.DonorEmailKey != null).Select(d => d.DonorEmailKey).Distinct().CountAsync(cancellationToken);
+        var byName = await Counted(from, to).Where(d => d.DonorEmailKey == null && d.DonorName != null).Select(d => d.DonorName).Distinct().CountAsync(cancellationToken);
+        return byEmail + byName;
+    }
+
+    /// <summary>The donors who gave the most (net, per currency) in the range; gifts without an email are not ranked.</summary>
+    public async Task<IReadOnlyList<Supporter>> TopSupportersAsync(DateTime? from, DateTime? to, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await Counted(from, to).Where(d => d.DonorEmailKey != null)
+            .GroupBy(d => new { d.DonorEmailKey, d.Currency })
+            .Select(g => new { g.Key.DonorEmailKey, g.Key.Currency, Net = g.Sum(d => d.Amount - d.AmountRefunded), Gifts = g.Count(), Name = g.Max(d => d.DonorName) })
+            .OrderByDescending(r => r.Net).ThenBy(r => r.DonorEmailKey).Take(Math.Clamp(limit, 1, 100))
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new Supporter(r.DonorEmailKey!, r.Name, r.Currency, r.Net, r.Gifts)).ToList();
+    }
+
+    private IQueryable<Donation> Counted(DateTime? from, DateTime? to)
+    {
+        var query = db.Set<Donation>().AsNoTracking().Where(d => d.Outcome == PaymentOutcome.Paid && d.PaidAt != null);
+        if (from is { } start) query = query.Where(d => d.PaidAt >= start);
+        if (to is { } end) query = query.Where(d => d.PaidAt < end);
+        return query;
+    }
+}
+
+public enum TotalsPeriod
+{
+    Day,
+    Month,
+}
+
+/// <summary>Money per period and currency, in minor units.</summary>
+public sealed record PeriodTotal(string Period, string Currency, long Gross, long Refunded, long Net, int Count);
+
+public sealed record CurrencyTotal(string Currency, long Gross, long Refunded, long Net, int Count);
+
+public sealed record MoneyAmount(string Currency, long Amount);
+
+public sealed record Supporter(string Email, string? Name, string Currency, long Net, int Gifts);

@@ -1,0 +1,43 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Newsletter.Email;
+
+namespace Newsletter.Donations;
+
+/// <summary>A gift made elsewhere (PayPal, Venmo, Patreon, cheque), checked: a known shape, a positive amount, a source.</summary>
+public sealed record OfflineGift(DateTime Date, long Amount, string Currency, string? Name, EmailAddress? Email, string Source, string? Reference, string? Message)
+{
+    /// <summary>
+    /// Checks raw values; <paramref name="amount"/> is in major units ("25.00") as a spreadsheet has it, and
+    /// <paramref name="date"/> is yyyy-MM-dd or an ISO 8601 time (taken as UTC). Errors are in plain words.
+    /// </summary>
+    public static bool TryCreate(string? date, string? amount, string? currency, string? name, string? email, string? source, string? reference, string? message,
+        bool referenceRequired, [NotNullWhen(true)] out OfflineGift? gift, out List<string> errors)
+    {
+        errors = [];
+        gift = null;
+        if (!DateTime.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when))
+            errors.Add("date must be a date like 2026-03-01.");
+        var code = currency?.Trim().ToLowerInvariant() ?? string.Empty;
+        if (code.Length != 3 || !code.All(char.IsAsciiLetterLower)) errors.Add("currency must be a three-letter code like USD.");
+        long minor = 0;
+        if (errors.Count == 0 && !Money.TryParseMajor(amount, code, out minor)) errors.Add("amount must be a positive number like 25.00.");
+        var cleanSource = source?.Trim().ToLowerInvariant() ?? string.Empty;
+        if (cleanSource.Length is 0 or > 40 || !cleanSource.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            errors.Add("source must name where the gift was made (paypal, venmo, patreon, cheque...), up to 40 letters.");
+        else if (cleanSource == "stripe") errors.Add("Stripe gifts are recorded from Stripe's own events, not by hand.");
+        var cleanReference = string.IsNullOrWhiteSpace(reference) ? null : reference.Trim();
+        if (cleanReference is null && referenceRequired) errors.Add("reference is required (the source's id of the payment), so an import never counts a gift twice.");
+        if (cleanReference is { Length: > 200 }) errors.Add("reference must be at most 200 characters.");
+        var cleanName = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
+        if (cleanName is not null && (cleanName.Length > CheckoutRequest.MaxNameLength || HeaderText.ContainsControlCharacters(cleanName)))
+            errors.Add($"name must be at most {CheckoutRequest.MaxNameLength} characters on one line.");
+        EmailAddress? address = null;
+        if (!string.IsNullOrWhiteSpace(email) && !EmailAddress.TryParse(email, out address, out var emailError)) errors.Add(emailError);
+        var cleanMessage = string.IsNullOrWhiteSpace(message) ? null : message.Trim();
+        if (cleanMessage is { Length: > CheckoutRequest.MaxMessageLength }) errors.Add($"message must be at most {CheckoutRequest.MaxMessageLength} characters.");
+        if (errors.Count > 0) return false;
+        gift = new OfflineGift(DateTime.SpecifyKind(when, DateTimeKind.Utc), minor, code, cleanName, address, cleanSource, cleanReference, cleanMessage);
+        return true;
+    }
+}

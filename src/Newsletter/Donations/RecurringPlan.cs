@@ -1,0 +1,40 @@
+namespace Newsletter.Donations;
+
+/// <summary>A monthly (or yearly) gift through a Stripe subscription. Each paid invoice is a <see cref="Donation"/>.</summary>
+public sealed class RecurringPlan
+{
+    public long Id { get; set; }
+    public required string StripeSubscriptionId { get; set; }
+
+    /// <summary>Amount per interval in minor units.</summary>
+    public long Amount { get; set; }
+
+    public required string Currency { get; set; }
+
+    /// <summary>"month" or "year", as Stripe names it.</summary>
+    public required string Interval { get; set; }
+
+    public RecurringPlanStatus Status { get; set; } = RecurringPlanStatus.Incomplete;
+
+    /// <summary>The Stripe time of the event that set <see cref="Status"/>: an older event never overwrites a newer one.</summary>
+    public DateTime StatusAsOf { get; set; }
+
+    public string? DonorName { get; set; }
+    public string? DonorEmail { get; set; }
+    public string? DonorEmailKey { get; set; }
+    public long? SubscriberId { get; set; }
+
+    public DateTime StartedAt { get; set; }
+    public DateTime? CancelledAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public int Version { get; set; }
+}
+
+public enum RecurringPlanStatus
+{
+    Incomplete = 0,
+    Active = 1,
+    PastDue = 2,
+    /// <summary>Final: a cancelled subscription never becomes active again (a new gift is a new plan).</summary>
+    Cancelled = 3,
+}

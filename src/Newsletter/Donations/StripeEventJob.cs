@@ -1,0 +1,155 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Email;
+
+namespace Newsletter.Donations;
+
+/// <summary>
+/// Applies stored Stripe events. A run takes its event with one conditional update (Received to Processing);
+/// no row updated means another worker has it or it is done. Applying is idempotent (see <see cref="DonationLedger"/>),
+/// so an event applied twice after a crash changes nothing. Retries are ours (Attempts, NextAttemptAt, picked up by
+/// the sweep), so they survive a restart; after the last attempt the event is Failed, with its error, for staff.
+/// </summary>
+public sealed partial class StripeEventJob(
+    NewsletterDb db,
+    StripeEventApplier applier,
+    IBackgroundJobClient jobs,
+    IOptions<DonationOptions> options,
+    TimeProvider clock,
+    ILogger<StripeEventJob> logger)
+{
+    /// <summary>An event left in Processing this long belongs to a worker that stopped; it is applied again.</summary>
+    public static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(5);
+
+    private const int SweepBatch = 500;
+
+    /// <summary>Applies one stored event by id, if it is still due.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    public Task ProcessAsync(long storedEventId, CancellationToken cancellationToken) => ProcessManyAsync([storedEventId], cancellationToken);
+
+    /// <summary>
+    /// Applies the events the webhook stored together: one statement claims the due ones, each is applied on its own
+    /// (a failure touches only that event), and one transaction records the outcomes. Few commits per batch keep
+    /// the single SQLite writer free for the webhook.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    public async Task ProcessManyAsync(long[] storedEventIds, CancellationToken cancellationToken)
+    {
+        await SqliteWriterWait.UseNativeBusyWaitAsync(db, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var events = db.Set<StripeWebhookEvent>();
+        var claimed = await events
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Processing)
+                .SetProperty(e => e.ClaimedAt, now)
+                .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
+        if (claimed == 0) return;
+        var mine = await events.AsNoTracking()
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Processing && e.ClaimedAt == now)
+            .OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        var outcomes = new List<(StripeWebhookEvent Event, LedgerResult Result)>(mine.Count);
+        foreach (var stored in mine)
+        {
+            try
+            {
+                outcomes.Add((stored, await applier.ApplyAsync(stored, cancellationToken)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                db.ChangeTracker.Clear();
+                await FailAsync(stored, e, cancellationToken);
+            }
+        }
+        if (outcomes.Count == 0) return;
+        var processedAt = clock.GetUtcNow().UtcDateTime;
+        // CancellationToken.None: the changes are applied; recording that must not be cancelled.
+        await db.InTransactionAsync(async token =>
+        {
+            foreach (var (stored, result) in outcomes)
+            {
+                await events.Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
+                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
+                        .SetProperty(e => e.ProcessedAt, processedAt)
+                        .SetProperty(e => e.Note, Truncate(result.Note)), token);
+            }
+            return outcomes.Count;
+        }, CancellationToken.None);
+        foreach (var (stored, result) in outcomes)
+        {
+            if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
+            if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
+        }
+    }
+
+    /// <summary>
+    /// Finds work the job queue may have lost: events left in Processing by a stopped worker go back to Received,
+    /// and every due Received event is enqueued. Runs every minute and after start-up.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var abandoned = now - ProcessingLease;
+        await db.Set<StripeWebhookEvent>().Where(e => e.State == StripeEventState.Processing && e.ClaimedAt < abandoned)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received), cancellationToken);
+        long lastId = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var due = await db.Set<StripeWebhookEvent>().AsNoTracking()
+                .Where(e => e.Id > lastId && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
+                .OrderBy(e => e.Id).Select(e => e.Id).Take(SweepBatch).ToListAsync(cancellationToken);
+            if (due.Count == 0) break;
+            var ids = due.ToArray();
+            jobs.Enqueue<StripeEventJob>(job => job.ProcessManyAsync(ids, CancellationToken.None));
+            lastId = due[^1];
+        }
+    }
+
+    /// <summary>Staff retry of a Failed event: it gets a fresh set of attempts. False when the event is not Failed.</summary>
+    public async Task<bool> RetryFailedAsync(long storedEventId, CancellationToken cancellationToken)
+    {
+        var reset = await db.Set<StripeWebhookEvent>().Where(e => e.Id == storedEventId && e.State == StripeEventState.Failed)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received)
+                .SetProperty(e => e.Attempts, 0)
+                .SetProperty(e => e.NextAttemptAt, (DateTime?)null), cancellationToken);
+        if (reset == 0) return false;
+        jobs.Enqueue<StripeEventJob>(job => job.ProcessAsync(storedEventId, CancellationToken.None));
+        return true;
+    }
+
+    private async Task FailAsync(StripeWebhookEvent stored, Exception error, CancellationToken cancellationToken)
+    {
+        var attempts = stored.Attempts;
+        var note = $"{error.GetType().Name}: {error.Message}";
+        if (attempts >= options.Value.WebhookMaxAttempts)
+        {
+            await db.Set<StripeWebhookEvent>().Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Failed)
+                    .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
+            LogFailed(logger, error, stored.EventId, stored.Type, attempts);
+            return;
+        }
+        var delay = options.Value.WebhookRetryDelay * Math.Pow(2, attempts - 1);
+        await db.Set<StripeWebhookEvent>().Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received)
+                .SetProperty(e => e.NextAttemptAt, clock.GetUtcNow().UtcDateTime + delay)
+                .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
+        jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(stored.Id, CancellationToken.None), delay);
+        LogRetry(logger, error, stored.EventId, stored.Type, attempts, delay);
+    }
+
+    private static string? Truncate(string? value) => value is null || value.Length <= 1000 ? value : value[..1000];
+
+    [LoggerMessage(EventId = 4020, EventName = "StripeEventIgnored", Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) ignored: {Reason}")]
+    private static partial void LogIgnored(ILogger logger, string eventId, string type, string reason);
+
+    [LoggerMessage(EventId = 4021, EventName = "StripeEventRetry", Level = LogLevel.Warning, Message = "Stripe event {EventId} ({Type}) failed on attempt {Attempt}; trying again in {Delay}")]
+    private static partial void LogRetry(ILogger logger, Exception error, string eventId, string type, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4022, EventName = "StripeEventFailed", Level = LogLevel.Error, Message = "Stripe event {EventId} ({Type}) failed for good after {Attempts} attempts; staff can retry it")]
+    private static partial void LogFailed(ILogger logger, Exception error, string eventId, string type, int attempts);
+}

@@ -1,0 +1,31 @@
+namespace Newsletter.Donations;
+
+/// <summary>
+/// What one Stripe event says about one payment, in our words: which ids it carries, how much, whose, and how far
+/// it got. Built from a checkout session or an invoice; applied by <see cref="DonationLedger"/>.
+/// </summary>
+public sealed record StripePayment(
+    DonationKind Kind,
+    long Amount,
+    string Currency,
+    PaymentOutcome Outcome,
+    DateTime At,
+    string? CheckoutSessionId = null,
+    string? PaymentIntentId = null,
+    string? InvoiceId = null,
+    long? RecurringPlanId = null,
+    Donor? Donor = null,
+    string? Message = null);
+
+/// <summary>Who gave, as far as we know. Either part may be missing (offline gifts, erased donors).</summary>
+public sealed record Donor(string? Name, string? Email)
+{
+    /// <summary>The address checked and normalised, or null when it is missing or not a valid address.</summary>
+    public Email.EmailAddress? ParsedEmail => Newsletter.Email.EmailAddress.TryParse(Email, out var parsed, out _) ? parsed : null;
+}
+
+/// <summary>The result of applying one event: applied, or ignored with the reason; and a receipt to send, if one was queued.</summary>
+public sealed record LedgerResult(bool Applied, string? Note = null, long? ReceiptEmailId = null)
+{
+    public static LedgerResult Ignored(string reason) => new(false, reason);
+}

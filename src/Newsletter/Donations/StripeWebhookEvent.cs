@@ -1,0 +1,43 @@
+namespace Newsletter.Donations;
+
+/// <summary>
+/// A verified Stripe event as it arrived: the raw JSON, unique by Stripe's event id. The webhook stores it and
+/// answers at once; <see cref="StripeEventJob"/> applies it. Failed events stay here with their error for staff.
+/// </summary>
+public sealed class StripeWebhookEvent
+{
+    public long Id { get; set; }
+
+    /// <summary>Stripe's id (evt_...): unique, so a repeated delivery stores nothing.</summary>
+    public required string EventId { get; set; }
+
+    public required string Type { get; set; }
+
+    /// <summary>When Stripe created the event (UTC).</summary>
+    public DateTime StripeCreatedAt { get; set; }
+
+    public DateTime ReceivedAt { get; set; }
+
+    /// <summary>The exact body Stripe signed.</summary>
+    public required string Payload { get; set; }
+
+    public StripeEventState State { get; set; } = StripeEventState.Received;
+    public int Attempts { get; set; }
+    public DateTime? NextAttemptAt { get; set; }
+    public DateTime? ClaimedAt { get; set; }
+    public DateTime? ProcessedAt { get; set; }
+
+    /// <summary>Why processing failed, or why the event was ignored.</summary>
+    public string? Note { get; set; }
+}
+
+public enum StripeEventState
+{
+    Received = 0,
+    Processing = 1,
+    Processed = 2,
+    /// <summary>Stored and deliberately not applied: an unknown type, or about a payment we did not create.</summary>
+    Ignored = 3,
+    /// <summary>Failed after the last attempt: staff see it and can retry it.</summary>
+    Failed = 4,
+}

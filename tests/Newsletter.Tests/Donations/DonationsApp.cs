@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Donations;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Donations;
+
+/// <summary>The whole service with Stripe configured against <see cref="FakeStripeApi"/> and a known webhook secret.</summary>
+public class DonationsApp : NewsletterApp
+{
+    public FakeStripeApi Stripe { get; } = new();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Stripe:SecretKey", "sk_test_fake_0123456789"),
+        new("Stripe:WebhookSecret", StripeEvents.Secret),
+        new("Stripe:ApiBase", Stripe.BaseUrl),
+        new("Donations:Currencies:0", "usd"),
+        new("Donations:Currencies:1", "eur"),
+        new("Donations:PresetAmounts:0", "500"),
+        new("Donations:PresetAmounts:1", "1000"),
+        new("Donations:PresetAmounts:2", "2500"),
+        new("Donations:MinAmount", "100"),
+        new("Donations:MaxAmount", "500000"),
+        new("Donations:WebhookMaxAttempts", "2"),
+        new("Donations:WebhookRetryDelay", "00:00:00.200"),
+    ];
+
+    /// <summary>Posts a body to the webhook as Stripe would, signed unless a signature is given.</summary>
+    public async Task<HttpResponseMessage> DeliverAsync(string payload, string? signature = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(payload, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", signature ?? StripeEvents.Signature(payload));
+        return await CreateClient().SendAsync(request);
+    }
+
+    /// <summary>Delivers a signed event and checks Stripe gets its 200.</summary>
+    public async Task DeliverOkAsync(string payload)
+    {
+        var response = await DeliverAsync(payload);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>A checkout as the donate page would have saved it, for tests about webhooks only.</summary>
+    public Task<DonationCheckout> NewCheckoutAsync(long amount, string interval = "once", string? email = null, string? name = null, string? message = null) =>
+        WithDbAsync(async db =>
+        {
+            var checkout = new DonationCheckout
+            {
+                Amount = amount, Currency = "usd", Interval = interval, DonorEmail = email, DonorEmailKey = email, DonorName = name, Message = message, CreatedAt = DateTime.UtcNow,
+            };
+            db.Add(checkout);
+            await db.SaveChangesAsync();
+            return checkout;
+        });
+
+    /// <summary>Waits until no stored event is waiting or being applied.</summary>
+    public Task AllEventsAppliedAsync() => EventuallyAsync(() => WithDbAsync(db =>
+        db.Set<StripeWebhookEvent>().AllAsync(e => e.State != StripeEventState.Received && e.State != StripeEventState.Processing)), "every stored Stripe event applied");
+
+    public Task<Donation?> DonationBySessionAsync(string sessionId) =>
+        WithDbAsync(db => db.Set<Donation>().AsNoTracking().SingleOrDefaultAsync(d => d.StripeCheckoutSessionId == sessionId));
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) Stripe.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
