@@ -34,7 +34,7 @@ public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the owner account" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#subscribers")).ToContainTextAsync("Confirmed");
-        await Assertions.Expect(page.Locator("#donations")).ToContainTextAsync("Not available yet");
+        await Assertions.Expect(page.Locator("#donations")).ToContainTextAsync("Recurring monthly revenue");
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/login$"));
 
