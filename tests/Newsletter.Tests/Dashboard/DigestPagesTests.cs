@@ -145,8 +145,11 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
         Assert.NotNull(await app.Smtp.WaitForMessageToAsync(refused));
         var issues = await _browser.GetPageAsync("/admin/digests");
         Assert.Contains($"#{issueId} ", issues);
-        Assert.Contains("Digests", await _browser.GetPageAsync("/admin"));
-        Assert.DoesNotContain("Not available yet", await _browser.GetPageAsync("/admin"));
+        // The overview's digest card lists the issue with its final counts.
+        var overview = await _browser.GetPageAsync("/admin");
+        var card = overview.Split("id=\"digests\"")[1].Split("id=\"donations\"")[0];
+        Assert.Contains("<td>daily</td>", card);
+        Assert.Contains($"<td>{expectedAudience}</td><td>0</td><td>0</td>", card.Replace("\n", "").Replace(" ", ""));
     }
 
     [Fact]

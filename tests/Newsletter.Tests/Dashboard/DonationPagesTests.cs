@@ -113,6 +113,44 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
         Assert.Equal(HttpStatusCode.BadRequest, badYear.StatusCode);
     }
 
+    [Fact]
+    public async Task The_overview_card_shows_this_month_last_month_recurring_revenue_and_a_bar_per_month()
+    {
+        // A clock far ahead, so only the gifts made here fall into its months.
+        var now = new DateTime(2041, 2, 15, 12, 0, 0, DateTimeKind.Utc);
+        await app.WithDbAsync(async db =>
+        {
+            Donation Gift(string reference, DateTime paid, long amount, string currency, long refunded = 0) => new()
+            {
+                Source = "cheque", Kind = DonationKind.Offline, Amount = amount, AmountRefunded = refunded, Currency = currency, Outcome = PaymentOutcome.Paid,
+                Status = DonationStatus.Paid, PaidAt = paid, OfflineReference = reference, CreatedAt = paid, UpdatedAt = paid,
+            };
+            db.AddRange(Gift("OV-1", new DateTime(2041, 2, 3, 0, 0, 0, DateTimeKind.Utc), 5000, "usd", refunded: 1000),
+                Gift("OV-2", new DateTime(2041, 2, 14, 0, 0, 0, DateTimeKind.Utc), 700, "eur"),
+                Gift("OV-3", new DateTime(2041, 1, 31, 23, 0, 0, DateTimeKind.Utc), 2500, "usd"),
+                Gift("OV-4", new DateTime(2040, 1, 10, 0, 0, 0, DateTimeKind.Utc), 9900, "usd"));
+            db.AddRange(new RecurringPlan { StripeSubscriptionId = "sub_ov_1", Amount = 1000, Currency = "usd", Interval = "month", Status = RecurringPlanStatus.Active },
+                new RecurringPlan { StripeSubscriptionId = "sub_ov_2", Amount = 12000, Currency = "usd", Interval = "year", Status = RecurringPlanStatus.Active },
+                new RecurringPlan { StripeSubscriptionId = "sub_ov_3", Amount = 5000, Currency = "usd", Interval = "month", Status = RecurringPlanStatus.Cancelled });
+            await db.SaveChangesAsync();
+        });
+        var panel = await app.WithDbAsync(db => new Newsletter.Dashboard.DonationOverviewPanel(new DonationTotals(db), new FixedClock(now)).BuildAsync(CancellationToken.None));
+
+        Assert.Equal([("This month", "7.00 EUR + 40.00 USD"), ("Last month", "25.00 USD"), ("Recurring monthly revenue", "20.00 USD")],
+            panel.Figures.Select(f => (f.Label, f.Value)));
+        Assert.Equal("2040-03", panel.Chart!.Labels[0]);
+        Assert.Equal("2041-02", panel.Chart.Labels[^1]);
+        var usd = panel.Chart.Series.Single(s => s.Label == "Net USD").Values;
+        Assert.Equal([25L, 40], usd.TakeLast(2));
+        Assert.Equal(65, usd.Sum());
+        Assert.Equal(7, panel.Chart.Series.Single(s => s.Label == "Net EUR").Values[^1]);
+    }
+
+    private sealed class FixedClock(DateTime utcNow) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(utcNow);
+    }
+
     private async Task<HttpResponseMessage> ImportAsync(string csv)
     {
         var page = await _browser.Http.GetStringAsync("/admin/donations");
@@ -132,7 +170,7 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
     {
         var now = DateTime.UtcNow;
         var start = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        return app.WithDbAsync(db => db.Set<Donation>().Where(d => d.Currency == currency && d.Outcome == PaymentOutcome.Paid && d.PaidAt >= start)
+        return app.WithDbAsync(db => db.Set<Donation>().Where(d => d.Currency == currency && d.Outcome == PaymentOutcome.Paid && d.PaidAt >= start && d.PaidAt < start.AddMonths(1))
             .SumAsync(d => d.Amount - d.AmountRefunded));
     }
 }
