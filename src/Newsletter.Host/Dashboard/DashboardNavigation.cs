@@ -10,9 +10,9 @@ public static class DashboardNavigation
     [
         new("Overview", "/admin"),
         new("Subscribers", "/admin/subscribers"),
-        new("Articles", null),
-        new("Digests", null),
-        new("Donations", null),
+        new("Articles", "/admin/articles"),
+        new("Digests", "/admin/digests"),
+        new("Donations", "/admin/donations"),
         new("Templates", "/admin/templates"),
         new("Jobs", "/admin/jobs"),
     ];

@@ -10,7 +10,10 @@ public static class DashboardServiceCollectionExtensions
     {
         services.AddScoped<SubscriberDirectory>();
         services.AddScoped<SubscriberStatistics>();
+        services.AddScoped<DigestDashboard>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IOverviewPanel, SubscriberStatistics>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IOverviewPanel, DigestOverviewPanel>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IOverviewPanel, DonationOverviewPanel>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IDashboardAlertSource, FailedJobsAlert>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IDashboardAlertSource, TemplateAlerts>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IDashboardAlertSource, StripeConfigurationAlert>());

@@ -1,0 +1,177 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+using Newsletter.Donations;
+using Newsletter.Subscribers;
+
+namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
+
+/// <summary>
+/// Donations: the filtered list (status, one-time/recurring/offline, dates, currency) with its totals, recurring plans,
+/// recording one offline gift or importing many from CSV, the CSV export, and queuing annual statements.
+/// </summary>
+public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options, TimeProvider clock) : StaffPage
+{
+    public const int PageSize = 50;
+
+    public override string Title => "Donations";
+
+    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Kind { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Currency { get; set; }
+    [BindProperty(SupportsGet = true)] public string? From { get; set; }
+    [BindProperty(SupportsGet = true)] public string? To { get; set; }
+    [BindProperty(SupportsGet = true)] public long? Before { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Notice { get; set; }
+
+    [BindProperty] public OfflineGiftForm Gift { get; set; } = new();
+
+    public IReadOnlyList<Donation> Donations { get; private set; } = [];
+    public IReadOnlyList<CurrencyTotal> Totals { get; private set; } = [];
+    public IReadOnlyList<MoneyAmount> RecurringRevenue { get; private set; } = [];
+    public IReadOnlyList<RecurringPlan> Plans { get; private set; } = [];
+    public long? Next { get; private set; }
+    public IReadOnlyList<string> Errors { get; private set; } = [];
+    public IReadOnlyList<string> FilterErrors { get; private set; } = [];
+    public OfflineImportReport? ImportReport { get; private set; }
+    public StatementRun? Statements { get; private set; }
+    public int ThisYear => clock.GetUtcNow().Year;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken) ? Page() : Invalid();
+
+    /// <summary>Every donation in the date filter as CSV (the accounting export), streamed.</summary>
+    public async Task<IActionResult> OnGetExportAsync([FromServices] DonationExport export, CancellationToken cancellationToken)
+    {
+        if (!TryDates(out var from, out var to)) return await InvalidAsync(cancellationToken);
+        Response.ContentType = "text/csv; charset=utf-8";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"donations-{clock.GetUtcNow():yyyyMMdd}.csv\"";
+        await export.WriteCsvAsync(Response.Body, from, to, cancellationToken);
+        return new EmptyResult();
+    }
+
+    public async Task<IActionResult> OnPostOfflineAsync(CancellationToken cancellationToken)
+    {
+        if (!OfflineGift.TryCreate(Gift.Date, Gift.Amount, Gift.Currency, Gift.Name, Gift.Email, Gift.Source, Gift.Reference, Gift.Message,
+                referenceRequired: false, out var gift, out var errors))
+        {
+            Errors = errors;
+            return await InvalidAsync(cancellationToken);
+        }
+        var (_, created) = await gifts.RecordAsync(gift, cancellationToken);
+        return Redirect("/admin/donations?notice=" + (created ? "recorded" : "already-recorded"));
+    }
+
+    public async Task<IActionResult> OnPostImportAsync(IFormFile? file, CancellationToken cancellationToken)
+    {
+        if (file is null || file.Length == 0) Errors = ["Choose a CSV file."];
+        else if (file.Length > options.Value.MaxImportBytes) Errors = [$"Imports are limited to {options.Value.MaxImportBytes:N0} bytes."];
+        else
+        {
+            try
+            {
+                await using var stream = file.OpenReadStream();
+                ImportReport = await gifts.ImportAsync(stream, cancellationToken);
+                await LoadAsync(cancellationToken);
+                return Page();
+            }
+            catch (ImportFormatException e)
+            {
+                Errors = [e.Message];
+            }
+        }
+        return await InvalidAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostStatementsAsync(int? year, CancellationToken cancellationToken)
+    {
+        if (year is not { } chosen || chosen < 2000 || chosen > ThisYear)
+        {
+            Errors = [$"The year must be between 2000 and {ThisYear}."];
+            return await InvalidAsync(cancellationToken);
+        }
+        Statements = await statements.QueueAsync(chosen, cancellationToken);
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync(CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (!TryDates(out var from, out var to)) errors.Add("Dates must look like 2026-03-01.");
+        var query = db.Set<Donation>().AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(Status))
+        {
+            if (Enum.TryParse<DonationStatus>(Status.Replace("-", string.Empty, StringComparison.Ordinal), true, out var status) && Enum.IsDefined(status))
+                query = query.Where(d => d.Status == status);
+            else errors.Add("Unknown status.");
+        }
+        if (!string.IsNullOrWhiteSpace(Kind))
+        {
+            if (Enum.TryParse<DonationKind>(Kind.Replace("-", string.Empty, StringComparison.Ordinal), true, out var kind) && Enum.IsDefined(kind))
+                query = query.Where(d => d.Kind == kind);
+            else errors.Add("Unknown kind: one-time, recurring or offline.");
+        }
+        var currency = Currency?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(currency)) query = query.Where(d => d.Currency == currency);
+        if (from is { } start) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) >= start);
+        if (to is { } end) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) < end);
+        if (Before is { } last) query = query.Where(d => d.Id < last);
+        // A filter that does not parse is left out (and named), so the page still shows something useful.
+        FilterErrors = errors;
+        Donations = await query.OrderByDescending(d => d.Id).Take(PageSize).ToListAsync(cancellationToken);
+        Next = Donations.Count == PageSize ? Donations[^1].Id : null;
+        Totals = await totals.ByCurrencyAsync(from, to, cancellationToken);
+        RecurringRevenue = await totals.MonthlyRecurringRevenueAsync(cancellationToken);
+        Plans = await db.Set<RecurringPlan>().AsNoTracking().OrderByDescending(p => p.Id).Take(PageSize).ToListAsync(cancellationToken);
+        return errors.Count == 0;
+    }
+
+    /// <summary>The "to" date is inclusive on the form, so the range ends at the start of the next day.</summary>
+    private bool TryDates(out DateTime? from, out DateTime? to)
+    {
+        from = to = null;
+        var ok = true;
+        if (!string.IsNullOrWhiteSpace(From))
+        {
+            if (DateTime.TryParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var f)) from = f;
+            else ok = false;
+        }
+        if (!string.IsNullOrWhiteSpace(To))
+        {
+            if (DateTime.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)) to = t.AddDays(1);
+            else ok = false;
+        }
+        return ok;
+    }
+
+    private async Task<IActionResult> InvalidAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken);
+        return Invalid();
+    }
+
+    private PageResult Invalid()
+    {
+        var page = Page();
+        page.StatusCode = StatusCodes.Status400BadRequest;
+        return page;
+    }
+
+    public static string Name<T>(T value) where T : struct, Enum => DonationAdminApi.Name(value);
+}
+
+/// <summary>The "record an offline gift" form, as typed (amount in major units).</summary>
+public sealed class OfflineGiftForm
+{
+    public string? Date { get; set; }
+    public string? Amount { get; set; }
+    public string? Currency { get; set; }
+    public string? Name { get; set; }
+    public string? Email { get; set; }
+    public string? Source { get; set; }
+    public string? Reference { get; set; }
+    public string? Message { get; set; }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Newsletter.Donations;
+
+namespace Newsletter.Dashboard;
+
+/// <summary>
+/// The overview's donation card: net money this month and last (per currency, never converted), recurring monthly
+/// revenue, and twelve months of net donations as a bar chart (major units, one series per currency).
+/// </summary>
+public sealed class DonationOverviewPanel(DonationTotals totals, TimeProvider clock) : IOverviewPanel
+{
+    public const int ChartMonths = 12;
+
+    public string Area => "donations";
+
+    public async Task<OverviewPanel> BuildAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var thisMonth = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        var lastMonth = thisMonth.AddMonths(-1);
+        var chartStart = thisMonth.AddMonths(-(ChartMonths - 1));
+        var current = await totals.ByCurrencyAsync(thisMonth, thisMonth.AddMonths(1), cancellationToken);
+        var previous = await totals.ByCurrencyAsync(lastMonth, thisMonth, cancellationToken);
+        var recurring = await totals.MonthlyRecurringRevenueAsync(cancellationToken);
+        var months = await totals.ByPeriodAsync(TotalsPeriod.Month, chartStart, thisMonth.AddMonths(1), cancellationToken);
+
+        var labels = Enumerable.Range(0, ChartMonths).Select(i => chartStart.AddMonths(i).ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToList();
+        var series = months.GroupBy(m => m.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new OverviewSeries("Net " + g.Key.ToUpperInvariant(),
+                labels.Select(label => g.Where(m => m.Period == label).Sum(m => m.Net) / Money.MinorPerMajor(g.Key)).ToList()))
+            .ToList();
+        return new OverviewPanel("Donations",
+            [
+                new("This month", Amounts(current.Select(c => (c.Currency, c.Net)))),
+                new("Last month", Amounts(previous.Select(c => (c.Currency, c.Net)))),
+                new("Recurring monthly revenue", Amounts(recurring.Select(r => (r.Currency, r.Amount)))),
+            ],
+            series.Count == 0 ? null : new OverviewChart("bar", labels, series),
+            LinkUrl: "/admin/donations", LinkText: "All donations");
+    }
+
+    /// <summary>"25.00 USD + 10.00 EUR", or "0" when there is nothing.</summary>
+    public static string Amounts(IEnumerable<(string Currency, long Amount)> amounts)
+    {
+        var parts = amounts.Where(a => a.Amount != 0).Select(a => Money.Format(a.Amount, a.Currency)).ToList();
+        return parts.Count == 0 ? "0" : string.Join(" + ", parts);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Articles;
+using Newsletter.Digests;
+using Newsletter.Tests.Support;
+using Newsletter.Web;
+
+namespace Newsletter.Tests.Dashboard;
+
+/// <summary>
+/// The Articles and Digests pages over real HTTP as a logged-in editor: hiding and adding articles, the schedule, the
+/// planned issue's preview and audience, a test copy, sending with the progress bar, and retrying failures.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IAsyncLifetime
+{
+    private readonly StaffBrowser _browser = new(app);
+
+    public async Task InitializeAsync()
+    {
+        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "digest-editor@example.org")))
+            await StaffBrowser.CreateAccountAsync(app, "digest-editor@example.org", StaffRoles.Editor);
+        await _browser.LogInAsync("digest-editor@example.org");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Staff_hide_an_article_from_the_next_digest_add_one_by_hand_and_a_bad_one_is_refused()
+    {
+        var kept = await app.AddArticleAsync("art-kept", "A novel worth reading", "books");
+        var hidden = await app.AddArticleAsync("art-hidden", "An article to hide", "books");
+        var list = await _browser.GetPageAsync("/admin/articles");
+        Assert.Contains("A novel worth reading", list);
+        Assert.Contains("An article to hide", list);
+
+        var hide = await _browser.PostFormAsync($"/admin/articles?handler=hide&id={hidden}", [], "/admin/articles");
+        Assert.Equal(HttpStatusCode.Redirect, hide.StatusCode);
+        Assert.True(await app.WithDbAsync(db => db.Set<Article>().Where(a => a.Id == hidden).Select(a => a.Hidden).SingleAsync()));
+        Assert.False(await app.WithDbAsync(db => db.Set<Article>().Where(a => a.Id == kept).Select(a => a.Hidden).SingleAsync()));
+        Assert.Contains("hidden", await _browser.GetPageAsync("/admin/articles"));
+
+        var added = await _browser.PostFormAsync("/admin/articles?handler=add", [new("NewTitle", "Typed in by hand"), new("NewLink", "https://blog.example/by-hand"),
+            new("NewCategories", "Film, books"), new("NewSummary", "<p onclick=\"x()\">Hand <script>alert(1)</script>made</p>")], "/admin/articles");
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        var article = await app.WithDbAsync(db => db.Set<Article>().AsNoTracking().SingleAsync(a => a.Link == "https://blog.example/by-hand"));
+        Assert.Equal(("Typed in by hand", "books,film"), (article.Title, article.Categories));
+        Assert.DoesNotContain("script", article.Summary);
+        Assert.DoesNotContain("onclick", article.Summary);
+
+        var bad = await _browser.PostFormAsync("/admin/articles?handler=add", [new("NewTitle", "No link"), new("NewLink", "javascript:alert(1)")], "/admin/articles");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("The link must be an absolute http(s) URL.", await bad.Content.ReadAsStringAsync());
+        Assert.False(await app.WithDbAsync(db => db.Set<Article>().AnyAsync(a => a.Title == "No link")));
+
+        // Showing it again undoes the hide.
+        await _browser.PostFormAsync($"/admin/articles?handler=show&id={hidden}", [], "/admin/articles");
+        Assert.False(await app.WithDbAsync(db => db.Set<Article>().Where(a => a.Id == hidden).Select(a => a.Hidden).SingleAsync()));
+        await _browser.PostFormAsync($"/admin/articles?handler=hide&id={hidden}", [], "/admin/articles");
+    }
+
+    [Fact]
+    public async Task Send_now_plans_the_issue_confirms_the_audience_previews_sends_shows_progress_and_retries_failures()
+    {
+        var visible = await app.AddArticleAsync("dg-visible", "The film of the year", "film");
+        // Only this test's film article goes into the issue, whichever test ran first.
+        await app.WithDbAsync(db => db.Set<Article>().Where(a => a.Id != visible).ExecuteUpdateAsync(s => s.SetProperty(a => a.Hidden, true)));
+        var secret = await app.AddArticleAsync("dg-secret", "Not for this issue", "film");
+        await app.WithDbAsync(db => db.Set<Article>().Where(a => a.Id == secret).ExecuteUpdateAsync(s => s.SetProperty(a => a.Hidden, true)));
+        var readers = await app.AddReadersAsync("dg", 3, topics: "film");
+        await app.AddReadersAsync("dgbooks", 2, topics: "books");
+
+        var index = await _browser.GetPageAsync("/admin/digests");
+        Assert.Contains("30 7 * * *", index);
+        Assert.Contains("Europe/Berlin", index);
+        Assert.DoesNotContain("not scheduled", index.Split("weekly")[0]);
+
+        // "Send now" only plans: nothing is written to the ledger before the confirmation.
+        var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
+        Assert.Equal(HttpStatusCode.Redirect, planned.StatusCode);
+        var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
+        var issueId = long.Parse(issueUrl.Split('/')[^1]);
+        Assert.False(await app.WithDbAsync(db => db.Set<Delivery>().AnyAsync(d => d.IssueId == issueId)));
+        var confirm = await _browser.GetPageAsync(planned.Headers.Location.OriginalString);
+        // Three film readers: the book readers get nothing from a film-only issue, and any reader without topics gets all.
+        var expectedAudience = await app.WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().CountAsync(s =>
+            s.Status == Newsletter.Subscribers.SubscriberStatus.Confirmed && s.Frequency == Newsletter.Subscribers.DigestFrequency.Daily && (s.Topics == "" || s.Topics.Contains("film"))));
+        Assert.Contains($"<strong id=\"audience\">{expectedAudience}</strong>", confirm);
+        Assert.Contains($"Send to {expectedAudience} reader(s) now", confirm);
+        Assert.Contains("sandbox=\"\"", confirm);
+        Assert.Contains("The film of the year", confirm);
+        Assert.DoesNotContain("Not for this issue", confirm);
+
+        // The preview for a chosen reader: their greeting in the HTML (sandboxed by its own CSP) and in the plain text.
+        var forReader = await _browser.GetPageAsync($"{issueUrl}?reader={readers[1].Email}");
+        Assert.Contains("Hello Reader dg2,", forReader);
+        var html = await _browser.Http.GetAsync($"{issueUrl}?handler=html&reader={readers[1].Id}");
+        Assert.Equal(HttpStatusCode.OK, html.StatusCode);
+        Assert.StartsWith("sandbox;", html.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("The film of the year", await html.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync($"{issueUrl}?handler=html&reader=nobody@pages.example")).StatusCode);
+
+        // A test copy goes to the address typed, marked [Test], and writes nothing to the ledger.
+        var test = await _browser.PostFormAsync($"{issueUrl}?handler=test", [new("TestEmail", "proof@pages.example")], issueUrl);
+        Assert.Equal(HttpStatusCode.Redirect, test.StatusCode);
+        var proof = await app.Smtp.WaitForMessageToAsync("proof@pages.example");
+        Assert.StartsWith("[Test] ", proof.Subject);
+        var badTest = await _browser.PostFormAsync($"{issueUrl}?handler=test", [new("TestEmail", "not an address")], issueUrl);
+        Assert.Equal(HttpStatusCode.BadRequest, badTest.StatusCode);
+        Assert.False(await app.WithDbAsync(db => db.Set<Delivery>().AnyAsync(d => d.IssueId == issueId)));
+
+        // One reader's server refuses for good: that delivery fails, the rest are sent.
+        var refused = readers[2].Email;
+        app.Smtp.DataReply = (_, recipients) => recipients.Contains(refused) ? "554 5.7.1 Message refused" : null;
+        try
+        {
+            var send = await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+            Assert.Equal(HttpStatusCode.Redirect, send.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Done, "the issue to finish sending");
+            var counts = await app.CountsAsync(issueId);
+            Assert.Equal((expectedAudience - 1, 1), (counts.Sent, counts.Failed));
+            var progress = await _browser.GetPageAsync($"{issueUrl}?handler=progress");
+            Assert.Contains("100%", progress);
+            Assert.Contains($"<strong id=\"count-sent\">{expectedAudience - 1}</strong>", progress);
+            Assert.Contains("<strong id=\"count-failed\">1</strong>", progress);
+            Assert.DoesNotContain("hx-trigger", progress);
+            Assert.NotNull(await app.Smtp.WaitForMessageToAsync(readers[0].Email, m => m.Subject?.Contains("The film of the year") == true));
+
+            // A second press of Send starts nothing twice.
+            var again = await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+            Assert.EndsWith("notice=already-started", again.Headers.Location!.OriginalString);
+        }
+        finally
+        {
+            app.Smtp.DataReply = null;
+        }
+
+        // Retry sends the failed one only; the past issues list shows the counts.
+        var page = await _browser.GetPageAsync(issueUrl);
+        Assert.Contains("Retry 1 failed deliveries", page);
+        var retry = await _browser.PostFormAsync($"{issueUrl}?handler=retry", [], issueUrl);
+        Assert.EndsWith("notice=retried&count=1", retry.Headers.Location!.OriginalString);
+        await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)) is { Done: true, Failed: 0 }, "the retried delivery to be sent");
+        Assert.Equal(expectedAudience, (await app.CountsAsync(issueId)).Sent);
+        Assert.NotNull(await app.Smtp.WaitForMessageToAsync(refused));
+        var issues = await _browser.GetPageAsync("/admin/digests");
+        Assert.Contains($"#{issueId} ", issues);
+        // The overview's digest card lists the issue with its final counts.
+        var overview = await _browser.GetPageAsync("/admin");
+        var card = overview.Split("id=\"digests\"")[1].Split("id=\"donations\"")[0];
+        Assert.Contains("<td>daily</td>", card);
+        Assert.Contains($"<td>{expectedAudience}</td><td>0</td><td>0</td>", card.Replace("\n", "").Replace(" ", ""));
+    }
+
+    [Fact]
+    public async Task Unknown_issues_are_404_and_send_now_with_no_new_articles_says_so()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync("/admin/digests/999999")).StatusCode);
+        var bad = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "hourly")], "/admin/digests");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}
