@@ -52,6 +52,8 @@ public static class StaffAuthentication
             cookie.Events.OnRedirectToLogin = context => Answer(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Answer(context, StatusCodes.Status403Forbidden);
         });
+        // Role changes, resets and removals by an owner reach open sessions soon, not after Identity's default 30 minutes.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<StaffOptions>>((stamp, staff) => stamp.ValidationInterval = staff.Value.SessionRecheckInterval);
         services.AddAuthorizationBuilder()
             .AddPolicy(StaffRoles.StaffPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner, StaffRoles.Editor))
             .AddPolicy(OwnerPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Owner));

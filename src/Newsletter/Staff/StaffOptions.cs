@@ -20,6 +20,13 @@ public sealed class StaffOptions
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
+    /// How often a login is checked against its account (security stamp): a role change, a password reset or a removal
+    /// reaches sessions already open within this time. Zero checks every request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SessionRecheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Refuse the dashboard over plain HTTP except from this machine (loopback), so logins and cookies only travel
     /// encrypted. Behind a reverse proxy, forward X-Forwarded-Proto (see ReverseProxy:KnownProxies).
     /// </summary>

@@ -88,7 +88,8 @@ public sealed class AdminAccessTests(NewsletterApp app) : IClassFixture<Newslett
         });
         var posts = AdminUrls().Select(u => u.Url).Where(u => !u.StartsWith("/admin/jobs", StringComparison.Ordinal)).ToList();
         posts.AddRange([$"/admin/subscribers/{id}?handler=edit", $"/admin/subscribers/{id}?handler=unsubscribe", $"/admin/subscribers/{id}?handler=erase",
-            "/admin/templates/edit?name=pages/subscribe&handler=save", "/admin/templates/edit?name=pages/subscribe&handler=reset"]);
+            "/admin/templates/edit?name=pages/subscribe&handler=save", "/admin/templates/edit?name=pages/subscribe&handler=reset",
+            "/admin/staff?handler=role", "/admin/staff?handler=unlock", "/admin/staff?handler=reset", "/admin/staff?handler=remove"]);
         var accepted = new List<string>();
         foreach (var url in posts.Distinct())
         {
