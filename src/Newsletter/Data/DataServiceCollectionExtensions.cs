@@ -43,7 +43,7 @@ public static class DataServiceCollectionExtensions
                     sqlite.MigrationsAssembly(SqliteMigrationsAssembly);
                     sqlite.CommandTimeout(database.CommandTimeoutSeconds);
                 });
-                options.AddInterceptors(new SqlitePragmas());
+                options.AddInterceptors(new SqlitePragmas(database.CommandTimeoutSeconds));
                 break;
             case DatabaseProvider.SqlServer:
                 options.UseSqlServer(connectionString, sql =>

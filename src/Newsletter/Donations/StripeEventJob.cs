@@ -38,7 +38,6 @@ public sealed partial class StripeEventJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task ProcessManyAsync(long[] storedEventIds, CancellationToken cancellationToken)
     {
-        await SqliteWriterWait.UseNativeBusyWaitAsync(db, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var events = db.Set<StripeWebhookEvent>();
         var claimed = await events

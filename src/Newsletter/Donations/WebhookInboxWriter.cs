@@ -59,7 +59,6 @@ public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBac
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
-            await SqliteWriterWait.UseNativeBusyWaitAsync(db, CancellationToken.None);
             // CancellationToken.None: a batch that started is finished, so no request is left not knowing.
             var ids = await db.InTransactionAsync(token => InsertOnceAsync(db, batch, token), CancellationToken.None);
             var fresh = ids.Where(id => id is not null).Select(id => id!.Value).ToArray();
