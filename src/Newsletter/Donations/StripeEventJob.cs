@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Jobs;
 using Newsletter.Email;
 
 namespace Newsletter.Donations;
@@ -131,7 +132,7 @@ public sealed partial class StripeEventJob(
             .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Received && e.NextAttemptAt > now)
             .Select(e => new { e.Id, NextAttemptAt = e.NextAttemptAt!.Value }).ToListAsync(cancellationToken);
         foreach (var e in early)
-            jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(e.Id, CancellationToken.None), e.NextAttemptAt - now + TimeSpan.FromSeconds(1));
+            jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(e.Id, CancellationToken.None), JobDelay.Until(e.NextAttemptAt, now));
     }
 
     private async Task FailAsync(StripeWebhookEvent stored, Exception error, CancellationToken cancellationToken)

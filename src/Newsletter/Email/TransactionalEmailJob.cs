@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Jobs;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Email;
@@ -74,10 +75,10 @@ public sealed partial class TransactionalEmailJob(
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed == 0)
         {
-            // Hangfire keeps schedule times to the second, so a retry can wake a little before it is due: ask again.
+            // A retry can wake a little before it is due (see JobDelay): ask again.
             var due = await db.Set<TransactionalEmail>().Where(e => e.Id == emailId && e.State == TransactionalEmailState.Pending)
                 .Select(e => e.NextAttemptAt).FirstOrDefaultAsync(cancellationToken);
-            if (due > now) jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), due.Value - now + TimeSpan.FromSeconds(1));
+            if (due > now) jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.Until(due.Value, now));
             LogNotClaimed(logger, emailId);
             return;
         }
@@ -153,7 +154,7 @@ public sealed partial class TransactionalEmailJob(
                     .SetProperty(x => x.SmtpStatus, (e as EmailRejectedException)?.StatusCode)
                     .SetProperty(x => x.LastError, Truncate(e.Message)), cancellationToken);
             // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
-            jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), delay + TimeSpan.FromSeconds(1));
+            jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.After(delay));
             LogRetry(logger, email.Kind, emailId, delay, e.Message);
         }
     }
