@@ -345,10 +345,20 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
 
+                    b.Property<DateTime?>("PausedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("PausedReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
                     b.Property<DateTime>("PeriodEnd")
                         .HasColumnType("datetime2");
 
                     b.Property<DateTime>("PeriodStart")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("SendRequestedAt")
                         .HasColumnType("datetime2");
 
                     b.Property<DateTime?>("StartedAt")
@@ -395,6 +405,43 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.HasIndex("ArticleId");
 
                     b.ToTable("DigestIssueArticles", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.SendRateBucket", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(50)
+                        .HasColumnType("nvarchar(50)");
+
+                    b.Property<DateTime>("RefilledAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("float");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Scope");
+
+                    b.ToTable("SendRateBuckets", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.SendRateSlice", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(50)
+                        .HasColumnType("nvarchar(50)");
+
+                    b.Property<DateTime>("Start")
+                        .HasColumnType("datetime2");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("int");
+
+                    b.HasKey("Scope", "Start");
+
+                    b.ToTable("SendRateSlices", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>

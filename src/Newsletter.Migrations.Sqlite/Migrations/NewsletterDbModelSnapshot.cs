@@ -327,10 +327,20 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PausedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PausedReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("PeriodEnd")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("PeriodStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SendRequestedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("StartedAt")
@@ -377,6 +387,43 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasIndex("ArticleId");
 
                     b.ToTable("DigestIssueArticles", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.SendRateBucket", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RefilledAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Scope");
+
+                    b.ToTable("SendRateBuckets", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.SendRateSlice", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Start")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Scope", "Start");
+
+                    b.ToTable("SendRateSlices", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>

@@ -1,87 +1,98 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Email;
 
 namespace Newsletter.Digests;
 
-internal enum OutcomeKind
-{
-    Sent,
-    /// <summary>The server answered no (4xx or 5xx): it does not have the message.</summary>
-    Refused,
-    /// <summary>The connection failed or the send was cancelled mid-way: it may or may not have the message.</summary>
-    Unknown,
-    /// <summary>The reader's data cannot make a valid message (never sent; a person must look).</summary>
-    Invalid,
-}
-
-internal sealed record SendOutcome(DigestRecipient Recipient, OutcomeKind Kind, int? SmtpStatus, string Reason);
+/// <summary>One reader's copy to send: the delivery row, its attempts before this claim, and the rendered issue for their topics.</summary>
+internal sealed record PendingCopy(DigestRecipient Recipient, int Attempts, RenderedDigest Digest);
 
 /// <summary>
-/// One batch's sending: a few senders (one pooled connection each) take recipients in order until the list is done
-/// or something stops them. When one fails hard, the others finish the message in hand and stop, so afterwards every
-/// recipient is exactly one of: accepted, refused, unknown, or never tried.
+/// One batch job's sending. A few senders, each holding one pooled connection, take the next few recipients (a
+/// window no larger than <see cref="DigestOptions.ClaimWindow"/> and what the rate limit grants), claim them in the
+/// ledger, send them one by one and record the window's outcomes before taking the next. So at any instant at most
+/// connections × window rows are Sending; a crash leaves only those uncertain. While the run lives it renews its
+/// claims, so no sweep mistakes it for a dead one. When the server refuses us (sender, content, policy) or cannot be
+/// reached, the issue pauses and every sender gives back what it has not sent.
 /// </summary>
-internal sealed class BatchRun(DigestBatchJob job, Guid token, IReadOnlyList<(DigestRecipient Recipient, RenderedDigest Digest)> recipients)
+internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<PendingCopy> recipients)
 {
-    private readonly ConcurrentQueue<SendOutcome> _outcomes = new();
-    private readonly ConcurrentQueue<long> _unflushed = new();
-    private readonly SemaphoreSlim _flushLock = new(1, 1);
-    private readonly bool[] _taken = new bool[recipients.Count];
+    private readonly Guid _token = Guid.NewGuid();
+    private readonly Lock _lock = new();
     private int _next = -1;
     private volatile bool _stop;
     private int _sent;
-    private Exception? _crash;
+    private int _other;
+    private DateTime? _earliestRetry;
 
-    public IEnumerable<SendOutcome> Outcomes => _outcomes;
     public int SentCount => _sent;
+    public int OtherCount => _other;
 
-    /// <summary>True when the batch stopped because no connection could be opened.</summary>
-    public bool TransportDown { get; private set; }
+    /// <summary>When the earliest row this run put back for a later retry is due (null: none).</summary>
+    public DateTime? EarliestRetry => _earliestRetry;
 
-    /// <summary>Recipients no sender took: they were never handed to the server.</summary>
-    public IEnumerable<DigestRecipient> Untried => recipients.Where((_, i) => !_taken[i]).Select(r => r.Recipient);
-
-    public async Task SendAllAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var senders = Math.Min(job.Pool.Size, recipients.Count);
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(() => SenderAsync(cancellationToken), CancellationToken.None)));
-        if (_crash is not null) throw new InvalidOperationException("The digest batch stopped: " + _crash.Message, _crash);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewClaimsAsync(stopRenewing.Token);
+        try
+        {
+            var senders = Math.Min(job.Pool.Size, recipients.Count);
+            await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(() => SenderAsync(cancellationToken), CancellationToken.None)));
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Renews this run's claims every quarter of the lease while it runs, however slow the sending.</summary>
+    private async Task RenewClaimsAsync(CancellationToken stop)
+    {
+        var every = job.Options.SendingLease / 4;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, job.Clock, stop);
+                await using var scope = job.Scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().RenewAsync(_token, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The run is over; its rows are recorded.
+        }
     }
 
     private async Task SenderAsync(CancellationToken cancellationToken)
     {
-        IEmailSession? session = null;
+        await using var scope = job.Scopes.CreateAsyncScope();
+        var ledger = scope.ServiceProvider.GetRequiredService<DeliveryLedger>();
+        PooledSession? session = null;
         try
         {
+            session = await job.Pool.RentAsync(cancellationToken);
             while (!_stop && !cancellationToken.IsCancellationRequested)
             {
-                // Wait for the rate limit before taking a recipient, so a stop while waiting leaves it untried.
-                await job.RateLimiter.AcquireAsync(cancellationToken);
-                if (_stop) return;
-                if (session is null)
+                // A connection first: rows are claimed only by a sender that can send them at once.
+                if (!await ConnectAsync(session, cancellationToken)) return;
+                var remaining = recipients.Count - Volatile.Read(ref _next) - 1;
+                if (remaining <= 0) return;
+                var granted = await job.RateLimiter.AcquireAsync(Math.Min(job.Options.ClaimWindow, remaining), cancellationToken);
+                var window = Take(granted);
+                if (window.Count == 0) return;
+                // Not cancellable: a claim cut off half-way would leave rows Sending for the lease to find.
+                var claimed = await ledger.ClaimAsync(issueId, window.Select(p => p.Recipient.DeliveryId).ToList(), _token, CancellationToken.None);
+                if (claimed.Count == 0)
                 {
-                    try
-                    {
-                        session = await job.Pool.RentAsync(cancellationToken);
-                    }
-                    catch (EmailTransportException e)
-                    {
-                        TransportDown = true;
-                        _stop = true;
-                        DigestBatchJob.LogTransportDown(job.Logger, e.Message);
-                        return;
-                    }
+                    // Taken by another run, no longer due, or the issue is no longer Sending (paused): look before going on.
+                    if (!await job.IsSendingAsync(issueId)) _stop = true;
+                    continue;
                 }
-                var index = Interlocked.Increment(ref _next);
-                if (index >= recipients.Count) return;
-                _taken[index] = true;
-                if (!await SendOneAsync(session, index))
-                {
-                    job.Pool.Discard(session);
-                    session = null;
-                }
-                await FlushSentAsync(force: false);
+                var ids = claimed.ToHashSet();
+                await SendWindowAsync(session, ledger, window.Where(p => ids.Contains(p.Recipient.DeliveryId)).ToList(), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -90,76 +101,152 @@ internal sealed class BatchRun(DigestBatchJob job, Guid token, IReadOnlyList<(Di
         }
         finally
         {
-            if (session is not null) job.Pool.Return(session);
+            if (session is not null) await session.DisposeAsync();
         }
     }
 
-    /// <summary>Sends one copy and records the outcome. Returns false when the session must not be reused.</summary>
-    private async Task<bool> SendOneAsync(IEmailSession session, int index)
+    /// <summary>The next <paramref name="count"/> recipients nobody has taken, in id order.</summary>
+    private List<PendingCopy> Take(int count)
     {
-        var (recipient, digest) = recipients[index];
-        MimeKit.MimeMessage message;
-        try
+        var window = new List<PendingCopy>(count);
+        while (window.Count < count)
         {
-            message = job.Builder.Build(digest, recipient);
+            var index = Interlocked.Increment(ref _next);
+            if (index >= recipients.Count) break;
+            window.Add(recipients[index]);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or MimeKit.ParseException)
-        {
-            _outcomes.Enqueue(new SendOutcome(recipient, OutcomeKind.Invalid, null, "The message could not be built: " + e.Message));
-            return true;
-        }
-        try
-        {
-            // No cancellation once on the wire: a send cut off between the body and the 250 would be a needless Unknown.
-            await session.SendAsync(message, CancellationToken.None);
-            _outcomes.Enqueue(new SendOutcome(recipient, OutcomeKind.Sent, 250, ""));
-            _unflushed.Enqueue(recipient.DeliveryId);
-            Interlocked.Increment(ref _sent);
-            return true;
-        }
-        catch (EmailRejectedException e)
-        {
-            _outcomes.Enqueue(new SendOutcome(recipient, OutcomeKind.Refused, e.StatusCode, e.Message));
-            return true;
-        }
-        catch (Exception e) when (e is EmailTransportException or OperationCanceledException or TimeoutException)
-        {
-            _outcomes.Enqueue(new SendOutcome(recipient, OutcomeKind.Unknown, null, "The connection failed during sending; the server may or may not have it: " + e.Message));
-            return false;
-        }
-        catch (Exception e)
-        {
-            // Not a server answer and not a wire failure: by IEmailSession's contract the message was not handed over.
-            // Stop the batch; the row goes back to Pending with the untried ones, and the error reaches Hangfire.
-            _crash ??= e;
-            _stop = true;
-            _taken[index] = false;
-            DigestBatchJob.LogAborted(job.Logger, e.Message);
-            return false;
-        }
+        return window;
     }
 
-    /// <summary>The checkpoint: records accepted messages as Sent, in bulk, at least every CheckpointEvery messages.</summary>
-    public async Task FlushSentAsync(bool force)
+    /// <summary>Opens a connection (waiting out the backoff). False when stopped, or when the server cannot be reached and the issue paused.</summary>
+    private async Task<bool> ConnectAsync(PooledSession session, CancellationToken cancellationToken)
     {
-        if (_unflushed.IsEmpty || (!force && _unflushed.Count < job.CheckpointEvery)) return;
-        if (!force && !await _flushLock.WaitAsync(0)) return;
-        if (force) await _flushLock.WaitAsync();
-        try
+        while (!_stop)
         {
-            var ids = new List<long>();
-            while (ids.Count < 1000 && _unflushed.TryDequeue(out var id)) ids.Add(id);
-            while (ids.Count > 0)
+            try
             {
-                await job.Ledger.MarkSentAsync(token, ids);
-                ids.Clear();
-                if (!force) break;
-                while (ids.Count < 1000 && _unflushed.TryDequeue(out var id)) ids.Add(id);
+                await session.OpenAsync(cancellationToken);
+                return true;
             }
+            catch (EmailTransportException e)
+            {
+                if (session.Failures >= job.Options.ConnectionFailuresBeforePause)
+                {
+                    await PauseAsync($"The SMTP server could not be reached {session.Failures} times in a row: {e.Message}");
+                    return false;
+                }
+                DigestBatchJob.LogConnectionFailed(job.Logger, issueId, session.Failures, session.Backoff, e.Message);
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Sends a claimed window and records it, whatever stops it half-way: what was not sent goes back to Pending.</summary>
+    private async Task SendWindowAsync(PooledSession session, DeliveryLedger ledger, List<PendingCopy> window, CancellationToken cancellationToken)
+    {
+        var outcomes = new WindowOutcomes();
+        var bounced = new List<EmailAddress>();
+        var done = 0;
+        try
+        {
+            for (; done < window.Count && !_stop; done++)
+                await SendOneAsync(session, window[done], outcomes, bounced, cancellationToken);
         }
         finally
         {
-            _flushLock.Release();
+            foreach (var untried in window.Skip(done))
+                outcomes.Released.Add((untried.Recipient.DeliveryId, null, false, null, null));
+            // A hard bounce is on the suppression list before its row says Failed.
+            await job.SuppressAsync(bounced);
+            await ledger.RecordAsync(_token, outcomes);
         }
+    }
+
+    private async Task SendOneAsync(PooledSession session, PendingCopy copy, WindowOutcomes outcomes, List<EmailAddress> bounced, CancellationToken cancellationToken)
+    {
+        var id = copy.Recipient.DeliveryId;
+        MimeKit.MimeMessage message;
+        try
+        {
+            message = job.Builder.Build(copy.Digest, copy.Recipient);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or MimeKit.ParseException)
+        {
+            outcomes.Final.Add((id, DeliveryState.Failed, null, "The message could not be built: " + e.Message));
+            Interlocked.Increment(ref _other);
+            return;
+        }
+        // A message that never reached the server goes again at once, on a fresh connection, a few times.
+        for (var tries = 1; ; tries++)
+        {
+            // Cancelled while reconnecting: the message was not handed over, so the window gives it back.
+            if (!await ConnectAsync(session, cancellationToken))
+            {
+                outcomes.Released.Add((id, null, false, null, null));
+                return;
+            }
+            SendResult result;
+            try
+            {
+                result = await session.SendAsync(message, null, CancellationToken.None);
+            }
+            catch (EmailTransportException)
+            {
+                // The connection could not be reopened: ConnectAsync above decides when to give up.
+                continue;
+            }
+            var now = job.Clock.GetUtcNow().UtcDateTime;
+            var decision = SendPolicy.Decide(result, copy.Attempts + 1, job.Options.Retry, now);
+            switch (decision.Fate)
+            {
+                case RowFate.Sent:
+                    outcomes.Sent.Add(id);
+                    Interlocked.Increment(ref _sent);
+                    return;
+                case RowFate.TryAgainNow when session.Failures >= job.Options.ConnectionFailuresBeforePause:
+                    outcomes.Released.Add((id, null, false, result.SmtpStatus, result.Detail));
+                    await PauseAsync($"The SMTP server dropped {session.Failures} connections in a row (nobody was suppressed): {result.Detail}");
+                    return;
+                case RowFate.TryAgainNow when tries < 3:
+                    continue;
+                case RowFate.TryAgainNow:
+                    // Three fresh connections did not take this message: let it count, and come back to it later.
+                    var later = now + job.Options.Retry.DelayAfter(copy.Attempts + 1);
+                    outcomes.Released.Add((id, later, true, result.SmtpStatus, result.Detail));
+                    NoteRetry(later);
+                    break;
+                case RowFate.RetryLater:
+                    outcomes.Released.Add((id, decision.RetryAt, true, result.SmtpStatus, result.Detail));
+                    NoteRetry(decision.RetryAt!.Value);
+                    break;
+                case RowFate.HoldForSender:
+                    outcomes.Released.Add((id, null, false, result.SmtpStatus, result.Detail));
+                    await PauseAsync("The SMTP server refused our message (nobody was suppressed): " + result.Detail);
+                    break;
+                case RowFate.Failed:
+                    outcomes.Final.Add((id, DeliveryState.Failed, result.SmtpStatus, result.Detail));
+                    if (decision.Suppress && EmailAddress.TryParse(copy.Recipient.Email, out var address, out _)) bounced.Add(address);
+                    break;
+                case RowFate.Unknown:
+                    outcomes.Final.Add((id, DeliveryState.Unknown, null, result.Detail));
+                    break;
+            }
+            Interlocked.Increment(ref _other);
+            return;
+        }
+    }
+
+    private void NoteRetry(DateTime due)
+    {
+        lock (_lock)
+        {
+            if (_earliestRetry is null || due < _earliestRetry) _earliestRetry = due;
+        }
+    }
+
+    private async Task PauseAsync(string reason)
+    {
+        _stop = true;
+        await job.PauseAsync(issueId, reason);
     }
 }

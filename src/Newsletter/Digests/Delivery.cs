@@ -2,7 +2,9 @@ namespace Newsletter.Digests;
 
 /// <summary>
 /// The ledger: one row per issue and recipient. It moves Pending → Sending → Sent | Failed | Unknown | Skipped, and
-/// only forward, except a 4xx (Sending → Pending with a later <see cref="NextAttemptAt"/>) and staff's retry of Failed.
+/// only forward, except back to Pending when a message was refused for now (4xx, with a later
+/// <see cref="NextAttemptAt"/>) or never reached the server, and staff's retry of Failed or Unknown rows.
+/// A row is Sending only while its message is in a connection's hands (see src/Newsletter/Digests/README.md).
 /// </summary>
 public sealed class Delivery
 {
@@ -15,6 +17,7 @@ public sealed class Delivery
     /// <summary>Which batch run claimed the row: a run only ever touches rows carrying its own token.</summary>
     public Guid? ClaimToken { get; set; }
 
+    /// <summary>When the claim was taken or last renewed; the run renews it while it lives, so only a dead run's rows age.</summary>
     public DateTime? ClaimedAt { get; set; }
     public DateTime? NextAttemptAt { get; set; }
     public DateTime? SentAt { get; set; }
@@ -25,13 +28,16 @@ public sealed class Delivery
 public enum DeliveryState
 {
     Pending = 0,
-    /// <summary>Claimed by a batch; the message may be on the wire.</summary>
+    /// <summary>Claimed by a batch run just before its message is handed to a connection; it may be on the wire.</summary>
     Sending = 1,
     /// <summary>The server accepted it (250).</summary>
     Sent = 2,
     /// <summary>Refused for good (5xx) or out of attempts (4xx); staff can retry these.</summary>
     Failed = 3,
-    /// <summary>A worker stopped mid-send: the server may or may not have it. Reported, never resent.</summary>
+    /// <summary>
+    /// The server may or may not have it: the connection failed after the message's final "." and before the reply, or
+    /// a worker died mid-send. Reported, never sent again by itself; staff may send again to Unknown readers.
+    /// </summary>
     Unknown = 4,
     /// <summary>Not sent on purpose: unsubscribed or suppressed since the fan-out, or no articles in the reader's topics.</summary>
     Skipped = 5,

@@ -1,66 +1,104 @@
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
+using Newsletter.Email;
+using Newsletter.Jobs;
 
 namespace Newsletter.Digests;
 
 /// <summary>
 /// Every state change of the delivery ledger, each one set-based and conditional on the current state (the state is
-/// the lock): claim a range, record accepted messages in bulk, refusals, unknowns, and give back what was not tried.
+/// the lock). A batch run claims a few rows at a time just before sending them, renews its claims while it lives, and
+/// records each window's outcomes in one transaction; whatever it did not hand over goes back to Pending.
 /// </summary>
 public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
 {
-    private const int MaxError = 1000;
-
-    /// <summary>Claims the due Pending rows of a range for one batch run (Pending → Sending). Returns how many.</summary>
-    public Task<int> ClaimAsync(long issueId, long fromId, long toId, Guid token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims those of <paramref name="ids"/> that are still Pending and due (Pending → Sending, attempts + 1), only while
+    /// the issue is Sending (a paused issue claims nothing). Returns the ids claimed, in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> ClaimAsync(long issueId, IReadOnlyList<long> ids, Guid token, CancellationToken cancellationToken)
     {
+        if (ids.Count == 0) return [];
         var now = clock.GetUtcNow().UtcDateTime;
-        return db.Set<Delivery>()
-            .Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+        var list = ids.ToList();
+        var claimed = await db.Set<Delivery>()
+            .Where(d => list.Contains(d.Id) && d.IssueId == issueId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now)
+                        && db.Set<DigestIssue>().Any(i => i.Id == issueId && i.State == DigestIssueState.Sending))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sending)
                 .SetProperty(d => d.ClaimToken, token)
                 .SetProperty(d => d.ClaimedAt, now)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
+        if (claimed == ids.Count) return ids;
+        if (claimed == 0) return [];
+        // Some were taken by another run or are no longer due: read back exactly which are ours.
+        var ours = (await db.Set<Delivery>().Where(d => list.Contains(d.Id) && d.ClaimToken == token && d.State == DeliveryState.Sending)
+            .Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
+        return ids.Where(ours.Contains).ToList();
     }
 
-    /// <summary>Records messages the server accepted (Sending → Sent), in one statement.</summary>
-    public Task<int> MarkSentAsync(Guid token, IReadOnlyCollection<long> ids)
+    /// <summary>Keeps a live run's claims fresh, so the sweep never takes its rows for a dead worker's.</summary>
+    public Task<int> RenewAsync(Guid token, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimedAt, now), cancellationToken);
+    }
+
+    /// <summary>Pending rows that will not be sent on purpose (the reader left or is suppressed, no article in their topics).</summary>
+    public Task<int> SkipAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return Task.FromResult(0);
-        var now = clock.GetUtcNow().UtcDateTime;
         var list = ids.ToList();
-        // CancellationToken.None: once the server has the message, recording that must not be cancelled.
-        return db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && list.Contains(d.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sent).SetProperty(d => d.SentAt, now)
-                .SetProperty(d => d.SmtpStatus, 250).SetProperty(d => d.Error, (string?)null), CancellationToken.None);
+        return db.Set<Delivery>().Where(d => list.Contains(d.Id) && d.State == DeliveryState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, reason), cancellationToken);
     }
 
-    /// <summary>Ends rows in a final state other than Sent (Failed, Unknown, Skipped), one statement per distinct outcome.</summary>
-    public async Task FinishAsync(Guid token, IEnumerable<(long Id, DeliveryState State, int? SmtpStatus, string Reason)> outcomes)
+    /// <summary>
+    /// Records one window's outcomes in one transaction, each only on rows this run still holds (Sending with its
+    /// token). Never cancelled: once the server has a message, recording that must happen.
+    /// </summary>
+    public Task RecordAsync(Guid token, WindowOutcomes outcomes) => db.InTransactionAsync(async _ =>
     {
-        foreach (var group in outcomes.GroupBy(o => (o.State, o.SmtpStatus, Reason: Truncate(o.Reason))))
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (outcomes.Sent.Count > 0)
+        {
+            var sent = outcomes.Sent.ToList();
+            await Held(token, sent).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sent).SetProperty(d => d.SentAt, now)
+                .SetProperty(d => d.SmtpStatus, 250).SetProperty(d => d.Error, (string?)null), CancellationToken.None);
+        }
+        foreach (var group in outcomes.Final.GroupBy(o => (o.State, o.SmtpStatus, Reason: ErrorText.Truncate(o.Reason))))
         {
             var ids = group.Select(o => o.Id).ToList();
             var (state, status, reason) = group.Key;
-            await db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && ids.Contains(d.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, state).SetProperty(d => d.SmtpStatus, status)
-                    .SetProperty(d => d.Error, reason), CancellationToken.None);
+            await Held(token, ids).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, state).SetProperty(d => d.SmtpStatus, status)
+                .SetProperty(d => d.Error, reason), CancellationToken.None);
         }
-    }
-
-    /// <summary>Puts rows back to Pending, due at <paramref name="dueAt"/> (null: now). For 4xx retries and rows never tried.</summary>
-    public Task<int> ReleaseAsync(Guid token, IReadOnlyCollection<long> ids, DateTime? dueAt, int? smtpStatus, string? reason, bool countAttempt)
-    {
-        if (ids.Count == 0) return Task.FromResult(0);
-        var list = ids.ToList();
-        var undo = countAttempt ? 0 : 1;
-        return db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && list.Contains(d.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.NextAttemptAt, dueAt)
+        foreach (var group in outcomes.Released.GroupBy(o => (o.DueAt, o.CountsAsAttempt, o.SmtpStatus, Reason: ErrorText.TruncateOrNull(o.Reason))))
+        {
+            var ids = group.Select(o => o.Id).ToList();
+            var (dueAt, counts, status, reason) = group.Key;
+            var undo = counts ? 0 : 1;
+            await Held(token, ids).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.NextAttemptAt, dueAt)
                 .SetProperty(d => d.Attempts, d => d.Attempts - undo)
-                .SetProperty(d => d.SmtpStatus, smtpStatus).SetProperty(d => d.Error, reason == null ? null : Truncate(reason)), CancellationToken.None);
+                .SetProperty(d => d.SmtpStatus, status).SetProperty(d => d.Error, reason), CancellationToken.None);
+        }
+        return 0;
+    }, CancellationToken.None);
+
+    private IQueryable<Delivery> Held(Guid token, List<long> ids) =>
+        db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && ids.Contains(d.Id));
+
+    /// <summary>Stops an issue (Sending → Paused) with the reason staff will read. False when it was not Sending.</summary>
+    public async Task<bool> PauseAsync(long issueId, string reason)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var text = ErrorText.Truncate(reason);
+        return await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Sending)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Paused).SetProperty(i => i.PausedReason, text)
+                .SetProperty(i => i.PausedAt, now), CancellationToken.None) > 0;
     }
 
-    /// <summary>Rows left in Sending past the lease by a worker that stopped: the outcome is unknown, so they are never resent.</summary>
+    /// <summary>Rows left in Sending past the lease by a run that stopped: the outcome is unknown, so they are never resent.</summary>
     public Task<int> MarkAbandonedAsUnknownAsync(long issueId, TimeSpan lease, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - lease;
@@ -78,8 +116,16 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         int Of(DeliveryState state) => rows.FirstOrDefault(r => r.State == state)?.Count ?? 0;
         return new DeliveryCounts(Of(DeliveryState.Pending), Of(DeliveryState.Sending), Of(DeliveryState.Sent), Of(DeliveryState.Failed), Of(DeliveryState.Unknown), Of(DeliveryState.Skipped));
     }
+}
 
-    private static string Truncate(string value) => value.Length <= MaxError ? value : value[..MaxError];
+/// <summary>What one claimed window came to: accepted, ended otherwise, or given back to Pending.</summary>
+public sealed class WindowOutcomes
+{
+    public List<long> Sent { get; } = [];
+    public List<(long Id, DeliveryState State, int? SmtpStatus, string Reason)> Final { get; } = [];
+    public List<(long Id, DateTime? DueAt, bool CountsAsAttempt, int? SmtpStatus, string? Reason)> Released { get; } = [];
+
+    public bool IsEmpty => Sent.Count == 0 && Final.Count == 0 && Released.Count == 0;
 }
 
 /// <summary>An issue's progress: rows per delivery state.</summary>

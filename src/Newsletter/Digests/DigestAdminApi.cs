@@ -22,6 +22,10 @@ public static class DigestAdminApi
         api.MapPost("/{id:long}/test", SendTest).WithSummary("Send a test copy to one address (outside the ledger).");
         api.MapGet("/{id:long}/preview", Preview).WithSummary("The HTML a given subscriber would receive.");
         api.MapPost("/{id:long}/retry-failed", RetryFailed).WithSummary("Send the Failed deliveries again (only those).");
+        api.MapPost("/{id:long}/resend-unknown", ResendUnknown)
+            .WithSummary("Send the Unknown deliveries again. The server may already have some of them: those readers may get a second copy.");
+        api.MapPost("/{id:long}/resume", Resume).WithSummary("Resume a paused issue once the cause (the server's reply) is fixed.");
+        api.MapGet("/{id:long}/deliveries", Deliveries).WithSummary("Deliveries in one state (failed, unknown, ...) with the reader's address; keyset by 'after'.");
         return routes;
     }
 
@@ -30,7 +34,11 @@ public static class DigestAdminApi
     public sealed record TestRequest(string? Email);
 
     public sealed record IssueSummary(long Id, string Frequency, string Subject, string State, DateTime PeriodStart, DateTime PeriodEnd,
-        DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DeliveryCounts? Progress);
+        DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DeliveryCounts? Progress, string? PausedReason = null, DateTime? PausedAt = null);
+
+    public sealed record ResendResult(int Resent, string Warning);
+
+    public sealed record DeliveryItem(long Id, long SubscriberId, string Email, string State, int Attempts, int? SmtpStatus, string? Error, DateTime? ClaimedAt, DateTime? SentAt);
 
     public sealed record RetryResult(int Retried);
 
@@ -72,10 +80,12 @@ public static class DigestAdminApi
         if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
         try
         {
-            await digests.SendTestAsync(id, address, cancellationToken);
-            return TypedResults.Accepted((string?)null);
+            var result = await digests.SendTestAsync(id, address, cancellationToken);
+            return result.IsAccepted
+                ? TypedResults.Accepted((string?)null)
+                : TypedResults.Problem(statusCode: 502, title: "The test copy was not sent", detail: result.Detail);
         }
-        catch (Exception e) when (e is EmailRejectedException or EmailTransportException)
+        catch (EmailTransportException e)
         {
             return TypedResults.Problem(statusCode: 502, title: "The test copy was not sent", detail: e.Message);
         }
@@ -93,6 +103,35 @@ public static class DigestAdminApi
         return TypedResults.Ok(new RetryResult(await digests.RetryFailedAsync(id, cancellationToken)));
     }
 
+    private static async Task<Results<Ok<ResendResult>, NotFound>> ResendUnknown(long id, DigestService digests, CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
+        var resent = await digests.ResendUnknownAsync(id, cancellationToken);
+        return TypedResults.Ok(new ResendResult(resent, "The server may already have had some of these messages: those readers may get a second copy."));
+    }
+
+    private static async Task<Results<Accepted, NotFound, ProblemHttpResult>> Resume(long id, DigestService digests, CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
+        return await digests.ResumeAsync(id, cancellationToken)
+            ? TypedResults.Accepted($"/api/admin/digests/{id}")
+            : TypedResults.Problem(statusCode: 409, title: "Not paused", detail: "Only a paused issue can be resumed.");
+    }
+
+    private static async Task<Results<Ok<List<DeliveryItem>>, NotFound, ValidationProblem>> Deliveries(long id, string? state, long? after, int? limit,
+        DigestService digests, CancellationToken cancellationToken)
+    {
+        if (!Enum.TryParse<DeliveryState>(state, ignoreCase: true, out var wanted) || !Enum.IsDefined(wanted) || int.TryParse(state, out _))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["state"] = ["State is required: " + string.Join(", ", Enum.GetNames<DeliveryState>().Select(n => n.ToLowerInvariant())) + "."],
+            });
+        if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
+        var rows = await digests.DeliveriesAsync(id, wanted, after, limit ?? 100, cancellationToken);
+        return TypedResults.Ok(rows.Select(r => new DeliveryItem(r.Id, r.SubscriberId, r.Email, r.State.ToString().ToLowerInvariant(), r.Attempts, r.SmtpStatus,
+            r.Error, r.ClaimedAt, r.SentAt)).ToList());
+    }
+
     private static bool TryFrequency(string? value, out DigestFrequency frequency, out Dictionary<string, string[]> errors)
     {
         errors = [];
@@ -105,5 +144,5 @@ public static class DigestAdminApi
         TypedResults.Problem(statusCode: 409, title: "No new articles", detail: $"There are no new articles for a {frequency.ToString().ToLowerInvariant()} digest.");
 
     private static IssueSummary Summary(DigestIssue i, DeliveryCounts? progress) => new(i.Id, i.Frequency.ToString().ToLowerInvariant(), i.Subject,
-        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress);
+        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress, i.PausedReason, i.PausedAt);
 }

@@ -1,19 +1,20 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Email;
+using Newsletter.Jobs;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Digests;
 
 /// <summary>
-/// Sends one id range of an issue's ledger: claim (Pending → Sending with this run's token), drop readers who left or
-/// are suppressed (Skipped), render per topic set (cached), send over the connection pool under the rate limit, and
-/// record each outcome: accepted messages are checkpointed as Sent every <see cref="DigestOptions.CheckpointEvery"/>.
-/// A second run of the same range finds nothing Pending, so the job is safe to repeat; Hangfire never retries it
-/// (lost work is found again by <see cref="DigestRecovery"/>).
+/// Sends one id range of an issue's ledger: reads its due Pending rows, skips readers who left or are suppressed
+/// (Skipped), renders per topic set (cached), and hands the rest to a <see cref="BatchRun"/>, which claims a few rows
+/// at a time just before sending them. A second run of the same range finds nothing Pending, so the job is safe to
+/// repeat; Hangfire never retries it (lost work is found again by <see cref="DigestRecovery"/>).
 /// </summary>
 public sealed partial class DigestBatchJob(
     NewsletterDb db,
@@ -21,9 +22,10 @@ public sealed partial class DigestBatchJob(
     DigestFanOut fanOut,
     DigestRenderer renderer,
     DigestMessageBuilder builder,
-    SmtpSessionPool pool,
-    DigestRateLimiter rateLimiter,
+    [FromKeyedServices(EmailLanes.Digests)] EmailSessionPool pool,
+    SendRateLimiter rateLimiter,
     SuppressionList suppression,
+    IServiceScopeFactory scopes,
     IBackgroundJobClient jobs,
     IOptions<DigestOptions> options,
     TimeProvider clock,
@@ -32,123 +34,95 @@ public sealed partial class DigestBatchJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task SendAsync(long issueId, long fromId, long toId, CancellationToken cancellationToken)
     {
-        var token = Guid.NewGuid();
-        if (await ledger.ClaimAsync(issueId, fromId, toId, token, cancellationToken) == 0)
+        if (!await db.Set<DigestIssue>().AnyAsync(i => i.Id == issueId && i.State == DigestIssueState.Sending, cancellationToken)) return;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = await db.Set<Delivery>().AsNoTracking()
+            .Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+            .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { d.Id, d.Attempts, s.Email, s.EmailKey, s.Name, s.PublicId, s.Topics, s.Status })
+            .OrderBy(x => x.Id).ToListAsync(cancellationToken);
+        if (due.Count == 0)
         {
             // Nothing due. A retry may still wait in this range (a scheduled run can fire a little early): come back then.
-            var next = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending)
-                .MinAsync(d => d.NextAttemptAt, cancellationToken);
-            if (next is { } due) ScheduleRetry(issueId, fromId, toId, due);
+            await ScheduleNextRetryAsync(issueId, fromId, toId, cancellationToken);
             await fanOut.CompleteIfDoneAsync(issueId, cancellationToken);
             return;
         }
-        var claimed = await db.Set<Delivery>().AsNoTracking().Where(d => d.ClaimToken == token)
-            .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { d.Id, d.Attempts, s.Email, s.EmailKey, s.Name, s.PublicId, s.Topics, s.Status })
-            .OrderBy(x => x.Id).ToListAsync(cancellationToken);
 
-        var skipped = new List<(long, DeliveryState, int?, string)>();
-        var suppressed = await SuppressedAsync(claimed.Select(c => c.EmailKey), cancellationToken);
-        var attempts = new Dictionary<long, int>();
-        var recipients = new List<(DigestRecipient Recipient, RenderedDigest Digest)>();
-        foreach (var row in claimed)
+        var suppressed = await suppression.SuppressedKeysAsync(due.Select(r => r.EmailKey), cancellationToken);
+        var left = new List<long>();
+        var onList = new List<long>();
+        var noTopic = new List<long>();
+        var copies = new List<PendingCopy>(due.Count);
+        foreach (var row in due)
         {
-            attempts[row.Id] = row.Attempts;
-            if (row.Status != SubscriberStatus.Confirmed) { skipped.Add((row.Id, DeliveryState.Skipped, null, "The reader unsubscribed before sending.")); continue; }
-            if (suppressed.Contains(row.EmailKey)) { skipped.Add((row.Id, DeliveryState.Skipped, null, "The address is on the suppression list.")); continue; }
+            if (row.Status != SubscriberStatus.Confirmed) { left.Add(row.Id); continue; }
+            if (suppressed.Contains(row.EmailKey)) { onList.Add(row.Id); continue; }
             var digest = await renderer.GetAsync(issueId, row.Topics, cancellationToken);
-            if (digest.IsEmpty) { skipped.Add((row.Id, DeliveryState.Skipped, null, "No article in the reader's topics.")); continue; }
-            recipients.Add((new DigestRecipient(row.Id, row.Email, row.Name, row.PublicId, row.Topics), digest));
+            if (digest.IsEmpty) { noTopic.Add(row.Id); continue; }
+            copies.Add(new PendingCopy(new DigestRecipient(row.Id, row.Email, row.Name, row.PublicId, row.Topics), row.Attempts, digest));
         }
-        await ledger.FinishAsync(token, skipped);
+        await ledger.SkipAsync(left, "The reader unsubscribed before sending.", cancellationToken);
+        await ledger.SkipAsync(onList, "The address is on the suppression list.", cancellationToken);
+        await ledger.SkipAsync(noTopic, "No article in the reader's topics.", cancellationToken);
 
-        var run = new BatchRun(this, token, recipients);
-        try
-        {
-            await run.SendAllAsync(cancellationToken);
-        }
-        finally
-        {
-            // Whatever happened, record what we know: accepted, refused, unknown; and give back what was never tried.
-            await RecordAsync(issueId, fromId, toId, token, run, attempts);
-        }
+        var run = new BatchRun(this, issueId, copies);
+        await run.RunAsync(cancellationToken);
+        if (run.EarliestRetry is { } retry) ScheduleRetry(issueId, fromId, toId, retry);
         await fanOut.CompleteIfDoneAsync(issueId, CancellationToken.None);
-        LogBatchSent(logger, issueId, fromId, toId, run.SentCount, run.Outcomes.Count(o => o.Kind != OutcomeKind.Sent));
+        LogBatchSent(logger, issueId, fromId, toId, run.SentCount, run.OtherCount);
     }
 
-    /// <summary>Which of these address keys are suppressed: one indexed lookup per 500 hashes.</summary>
-    private async Task<HashSet<string>> SuppressedAsync(IEnumerable<string> emailKeys, CancellationToken cancellationToken)
+    private async Task ScheduleNextRetryAsync(long issueId, long fromId, long toId, CancellationToken cancellationToken)
     {
-        var byHash = emailKeys.Distinct().ToDictionary(EmailAddress.HashForSuppression);
-        var found = new HashSet<string>();
-        foreach (var chunk in byHash.Keys.Chunk(500))
-        {
-            var hashes = chunk.ToList();
-            var hits = await db.Set<SuppressedAddress>().AsNoTracking().Where(s => hashes.Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(cancellationToken);
-            found.UnionWith(hits.Select(h => byHash[h]));
-        }
-        return found;
+        var next = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending)
+            .MinAsync(d => d.NextAttemptAt, cancellationToken);
+        if (next is { } due) ScheduleRetry(issueId, fromId, toId, due);
     }
 
-    private async Task RecordAsync(long issueId, long fromId, long toId, Guid token, BatchRun run, IReadOnlyDictionary<long, int> attempts)
+    /// <summary>Runs this range again once <paramref name="due"/> has passed.</summary>
+    private void ScheduleRetry(long issueId, long fromId, long toId, DateTime due) =>
+        jobs.Schedule<DigestBatchJob>(job => job.SendAsync(issueId, fromId, toId, CancellationToken.None), JobDelay.Until(due, clock.GetUtcNow().UtcDateTime));
+
+    /// <summary>Whether the issue is still Sending (not paused): read in a scope of its own, for any sender's thread.</summary>
+    internal async Task<bool> IsSendingAsync(long issueId)
     {
-        await run.FlushSentAsync(force: true);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var final = new List<(long, DeliveryState, int?, string)>();
-        var bounced = new List<string>();
-        DateTime? earliestRetry = null;
-        foreach (var outcome in run.Outcomes.Where(o => o.Kind != OutcomeKind.Sent))
-        {
-            var id = outcome.Recipient.DeliveryId;
-            switch (outcome.Kind)
-            {
-                case OutcomeKind.Refused when outcome.SmtpStatus >= 500 || attempts[id] >= options.Value.MaxAttempts:
-                    final.Add((id, DeliveryState.Failed, outcome.SmtpStatus, outcome.Reason));
-                    if (outcome.SmtpStatus is 550 or 551 or 553) bounced.Add(outcome.Recipient.Email);
-                    break;
-                case OutcomeKind.Refused:
-                    var due = now + options.Value.RetryDelay * Math.Pow(2, attempts[id] - 1);
-                    earliestRetry = earliestRetry is null || due < earliestRetry ? due : earliestRetry;
-                    await ledger.ReleaseAsync(token, [id], due, outcome.SmtpStatus, outcome.Reason, countAttempt: true);
-                    break;
-                case OutcomeKind.Invalid:
-                    final.Add((id, DeliveryState.Failed, null, outcome.Reason));
-                    break;
-                case OutcomeKind.Unknown:
-                    final.Add((id, DeliveryState.Unknown, null, outcome.Reason));
-                    break;
-            }
-        }
-        await ledger.FinishAsync(token, final);
-        var untried = run.Untried.Select(r => r.DeliveryId).ToList();
-        var retryUntriedAt = run.TransportDown ? now + options.Value.RetryDelay : (DateTime?)null;
-        await ledger.ReleaseAsync(token, untried, retryUntriedAt, null, run.TransportDown ? "The SMTP server could not be reached." : null, countAttempt: false);
-        if (run.TransportDown) earliestRetry = earliestRetry is null || retryUntriedAt < earliestRetry ? retryUntriedAt : earliestRetry;
-        foreach (var email in bounced)
-            if (EmailAddress.TryParse(email, out var address, out _))
-                await suppression.AddAsync(address, SuppressionReason.HardBounce, "Digest delivery refused permanently.", CancellationToken.None);
-        if (earliestRetry is { } at) ScheduleRetry(issueId, fromId, toId, at);
+        await using var scope = scopes.CreateAsyncScope();
+        var reader = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
+        return await reader.Set<DigestIssue>().AnyAsync(i => i.Id == issueId && i.State == DigestIssueState.Sending);
     }
 
-    /// <summary>Runs this range again once <paramref name="due"/> has passed (with a second's margin for the scheduler's clock).</summary>
-    private void ScheduleRetry(long issueId, long fromId, long toId, DateTime due)
+    /// <summary>Stops the issue: the server refuses us or cannot be reached. The first sender to see it says why.</summary>
+    internal async Task PauseAsync(long issueId, string reason)
     {
-        var delay = due - clock.GetUtcNow().UtcDateTime + TimeSpan.FromSeconds(1);
-        jobs.Schedule<DigestBatchJob>(job => job.SendAsync(issueId, fromId, toId, CancellationToken.None), delay > TimeSpan.Zero ? delay : TimeSpan.FromSeconds(1));
+        await using var scope = scopes.CreateAsyncScope();
+        if (await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().PauseAsync(issueId, reason)) LogPaused(logger, issueId, reason);
+    }
+
+    /// <summary>Puts hard-bounced addresses on the suppression list (each sender's window, in its own scope).</summary>
+    internal async Task SuppressAsync(IReadOnlyCollection<EmailAddress> addresses)
+    {
+        if (addresses.Count == 0) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var list = scope.ServiceProvider.GetRequiredService<SuppressionList>();
+        foreach (var address in addresses)
+            await list.AddAsync(address, SuppressionReason.HardBounce, "Digest delivery refused permanently.", CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 5020, EventName = "DigestBatchSent", Level = LogLevel.Information, Message = "Digest issue {IssueId} ids {FromId}-{ToId}: {Sent} sent, {Other} not sent")]
     private static partial void LogBatchSent(ILogger logger, long issueId, long fromId, long toId, int sent, int other);
 
-    [LoggerMessage(EventId = 5021, EventName = "DigestBatchAborted", Level = LogLevel.Error, Message = "Digest batch stopped: {Reason}")]
-    internal static partial void LogAborted(ILogger logger, string reason);
+    [LoggerMessage(EventId = 5021, EventName = "DigestPaused", Level = LogLevel.Error, Message = "Digest issue {IssueId} paused: {Reason}")]
+    private static partial void LogPaused(ILogger logger, long issueId, string reason);
 
-    [LoggerMessage(EventId = 5022, EventName = "DigestTransportDown", Level = LogLevel.Warning, Message = "Digest batch could not reach the SMTP server: {Reason}")]
-    internal static partial void LogTransportDown(ILogger logger, string reason);
+    [LoggerMessage(EventId = 5022, EventName = "DigestConnectionFailed", Level = LogLevel.Warning,
+        Message = "Digest issue {IssueId}: could not reach the SMTP server ({Failures} in a row), trying again in {Wait}: {Reason}")]
+    internal static partial void LogConnectionFailed(ILogger logger, long issueId, int failures, TimeSpan wait, string reason);
 
     internal ILogger Logger => logger;
-    internal SmtpSessionPool Pool => pool;
-    internal DigestRateLimiter RateLimiter => rateLimiter;
+    internal EmailSessionPool Pool => pool;
+    internal SendRateLimiter RateLimiter => rateLimiter;
     internal DigestMessageBuilder Builder => builder;
-    internal DeliveryLedger Ledger => ledger;
-    internal int CheckpointEvery => options.Value.CheckpointEvery;
+    internal IServiceScopeFactory Scopes => scopes;
+    internal DigestOptions Options => options.Value;
+    internal TimeProvider Clock => clock;
 }

@@ -12,6 +12,7 @@ internal sealed class DigestIssueConfiguration : IEntityTypeConfiguration<Digest
         builder.Property(i => i.Key).HasMaxLength(100);
         builder.Property(i => i.Subject).HasMaxLength(300);
         builder.Property(i => i.Topics).HasMaxLength(1000);
+        builder.Property(i => i.PausedReason).HasMaxLength(1000);
         builder.HasIndex(i => i.Key).IsUnique();
         builder.HasIndex(i => new { i.Frequency, i.Id });
         builder.HasIndex(i => i.State);
@@ -42,5 +43,25 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.HasIndex(d => d.ClaimToken);
         builder.HasIndex(d => d.SubscriberId);
         builder.HasOne<DigestIssue>().WithMany().HasForeignKey(d => d.IssueId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SendRateBucketConfiguration : IEntityTypeConfiguration<SendRateBucket>
+{
+    public void Configure(EntityTypeBuilder<SendRateBucket> builder)
+    {
+        builder.ToTable("SendRateBuckets");
+        builder.HasKey(b => b.Scope);
+        builder.Property(b => b.Scope).HasMaxLength(50);
+    }
+}
+
+internal sealed class SendRateSliceConfiguration : IEntityTypeConfiguration<SendRateSlice>
+{
+    public void Configure(EntityTypeBuilder<SendRateSlice> builder)
+    {
+        builder.ToTable("SendRateSlices");
+        builder.HasKey(s => new { s.Scope, s.Start });
+        builder.Property(s => s.Scope).HasMaxLength(50);
     }
 }

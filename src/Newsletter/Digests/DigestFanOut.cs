@@ -14,10 +14,16 @@ namespace Newsletter.Digests;
 /// </summary>
 public sealed partial class DigestFanOut(NewsletterDb db, IBackgroundJobClient jobs, IOptions<DigestOptions> options, TimeProvider clock, ILogger<DigestFanOut> logger)
 {
-    /// <summary>Writes the ledger and enqueues the batches. Returns false when the issue was not Planned (already started).</summary>
+    /// <summary>
+    /// Writes the ledger and enqueues the batches. Returns false when the issue was not Planned (already started).
+    /// The request is committed first, on its own: a crash before the ledger is written leaves a Planned issue that
+    /// says it was asked for, and the recovery starts it.
+    /// </summary>
     public async Task<bool> StartAsync(long issueId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Planned && i.SendRequestedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.SendRequestedAt, now), cancellationToken);
         var written = await db.InTransactionAsync(async token =>
         {
             var started = await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Planned)

@@ -27,8 +27,20 @@ public sealed class DigestIssue
 
     public DigestIssueState State { get; set; } = DigestIssueState.Planned;
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// When sending was asked for (Send now, the schedule). Written before the fan-out, so a crash between the two
+    /// is finished by the recovery instead of leaving the issue Planned.
+    /// </summary>
+    public DateTime? SendRequestedAt { get; set; }
+
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
+
+    /// <summary>Why sending stopped (the server's reply), while <see cref="State"/> is Paused.</summary>
+    public string? PausedReason { get; set; }
+
+    public DateTime? PausedAt { get; set; }
 }
 
 public enum DigestIssueState
@@ -39,6 +51,11 @@ public enum DigestIssueState
     Sending = 1,
     /// <summary>Every delivery is in a final state (Sent, Failed, Unknown, Skipped).</summary>
     Sent = 2,
+    /// <summary>
+    /// Sending stopped because the server refused us (sender, content, policy) or could not be reached: nobody was
+    /// blamed, the unsent rows are Pending. Staff resume it once the cause is fixed.
+    /// </summary>
+    Paused = 3,
 }
 
 /// <summary>An article in an issue, in the order the digest shows them.</summary>

@@ -8,10 +8,10 @@ namespace Newsletter.Digests;
 
 /// <summary>
 /// Builds one reader's copy from a <see cref="RenderedDigest"/>: fills the per-reader fields and adds the bulk-mail
-/// headers (List-Unsubscribe https + mailto, List-Unsubscribe-Post, List-Id, DKIM when configured) on top of MessageFactory's From, To,
-/// Subject, Date, Message-ID and multipart/alternative. Pure and thread-safe.
+/// headers (List-Unsubscribe https + mailto, List-Unsubscribe-Post, List-Id) on top of MessageFactory's From, To,
+/// Subject, Date, Message-ID and multipart/alternative. Pure and thread-safe. (DKIM is the send layer's: every message is signed there.)
 /// </summary>
-public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, DigestDkimSigner dkim)
+public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
 {
     /// <summary>The message for <paramref name="recipient"/>; <paramref name="subjectPrefix"/> marks test copies.</summary>
     public MimeMessage Build(RenderedDigest digest, DigestRecipient recipient, string? subjectPrefix = null)
@@ -28,7 +28,6 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
         MailHeaders.AddListId(message, site.Value.Name, messages.SenderDomain);
-        dkim.Sign(message);
         return message;
     }
 

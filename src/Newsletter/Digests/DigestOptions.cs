@@ -25,9 +25,19 @@ public sealed class DigestOptions
     /// <summary>How far back the very first issue of a frequency looks for articles.</summary>
     public TimeSpan FirstIssueLookBack { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The most articles one issue carries (newest first).</summary>
+    /// <summary>
+    /// The most articles one email carries in full (newest first). The rest of the period's articles are not lost: the
+    /// email says how many more there are and links to the issue's web version, which lists every one.
+    /// </summary>
     [Range(1, 200)]
     public int MaxArticles { get; set; } = 30;
+
+    /// <summary>
+    /// The largest HTML part a digest may have, in bytes. Gmail clips messages whose HTML passes about 102 KB, hiding
+    /// the footer (postal address, unsubscribe); articles that would not fit move to the "more on the web" link.
+    /// </summary>
+    [Range(20_000, 10_000_000)]
+    public int MaxHtmlBytes { get; set; } = 90_000;
 
     /// <summary>Deliveries per batch job.</summary>
     [Range(1, 100_000)]
@@ -57,12 +67,25 @@ public sealed class DigestOptions
     /// <summary>Wait before the first retry after a 4xx; doubles each attempt.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A delivery left in Sending longer than this belongs to a dead worker and becomes Unknown.</summary>
+    /// <summary>
+    /// A delivery left in Sending longer than this belongs to a dead worker and becomes Unknown. A live batch renews
+    /// its claims every quarter of this, however slowly a rate limit lets it send.
+    /// </summary>
     public TimeSpan SendingLease { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Accepted messages recorded as Sent at least this often within a batch (the checkpoint).</summary>
-    [Range(1, 10_000)]
-    public int CheckpointEvery { get; set; } = 100;
+    /// <summary>
+    /// How many deliveries one connection claims at a time, just before sending them; also how often outcomes are
+    /// recorded. A crash leaves at most Connections × ClaimWindow deliveries per process Unknown.
+    /// </summary>
+    [Range(1, 1000)]
+    public int ClaimWindow { get; set; } = 10;
+
+    /// <summary>Failed connections in a row (refused, dropped, 421) after which an issue pauses instead of going on trying.</summary>
+    [Range(1, 100)]
+    public int ConnectionFailuresBeforePause { get; set; } = 6;
+
+    /// <summary>Attempts and backoff for temporary refusals (4xx) of a delivery.</summary>
+    public Jobs.RetryPolicy Retry => new(MaxAttempts, RetryDelay, TimeSpan.FromHours(1));
 }
 
 /// <summary>Cross-field checks: the time zone must resolve (Hangfire would otherwise disable the job quietly).</summary>

@@ -1,10 +1,14 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Digests;
+
+/// <summary>One delivery as staff see it in a list of Failed or Unknown readers.</summary>
+public sealed record DeliveryRow(long Id, long SubscriberId, string Email, DeliveryState State, int Attempts, int? SmtpStatus, string? Error, DateTime? ClaimedAt, DateTime? SentAt);
 
 /// <summary>
 /// What staff (the dashboard) can do with digests: plan, send now, send a test copy, preview for a reader, retry
@@ -17,7 +21,7 @@ public sealed partial class DigestService(
     DeliveryLedger ledger,
     DigestRenderer renderer,
     DigestMessageBuilder builder,
-    SmtpSessionPool pool,
+    [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool testLane,
     ILogger<DigestService> logger)
 {
     /// <summary>Plans the next issue of a frequency without sending it (null: no new articles).</summary>
@@ -47,25 +51,18 @@ public sealed partial class DigestService(
     public Task<DeliveryCounts> ProgressAsync(long issueId, CancellationToken cancellationToken) => ledger.CountAsync(issueId, cancellationToken);
 
     /// <summary>
-    /// Sends one copy of the issue (every topic) to <paramref name="address"/>, marked [Test], outside the ledger.
-    /// Throws <see cref="EmailRejectedException"/> or <see cref="EmailTransportException"/> when it does not go.
+    /// Sends one copy of the issue (every topic) to <paramref name="address"/>, marked [Test], outside the ledger, over
+    /// the transactional lane. The result says whether the server took it. Throws <see cref="EmailTransportException"/>
+    /// when no connection could be opened.
     /// </summary>
-    public async Task SendTestAsync(long issueId, EmailAddress address, CancellationToken cancellationToken)
+    public async Task<SendResult> SendTestAsync(long issueId, EmailAddress address, CancellationToken cancellationToken)
     {
         var digest = await renderer.GetAsync(issueId, "", cancellationToken);
         var message = builder.Build(digest, new DigestRecipient(0, address.Address, null, Guid.Empty, ""), "[Test] ");
-        var session = await pool.RentAsync(cancellationToken);
-        try
-        {
-            await session.SendAsync(message, cancellationToken);
-            pool.Return(session);
-        }
-        catch
-        {
-            pool.Discard(session);
-            throw;
-        }
-        LogTestSent(logger, issueId);
+        await using var session = await testLane.RentAsync(cancellationToken);
+        var result = await session.SendAsync(message, null, cancellationToken);
+        if (result.IsAccepted) LogTestSent(logger, issueId);
+        return result;
     }
 
     /// <summary>The HTML <paramref name="subscriberId"/> would receive (their topics, their links); null when unknown or empty.</summary>
@@ -89,29 +86,62 @@ public sealed partial class DigestService(
     }
 
     /// <summary>Puts the issue's Failed deliveries (only those) back to Pending and sends them again. Returns how many.</summary>
-    public async Task<int> RetryFailedAsync(long issueId, CancellationToken cancellationToken)
+    public Task<int> RetryFailedAsync(long issueId, CancellationToken cancellationToken) => SendAgainAsync(issueId, DeliveryState.Failed, cancellationToken);
+
+    /// <summary>
+    /// Puts the issue's Unknown deliveries back to Pending and sends them again. The server may already have some of
+    /// them, so those readers may get a second copy: staff choose this knowing that.
+    /// </summary>
+    public Task<int> ResendUnknownAsync(long issueId, CancellationToken cancellationToken) => SendAgainAsync(issueId, DeliveryState.Unknown, cancellationToken);
+
+    private async Task<int> SendAgainAsync(long issueId, DeliveryState state, CancellationToken cancellationToken)
     {
         var count = await db.InTransactionAsync(async token =>
         {
-            var retried = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Failed)
+            var again = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == state)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.Attempts, 0)
                     .SetProperty(d => d.NextAttemptAt, (DateTime?)null), token);
-            if (retried > 0)
+            if (again > 0)
                 await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Sent)
                     .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), token);
-            return retried;
+            return again;
         }, cancellationToken);
         if (count > 0)
         {
             await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
-            LogRetry(logger, issueId, count);
+            LogSendAgain(logger, issueId, count, state);
         }
         return count;
+    }
+
+    /// <summary>Resumes a paused issue: Paused → Sending, and its Pending deliveries go out. False when it was not Paused.</summary>
+    public async Task<bool> ResumeAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var resumed = await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Paused)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.PausedReason, (string?)null)
+                .SetProperty(i => i.PausedAt, (DateTime?)null), cancellationToken) > 0;
+        if (!resumed) return false;
+        LogResumed(logger, issueId);
+        if (!await fanOut.CompleteIfDoneAsync(issueId, cancellationToken)) await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The issue's deliveries in one state with the reader's address, by id (keyset: pass the last id as <paramref name="after"/>).</summary>
+    public async Task<List<DeliveryRow>> DeliveriesAsync(long issueId, DeliveryState state, long? after, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await db.Set<Delivery>().AsNoTracking().Where(d => d.IssueId == issueId && d.State == state && (after == null || d.Id > after))
+            .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { Delivery = d, s.Email })
+            .OrderBy(x => x.Delivery.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(cancellationToken);
+        return rows.Select(x => new DeliveryRow(x.Delivery.Id, x.Delivery.SubscriberId, x.Email, x.Delivery.State, x.Delivery.Attempts, x.Delivery.SmtpStatus,
+            x.Delivery.Error, x.Delivery.ClaimedAt, x.Delivery.SentAt)).ToList();
     }
 
     [LoggerMessage(EventId = 5040, EventName = "DigestTestSent", Level = LogLevel.Information, Message = "Test copy of digest issue {IssueId} sent")]
     private static partial void LogTestSent(ILogger logger, long issueId);
 
-    [LoggerMessage(EventId = 5041, EventName = "DigestRetryFailed", Level = LogLevel.Information, Message = "Digest issue {IssueId}: {Count} failed deliveries queued again")]
-    private static partial void LogRetry(ILogger logger, long issueId, int count);
+    [LoggerMessage(EventId = 5041, EventName = "DigestSendAgain", Level = LogLevel.Information, Message = "Digest issue {IssueId}: {Count} {State} deliveries queued again")]
+    private static partial void LogSendAgain(ILogger logger, long issueId, int count, DeliveryState state);
+
+    [LoggerMessage(EventId = 5042, EventName = "DigestResumedByStaff", Level = LogLevel.Information, Message = "Digest issue {IssueId} resumed")]
+    private static partial void LogResumed(ILogger logger, long issueId);
 }

@@ -7,7 +7,8 @@ using Newsletter.Data;
 namespace Newsletter.Digests;
 
 /// <summary>Finds unfinished sending in the ledger and drives it on. Safe to run at any time, on any worker.</summary>
-public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledger, DigestFanOut fanOut, JobStorage storage, IOptions<DigestOptions> options, ILogger<DigestSweepJob> logger)
+public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledger, DigestFanOut fanOut, SendRateLimiter rateLimiter, JobStorage storage,
+    IOptions<DigestOptions> options, ILogger<DigestSweepJob> logger)
 {
     /// <summary>
     /// <paramref name="afterStartup"/>: nothing can be queued yet (in-memory storage forgets), so every due range is
@@ -18,16 +19,25 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
     [DisableConcurrentExecution(timeoutInSeconds: 0)]
     public async Task RunAsync(bool afterStartup, CancellationToken cancellationToken)
     {
-        var sending = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending).Select(i => i.Id).ToListAsync(cancellationToken);
-        foreach (var issueId in sending)
+        // Send now or the schedule asked for these, and the process stopped before their ledger was written.
+        var requested = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Planned && i.SendRequestedAt != null)
+            .Select(i => i.Id).ToListAsync(cancellationToken);
+        foreach (var issueId in requested)
+            if (await fanOut.StartAsync(issueId, cancellationToken)) LogStartedRequested(logger, issueId);
+
+        var open = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending || i.State == DigestIssueState.Paused)
+            .Select(i => new { i.Id, i.State }).ToListAsync(cancellationToken);
+        foreach (var issue in open)
         {
-            var unknown = await ledger.MarkAbandonedAsUnknownAsync(issueId, options.Value.SendingLease, cancellationToken);
-            if (unknown > 0) LogUnknown(logger, issueId, unknown);
-            if (await fanOut.CompleteIfDoneAsync(issueId, cancellationToken)) continue;
+            var unknown = await ledger.MarkAbandonedAsUnknownAsync(issue.Id, options.Value.SendingLease, cancellationToken);
+            if (unknown > 0) LogUnknown(logger, issue.Id, unknown);
+            if (issue.State == DigestIssueState.Paused) continue;
+            if (await fanOut.CompleteIfDoneAsync(issue.Id, cancellationToken)) continue;
             if (!afterStartup && storage.GetMonitoringApi().EnqueuedCount("default") > 0) continue;
-            var enqueued = await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
-            if (enqueued > 0) LogResumed(logger, issueId, enqueued);
+            var enqueued = await fanOut.EnqueueDueBatchesAsync(issue.Id, cancellationToken);
+            if (enqueued > 0) LogResumed(logger, issue.Id, enqueued);
         }
+        await rateLimiter.PurgeAsync(db, cancellationToken);
     }
 
     [LoggerMessage(EventId = 5030, EventName = "DigestDeliveriesUnknown", Level = LogLevel.Warning,
@@ -36,4 +46,7 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
 
     [LoggerMessage(EventId = 5031, EventName = "DigestResumed", Level = LogLevel.Information, Message = "Digest issue {IssueId}: resumed {Count} batch range(s) with pending deliveries")]
     private static partial void LogResumed(ILogger logger, long issueId, int count);
+
+    [LoggerMessage(EventId = 5032, EventName = "DigestRequestedStarted", Level = LogLevel.Information, Message = "Digest issue {IssueId} was asked to send before a restart; its ledger is written now")]
+    private static partial void LogStartedRequested(ILogger logger, long issueId);
 }

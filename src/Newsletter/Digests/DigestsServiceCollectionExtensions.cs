@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Newsletter.Email;
 using Newsletter.Jobs;
 using Newsletter.Subscribers;
 
@@ -8,18 +9,19 @@ namespace Newsletter.Digests;
 
 public static class DigestsServiceCollectionExtensions
 {
-    /// <summary>Planning, the schedule, rendering, the sending engine (ledger, batches, pool, rate limit), recovery, the archive.</summary>
+    /// <summary>Planning, the schedule, rendering, the sending engine (ledger, batches, fleet rate limit), recovery, the archive.</summary>
     public static IServiceCollection AddDigests(this IServiceCollection services)
     {
         services.AddOptions<DigestOptions>().BindConfiguration(DigestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();
-        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>();
-        services.AddSingleton<DigestDkimSigner>();
         services.AddSingleton<DigestRenderer>();
         services.AddSingleton<DigestMessageBuilder>();
-        services.AddSingleton<SmtpSessionPool>();
-        services.AddSingleton<DigestRateLimiter>();
+        services.AddSingleton<SendRateLimiter>();
+        services.AddEmailLane(EmailLanes.Digests, sp =>
+        {
+            var digests = sp.GetRequiredService<IOptions<DigestOptions>>().Value;
+            return (digests.Connections, digests.ConnectionIdleTimeout);
+        });
         services.AddScoped<DigestPlanner>();
         services.AddScoped<DigestFanOut>();
         services.AddScoped<DeliveryLedger>();

@@ -49,4 +49,10 @@ public sealed class SmtpOptions
     /// <summary>Seconds to wait for the server on each command.</summary>
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>After a failed connection (or a message the server dropped), the wait before the next one; doubles each time.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between connection attempts.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -14,6 +14,8 @@ public sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             failures.Add("Email:Smtp:Password is required when Email:Smtp:Username is set.");
         if (options.FromName is not null && HeaderText.ContainsControlCharacters(options.FromName))
             failures.Add("Email:FromName must not contain control characters.");
+        if (options.Smtp.ReconnectDelay <= TimeSpan.Zero || options.Smtp.MaxReconnectDelay < options.Smtp.ReconnectDelay)
+            failures.Add("Email:Smtp:ReconnectDelay must be positive and no longer than Email:Smtp:MaxReconnectDelay.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -16,6 +16,8 @@ public static class EmailServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<EmailOptions>, EmailOptionsValidator>();
+        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>();
         services.AddOptions<TransactionalEmailOptions>().BindConfiguration(TransactionalEmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SigningKeyOptions>().BindConfiguration(SigningKeyOptions.Section);
@@ -32,6 +34,13 @@ public static class EmailServiceCollectionExtensions
         services.AddSingleton<IEmailTransport>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Transport == EmailTransportKind.Smtp
             ? sp.GetRequiredService<SmtpTransport>()
             : sp.GetRequiredService<PickupFolderTransport>());
+        // The one send layer: sessions (two lanes), DKIM, outcome classification; digests and the outbox both use it.
+        services.AddSingleton<MessageSigner>();
+        services.AddEmailLane(EmailLanes.Transactional, sp =>
+        {
+            var outbox = sp.GetRequiredService<IOptions<TransactionalEmailOptions>>().Value;
+            return (outbox.Connections, outbox.ConnectionIdleTimeout);
+        });
         services.AddScoped<TransactionalEmailJob>();
         services.AddSingleton<TransactionalEmailRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));

@@ -15,18 +15,13 @@ public interface IEmailTransport
 public interface IEmailSession : IAsyncDisposable
 {
     /// <summary>
-    /// Sends one message. Returns when the server accepted it. Throws <see cref="EmailRejectedException"/> when the
-    /// server refused it (with the SMTP code), <see cref="EmailTransportException"/> when the connection failed.
+    /// Sends one message to its To, Cc and Bcc mailboxes, with <paramref name="envelopeSender"/> as MAIL FROM (null:
+    /// the From address). Never throws for what the server or the connection did: the result says, and it tells a
+    /// failure before the end of the data (not handed over) from one after it (unknown). A session whose result is not
+    /// <see cref="SendResult.SessionUsable"/> must not be used again.
     /// </summary>
-    Task SendAsync(MimeMessage message, CancellationToken cancellationToken);
+    Task<SendResult> SendAsync(MimeMessage message, MailboxAddress? envelopeSender, CancellationToken cancellationToken);
 }
 
-/// <summary>The server said no to a message: <see cref="IsPermanent"/> for 5xx, retry later for 4xx.</summary>
-public sealed class EmailRejectedException(int statusCode, string message, Exception? inner = null) : Exception(message, inner)
-{
-    public int StatusCode { get; } = statusCode;
-    public bool IsPermanent => StatusCode >= 500;
-}
-
-/// <summary>The transport itself failed (no connection, protocol error, timeout). The message's fate may be unknown.</summary>
+/// <summary>The transport could not open a session (no connection, refused greeting, failed login).</summary>
 public sealed class EmailTransportException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,7 +1,9 @@
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Newsletter.Data;
 using Newsletter.Jobs;
 using Newsletter.Subscribers;
@@ -9,13 +11,14 @@ using Newsletter.Subscribers;
 namespace Newsletter.Email;
 
 /// <summary>
-/// Sends transactional emails from the outbox. Each send takes its row with one conditional update
-/// (Pending to Sending); no row updated means another worker has it or it is done, so running twice is harmless.
+/// Sends transactional emails from the outbox over the transactional lane (<see cref="EmailLanes"/>). Each send
+/// takes its row with one conditional update (Pending to Sending); no row updated means another worker has it or it is
+/// done, so running twice is harmless. What a send comes to is decided by <see cref="SendPolicy"/>, as for digests.
 /// Retries are ours (NextAttemptAt, picked up by the sweep), not Hangfire's, so they survive a restart.
 /// </summary>
 public sealed partial class TransactionalEmailJob(
     NewsletterDb db,
-    IEmailTransport transport,
+    [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool pool,
     IEnumerable<ITransactionalEmailComposer> composers,
     SuppressionList suppression,
     IOptions<TransactionalEmailOptions> options,
@@ -29,7 +32,7 @@ public sealed partial class TransactionalEmailJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task SendAsync(long emailId, CancellationToken cancellationToken)
     {
-        await using var session = new LazySession(transport);
+        await using var session = await pool.RentAsync(cancellationToken);
         await SendOneAsync(session, emailId, cancellationToken);
     }
 
@@ -39,7 +42,7 @@ public sealed partial class TransactionalEmailJob(
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         await MarkAbandonedAsUnknownAsync(cancellationToken);
-        await using var session = new LazySession(transport);
+        await using var session = await pool.RentAsync(cancellationToken);
         long lastId = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -65,7 +68,7 @@ public sealed partial class TransactionalEmailJob(
         return count;
     }
 
-    private async Task SendOneAsync(LazySession session, long emailId, CancellationToken cancellationToken)
+    private async Task SendOneAsync(PooledSession session, long emailId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var claimed = await db.Set<TransactionalEmail>()
@@ -83,83 +86,121 @@ public sealed partial class TransactionalEmailJob(
             return;
         }
 
-        var email = await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Id == emailId, cancellationToken);
-        var composer = composers.FirstOrDefault(c => c.Kind == email.Kind);
-        if (composer is null)
-        {
-            await FinishAsync(emailId, TransactionalEmailState.Failed, $"No composer for kind '{email.Kind}'.", null, cancellationToken);
-            return;
-        }
-        if (EmailAddress.TryParse(email.Recipient, out var recipient, out _) && await suppression.IsSuppressedAsync(recipient, cancellationToken))
-        {
-            await FinishAsync(emailId, TransactionalEmailState.Skipped, "The address is on the suppression list.", null, cancellationToken);
-            return;
-        }
-        MimeKit.MimeMessage? message;
+        TransactionalEmail email;
+        MimeMessage? message;
+        EmailAddress? recipient;
         try
         {
-            message = await composer.ComposeAsync(email, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A template or data problem: nothing was sent, so Failed (staff can retry once it is fixed).
-            await FinishAsync(emailId, TransactionalEmailState.Failed, "Could not build the email: " + e.Message, null, cancellationToken);
-            LogFailed(logger, email.Kind, emailId, e.Message);
-            return;
-        }
-        if (message is null)
-        {
-            await FinishAsync(emailId, TransactionalEmailState.Skipped, "Nothing to send any more.", null, cancellationToken);
-            return;
-        }
-        try
-        {
-            await (await session.GetAsync(cancellationToken)).SendAsync(message, cancellationToken);
-            await FinishAsync(emailId, TransactionalEmailState.Sent, null, 250, cancellationToken);
-            LogSent(logger, email.Kind, emailId);
-        }
-        catch (EmailRejectedException e) when (e.IsPermanent || email.Attempts >= options.Value.MaxAttempts)
-        {
-            // Suppress first: once the row says Failed, nothing may mail a hard-bounced address again.
-            if (e.IsPermanent && recipient is not null && e.StatusCode is 550 or 551 or 553)
-                await suppression.AddAsync(recipient, SuppressionReason.HardBounce, e.Message, CancellationToken.None);
-            await FinishAsync(emailId, TransactionalEmailState.Failed, e.Message, e.StatusCode, cancellationToken);
-            LogFailed(logger, email.Kind, emailId, e.Message);
-        }
-        catch (Exception e) when (e is not EmailRejectedException and not EmailTransportException and not OperationCanceledException)
-        {
-            // Anything else came from inside the send: we cannot tell whether the server took the message.
-            session.Reset();
-            await FinishAsync(emailId, TransactionalEmailState.Unknown, "Unexpected error while sending: " + e.Message, null, cancellationToken);
-            LogFailed(logger, email.Kind, emailId, e.ToString());
-        }
-        catch (Exception e) when (e is EmailRejectedException or EmailTransportException)
-        {
-            // Temporary: back to Pending with a growing delay; the sweep picks it up again.
-            session.Reset();
-            // email was read after the claim, so Attempts already counts this one.
-            var attempts = email.Attempts;
-            if (attempts >= options.Value.MaxAttempts)
+            email = await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Id == emailId, cancellationToken);
+            var composer = composers.FirstOrDefault(c => c.Kind == email.Kind);
+            if (composer is null)
             {
-                await FinishAsync(emailId, TransactionalEmailState.Failed, e.Message, (e as EmailRejectedException)?.StatusCode, cancellationToken);
+                await FinishAsync(emailId, TransactionalEmailState.Failed, $"No composer for kind '{email.Kind}'.", null);
+                return;
+            }
+            if (EmailAddress.TryParse(email.Recipient, out recipient, out _) && await suppression.IsSuppressedAsync(recipient, cancellationToken))
+            {
+                await FinishAsync(emailId, TransactionalEmailState.Skipped, "The address is on the suppression list.", null);
+                return;
+            }
+            try
+            {
+                message = await composer.ComposeAsync(email, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A template or data problem: nothing was sent, so Failed (staff can retry once it is fixed).
+                await FinishAsync(emailId, TransactionalEmailState.Failed, "Could not build the email: " + e.Message, null);
                 LogFailed(logger, email.Kind, emailId, e.Message);
                 return;
             }
-            var delay = options.Value.RetryDelay * Math.Pow(2, attempts - 1);
-            // Computed here, not in the query: EF would try to translate DateTime + TimeSpan into SQL.
-            DateTime? nextAttempt = clock.GetUtcNow().UtcDateTime + delay;
-            await db.Set<TransactionalEmail>().Where(x => x.Id == emailId && x.State == TransactionalEmailState.Sending)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, TransactionalEmailState.Pending)
-                    .SetProperty(x => x.NextAttemptAt, nextAttempt)
-                    .SetProperty(x => x.SmtpStatus, (e as EmailRejectedException)?.StatusCode)
-                    .SetProperty(x => x.LastError, Truncate(e.Message)), cancellationToken);
-            // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
-            jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.After(delay));
-            LogRetry(logger, email.Kind, emailId, delay, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down before anything went out: give the row back rather than leave it to become Unknown.
+            await ReleaseAsync(emailId, null, null, countAttempt: false);
+            throw;
+        }
+        if (message is null)
+        {
+            await FinishAsync(emailId, TransactionalEmailState.Skipped, "Nothing to send any more.", null);
+            return;
+        }
+
+        SendResult result;
+        try
+        {
+            result = await session.SendAsync(message, null, cancellationToken);
+        }
+        catch (Exception e) when (e is EmailTransportException or OperationCanceledException)
+        {
+            // No connection could be opened (or we are shutting down while waiting for one): nothing went out.
+            var retryAt = e is EmailTransportException ? clock.GetUtcNow().UtcDateTime + session.Backoff : (DateTime?)null;
+            await ReleaseAsync(emailId, retryAt, e.Message, countAttempt: false);
+            if (retryAt is { } at) ScheduleAt(emailId, at);
+            if (e is OperationCanceledException) throw;
+            LogRetry(logger, email.Kind, emailId, retryAt!.Value - clock.GetUtcNow().UtcDateTime, e.Message);
+            return;
+        }
+        await RecordAsync(email, recipient, result, session);
+    }
+
+    private async Task RecordAsync(TransactionalEmail email, EmailAddress? recipient, SendResult result, PooledSession session)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // email was read after the claim, so Attempts already counts this one.
+        var decision = SendPolicy.Decide(result, email.Attempts, options.Value.Retry, now);
+        switch (decision.Fate)
+        {
+            case RowFate.Sent:
+                await FinishAsync(email.Id, TransactionalEmailState.Sent, null, 250);
+                LogSent(logger, email.Kind, email.Id);
+                break;
+            case RowFate.Failed:
+                // Suppress first: once the row says Failed, nothing may mail a hard-bounced address again.
+                if (decision.Suppress && recipient is not null)
+                    await suppression.AddAsync(recipient, SuppressionReason.HardBounce, result.Detail, CancellationToken.None);
+                await FinishAsync(email.Id, TransactionalEmailState.Failed, result.Detail, result.SmtpStatus);
+                LogFailed(logger, email.Kind, email.Id, result.Detail);
+                break;
+            case RowFate.Unknown:
+                // The connection failed after the whole message was written: sending again could make a second copy.
+                await FinishAsync(email.Id, TransactionalEmailState.Unknown, result.Detail, null);
+                LogUnknownOne(logger, email.Kind, email.Id, result.Detail);
+                break;
+            default:
+                var retryAt = decision.Fate switch
+                {
+                    RowFate.RetryLater => decision.RetryAt!.Value,
+                    RowFate.HoldForSender => now + options.Value.HoldDelay,
+                    _ => now + session.Backoff,
+                };
+                await ReleaseAsync(email.Id, retryAt, result.Detail, countAttempt: decision.Fate == RowFate.RetryLater, result.SmtpStatus);
+                // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
+                ScheduleAt(email.Id, retryAt);
+                if (decision.Fate == RowFate.HoldForSender) LogSenderRefused(logger, email.Kind, email.Id, result.Detail);
+                else LogRetry(logger, email.Kind, email.Id, retryAt - now, result.Detail);
+                break;
         }
     }
 
-    private Task FinishAsync(long emailId, TransactionalEmailState state, string? error, int? smtpStatus, CancellationToken cancellationToken)
+    private void ScheduleAt(long emailId, DateTime due) =>
+        jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.Until(due, clock.GetUtcNow().UtcDateTime));
+
+    /// <summary>Sending → Pending, due at <paramref name="retryAt"/>; an attempt that never reached the server is not counted.</summary>
+    private Task ReleaseAsync(long emailId, DateTime? retryAt, string? error, bool countAttempt, int? smtpStatus = null)
+    {
+        var undo = countAttempt ? 0 : 1;
+        // CancellationToken.None: the row must not stay Sending because we are shutting down.
+        return db.Set<TransactionalEmail>().Where(x => x.Id == emailId && x.State == TransactionalEmailState.Sending)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, TransactionalEmailState.Pending)
+                .SetProperty(x => x.NextAttemptAt, retryAt)
+                .SetProperty(x => x.Attempts, x => x.Attempts - undo)
+                .SetProperty(x => x.SmtpStatus, smtpStatus)
+                .SetProperty(x => x.LastError, ErrorText.TruncateOrNull(error)), CancellationToken.None);
+    }
+
+    private Task FinishAsync(long emailId, TransactionalEmailState state, string? error, int? smtpStatus)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // CancellationToken.None: once the server has the message, recording that must not be cancelled.
@@ -167,30 +208,7 @@ public sealed partial class TransactionalEmailJob(
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, state)
                 .SetProperty(e => e.SentAt, state == TransactionalEmailState.Sent ? now : null)
                 .SetProperty(e => e.SmtpStatus, smtpStatus)
-                .SetProperty(e => e.LastError, error == null ? null : Truncate(error)), CancellationToken.None);
-    }
-
-    private static string Truncate(string value) => value.Length <= 1000 ? value : value[..1000];
-
-    /// <summary>Opens the transport only when there is something to send, and reopens it after a failure.</summary>
-    private sealed class LazySession(IEmailTransport transport) : IAsyncDisposable
-    {
-        private IEmailSession? _session;
-
-        public async Task<IEmailSession> GetAsync(CancellationToken cancellationToken) =>
-            _session ??= await transport.OpenAsync(cancellationToken);
-
-        public void Reset()
-        {
-            var old = _session;
-            _session = null;
-            if (old is not null) _ = old.DisposeAsync().AsTask();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_session is not null) await _session.DisposeAsync();
-        }
+                .SetProperty(e => e.LastError, ErrorText.TruncateOrNull(error)), CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 2000, EventName = "TransactionalEmailSent", Level = LogLevel.Information, Message = "Sent {Kind} email {EmailId}")]
@@ -207,4 +225,10 @@ public sealed partial class TransactionalEmailJob(
 
     [LoggerMessage(EventId = 2003, EventName = "TransactionalEmailUnknown", Level = LogLevel.Warning, Message = "{Count} transactional email(s) were left in Sending by a stopped worker and are now Unknown")]
     private static partial void LogUnknown(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2005, EventName = "TransactionalEmailMaybeSent", Level = LogLevel.Warning, Message = "{Kind} email {EmailId} may or may not have been delivered; it is Unknown and will not be sent again: {Reason}")]
+    private static partial void LogUnknownOne(ILogger logger, string kind, long emailId, string reason);
+
+    [LoggerMessage(EventId = 2006, EventName = "TransactionalEmailSenderRefused", Level = LogLevel.Error, Message = "The SMTP server refused our sender or content for {Kind} email {EmailId}; it is held and tried again later: {Reason}")]
+    private static partial void LogSenderRefused(ILogger logger, string kind, long emailId, string reason);
 }

@@ -13,6 +13,20 @@ public sealed class SuppressionList(NewsletterDb db, TimeProvider clock)
         return db.Set<SuppressedAddress>().AnyAsync(s => s.AddressHash == hash, cancellationToken);
     }
 
+    /// <summary>Which of these address keys (<see cref="EmailAddress.Key"/>) are suppressed: one indexed lookup per 500.</summary>
+    public async Task<HashSet<string>> SuppressedKeysAsync(IEnumerable<string> emailKeys, CancellationToken cancellationToken)
+    {
+        var byHash = emailKeys.Distinct().ToDictionary(EmailAddress.HashForSuppression);
+        var found = new HashSet<string>();
+        foreach (var chunk in byHash.Keys.Chunk(500))
+        {
+            var hashes = chunk.ToList();
+            var hits = await db.Set<SuppressedAddress>().AsNoTracking().Where(s => hashes.Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(cancellationToken);
+            found.UnionWith(hits.Select(h => byHash[h]));
+        }
+        return found;
+    }
+
     /// <summary>Adds the address; adding it twice keeps the first reason.</summary>
     public async Task AddAsync(EmailAddress address, SuppressionReason reason, string? detail, CancellationToken cancellationToken)
     {

@@ -109,9 +109,9 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
         Assert.Equal(HttpStatusCode.BadRequest, badTest.StatusCode);
         Assert.False(await app.WithDbAsync(db => db.Set<Delivery>().AnyAsync(d => d.IssueId == issueId)));
 
-        // One reader's server refuses for good: that delivery fails, the rest are sent.
+        // One reader's mailbox is full: that delivery fails (and is not suppressed), the rest are sent.
         var refused = readers[2].Email;
-        app.Smtp.DataReply = (_, recipients) => recipients.Contains(refused) ? "554 5.7.1 Message refused" : null;
+        app.Smtp.DataReply = (_, recipients) => recipients.Contains(refused) ? "552 5.2.2 Mailbox full" : null;
         try
         {
             var send = await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);

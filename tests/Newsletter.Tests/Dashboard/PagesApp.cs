@@ -9,7 +9,7 @@ namespace Newsletter.Tests.Dashboard;
 
 /// <summary>
 /// The host for the Articles, Digests and Donations pages: a daily schedule in a real time zone (so the schedule has a
-/// next run), small batches checkpointed per message, and the recurring sweep out of the way.
+/// next run), small batches, and the recurring sweep out of the way.
 /// </summary>
 public sealed class PagesApp : NewsletterApp
 {
@@ -20,7 +20,6 @@ public sealed class PagesApp : NewsletterApp
         new("Digests:TimeZone", "Europe/Berlin"),
         new("Digests:SweepCron", "0 0 1 1 *"),
         new("Digests:BatchSize", "10"),
-        new("Digests:CheckpointEvery", "1"),
     ];
 
     /// <summary>Confirmed daily readers straight in the database (sign-up has its own tests).</summary>

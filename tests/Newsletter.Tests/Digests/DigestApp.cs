@@ -12,35 +12,27 @@ using Newsletter.Tests.Support;
 namespace Newsletter.Tests.Digests;
 
 /// <summary>
-/// The whole service for digest tests: the shared real parts plus a feed served over HTTP on 127.0.0.1, small batches,
-/// fast retries, no automatic sweep (tests resume explicitly, as a restart would), and a transport that can be told to
-/// crash the worker after a number of messages.
+/// The whole service for digest tests: the shared real parts plus a feed served over HTTP on 127.0.0.1, small batches
+/// claimed a few rows at a time, fast retries and reconnects, and no automatic sweep (tests resume explicitly, as a
+/// restart would).
 /// </summary>
 public class DigestApp : NewsletterApp
 {
     public TestFeedServer Feed { get; } = new();
-
-    /// <summary>The transport in use: MailKit SMTP to the test server, wrapped so a test can crash a batch.</summary>
-    public CrashingTransport Transport { get; private set; } = null!;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Articles:Feeds:0", Feed.FeedUrl),
         new("Digests:BatchSize", "10"),
         new("Digests:Connections", "3"),
-        new("Digests:CheckpointEvery", "1"),
+        new("Digests:ClaimWindow", "3"),
         new("Digests:RetryDelay", "00:00:01"),
+        new("Email:Smtp:ReconnectDelay", "00:00:00.050"),
+        new("Email:Smtp:MaxReconnectDelay", "00:00:00.200"),
         new("Digests:SweepCron", "0 0 1 1 *"),
         new("Digests:DailyCron", ""),
         new("Digests:WeeklyCron", ""),
     ];
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<IEmailTransport>(sp =>
-            Transport = new CrashingTransport(sp.GetRequiredService<SmtpTransport>())));
-    }
 
     /// <summary>Adds confirmed readers straight to the database (the sign-up flow has its own tests).</summary>
     public Task<List<Subscriber>> AddReadersAsync(string prefix, int count, DigestFrequency frequency = DigestFrequency.Daily, string topics = "",
@@ -99,6 +91,37 @@ public class DigestApp : NewsletterApp
         return counts!;
     }
 
+    /// <summary>Presses Send now for the daily digest through the staff API; returns the issue id.</summary>
+    public async Task<long> SendNowAsync(string frequency = "daily")
+    {
+        using var staff = CreateStaffClient();
+        var response = await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency });
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"Send now answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<DigestAdminApi.IssueSummary>())!.Id;
+    }
+
+    public Task<DeliveryCounts> CountsAsync(long issueId) => WithDbAsync(db => new DeliveryLedger(db, TimeProvider.System).CountAsync(issueId, CancellationToken.None));
+
+    public Task<DigestIssue> IssueAsync(long issueId) => WithDbAsync(db => db.Set<DigestIssue>().AsNoTracking().SingleAsync(i => i.Id == issueId));
+
+    public Task<List<Delivery>> DeliveriesAsync(long issueId) => WithDbAsync(db => db.Set<Delivery>().AsNoTracking().Where(d => d.IssueId == issueId).OrderBy(d => d.Id).ToListAsync());
+
+    public async Task<bool> IsSuppressedAsync(string email)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SuppressionList>().IsSuppressedAsync(EmailAddress.FromStored(email), CancellationToken.None);
+    }
+
+    /// <summary>Waits until the issue is Paused and returns it.</summary>
+    public async Task<DigestIssue> WaitUntilPausedAsync(long issueId)
+    {
+        await EventuallyAsync(async () => (await IssueAsync(issueId)).State == DigestIssueState.Paused, $"issue {issueId} to pause");
+        // Senders still in flight give their rows back after the pause: wait for the ledger to settle.
+        await EventuallyAsync(async () => (await CountsAsync(issueId)).Sending == 0, $"issue {issueId}'s senders to give back their rows");
+        return await IssueAsync(issueId);
+    }
+
     /// <summary>The messages the SMTP server accepted for one address.</summary>
     public IReadOnlyList<MimeMessage> MessagesTo(string address) =>
         Smtp.Messages.Where(m => m.Recipients.Contains(address, StringComparer.OrdinalIgnoreCase)).Select(m => m.Message).ToList();
@@ -107,46 +130,5 @@ public class DigestApp : NewsletterApp
     {
         await base.DisposeAsync();
         await Feed.DisposeAsync();
-    }
-}
-
-/// <summary>
-/// MailKit's SMTP transport with one switch: after <see cref="CrashAfter"/> accepted messages, the next send throws
-/// before handing anything over, as a worker that dies between two messages would.
-/// </summary>
-public sealed class CrashingTransport(IEmailTransport inner) : IEmailTransport
-{
-    private int _accepted;
-
-    public int? CrashAfter { get; set; }
-    public bool Crashed { get; private set; }
-
-    public async Task<IEmailSession> OpenAsync(CancellationToken cancellationToken) => new Session(this, await inner.OpenAsync(cancellationToken));
-
-    private sealed class Session(CrashingTransport owner, IEmailSession inner) : IEmailSession
-    {
-        public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
-        {
-            lock (owner)
-            {
-                if (owner.CrashAfter is { } limit && owner._accepted >= limit)
-                {
-                    owner.CrashAfter = null;
-                    owner.Crashed = true;
-                    throw new InvalidOperationException("Simulated worker crash");
-                }
-            }
-            await inner.SendAsync(message, cancellationToken);
-            Interlocked.Increment(ref owner._accepted);
-        }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
-
-    public void Reset(int? crashAfter)
-    {
-        _accepted = 0;
-        Crashed = false;
-        CrashAfter = crashAfter;
     }
 }

@@ -6,19 +6,61 @@ using MimeKit;
 
 namespace Newsletter.Tests.Support;
 
+/// <summary>Where in an SMTP session the server is about to answer.</summary>
+public enum SmtpStage
+{
+    /// <summary>A client connected; the server would send its 220 greeting.</summary>
+    Greeting,
+    Ehlo,
+    Mail,
+    Rcpt,
+    /// <summary>The DATA command, before the 354.</summary>
+    Data,
+    /// <summary>The final "." of a message was received.</summary>
+    EndOfData,
+}
+
+/// <summary>What the server is about to answer to: the stage, the session's envelope so far, and counters.</summary>
+/// <param name="Connection">1-based number of the connection.</param>
+/// <param name="Message">1-based number of the message across all connections (at EndOfData: this one).</param>
+public sealed record SmtpMoment(SmtpStage Stage, int Connection, int Message, string? From, IReadOnlyList<string> Recipients, string? Address);
+
+/// <summary>How the server misbehaves at a moment; null from the script means "as a good server would".</summary>
+public abstract record SmtpAction
+{
+    /// <summary>Answer with this reply (one or more lines, e.g. "451 4.7.1 Try later") and go on.</summary>
+    public sealed record Reply(string Text) : SmtpAction;
+
+    /// <summary>Answer, then close the connection (as a throttling "421 4.7.0 ... closing" does).</summary>
+    public sealed record ReplyAndClose(string Text) : SmtpAction;
+
+    /// <summary>Close the connection without a word.</summary>
+    public sealed record Drop : SmtpAction;
+
+    /// <summary>At EndOfData: keep the message (the server has it) and close without answering.</summary>
+    public sealed record AcceptAndDrop : SmtpAction;
+
+    /// <summary>Wait, then answer as a good server would (a slow server).</summary>
+    public sealed record Delay(TimeSpan Time) : SmtpAction;
+}
+
 /// <summary>
 /// A real SMTP server on 127.0.0.1 inside the test process: speaks enough RFC 5321 for MailKit (EHLO, PIPELINING,
-/// 8BITMIME, SMTPUTF8, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps every accepted message, and can be told to answer
-/// a message's end of DATA with another reply (451, 550...) to test how the sender copes.
+/// 8BITMIME, SMTPUTF8, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepted. A <see cref="Script"/>
+/// makes it misbehave at any stage: a refusal per recipient or per command, a 421 and close, a drop after the
+/// greeting or after the final ".", a slow answer. <see cref="AcceptedCount"/> is what a user would check: how many
+/// copies each address really got.
 /// </summary>
 public sealed class TestSmtpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ReceivedMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, int> _accepted = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<Task> _sessions = [];
     private readonly Task _acceptLoop;
     private int _dataCount;
+    private int _connectionCount;
 
     public TestSmtpServer()
     {
@@ -28,15 +70,25 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>Decides how the server answers at each moment; null (or a null answer) means a good server's answer.</summary>
+    public Func<SmtpMoment, SmtpAction?>? Script { get; set; }
+
     /// <summary>
-    /// Decides the reply to each message's end of DATA: given the 1-based count of DATA commands so far and the
-    /// recipients, return null to accept (250) or a full reply line such as "451 4.3.0 Try later".
+    /// The older, narrower hook: given the 1-based count of messages so far and the recipients, a reply line to the
+    /// end of DATA, or null to accept.
     /// </summary>
     public Func<int, IReadOnlyList<string>, string?>? DataReply { get; set; }
 
+    /// <summary>When set, every end of DATA waits for this before answering: a test sets the server's pace itself.</summary>
+    public Func<Task>? BeforeDataReply { get; set; }
+
     public IReadOnlyList<ReceivedMessage> Messages => _messages.ToList();
 
-    public int ConnectionCount;
+    /// <summary>Connections accepted so far.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>How many messages the server accepted for each address.</summary>
+    public IReadOnlyDictionary<string, int> AcceptedCount => _accepted;
 
     /// <summary>Waits until at least <paramref name="count"/> messages arrived; fails the test after the timeout.</summary>
     public async Task<IReadOnlyList<ReceivedMessage>> WaitForMessagesAsync(int count, TimeSpan? timeout = null)
@@ -63,7 +115,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
-    public void Clear() => _messages.Clear();
+    public void Clear()
+    {
+        _messages.Clear();
+        _accepted.Clear();
+    }
 
     private async Task AcceptAsync()
     {
@@ -74,21 +130,23 @@ public sealed class TestSmtpServer : IAsyncDisposable
             catch (OperationCanceledException) { return; }
             catch (SocketException) { return; }
             socket.NoDelay = true;
-            Interlocked.Increment(ref ConnectionCount);
-            lock (_sessions) _sessions.Add(Task.Run(() => SessionAsync(socket)));
+            var number = Interlocked.Increment(ref _connectionCount);
+            lock (_sessions) _sessions.Add(Task.Run(() => SessionAsync(socket, number)));
         }
     }
 
-    private async Task SessionAsync(Socket socket)
+    private async Task SessionAsync(Socket socket, int connection)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         using var reader = new StreamReader(stream, new UTF8Encoding(false), false, 8192, leaveOpen: true);
         await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 8192, leaveOpen: true) { NewLine = "\r\n", AutoFlush = false };
         string? from = null;
         var recipients = new List<string>();
-        await Reply(writer, "220 test-smtp ESMTP ready");
+        SmtpMoment Moment(SmtpStage stage, string? address = null, int? message = null) =>
+            new(stage, connection, message ?? Volatile.Read(ref _dataCount) + 1, from, recipients.ToList(), address);
         try
         {
+            if (!await AnswerAsync(writer, Moment(SmtpStage.Greeting), "220 test-smtp ESMTP ready")) return;
             while (!_stop.IsCancellationRequested)
             {
                 var line = await reader.ReadLineAsync(_stop.Token);
@@ -97,16 +155,28 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 switch (command)
                 {
                     case "EHLO":
-                        await Reply(writer, "250-test-smtp\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800");
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), "250-test-smtp\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800")) return;
                         break;
-                    case "HELO": await Reply(writer, "250 test-smtp"); break;
-                    case "MAIL": from = Address(line); recipients.Clear(); await Reply(writer, "250 2.1.0 OK"); break;
-                    case "RCPT": recipients.Add(Address(line)); await Reply(writer, "250 2.1.5 OK"); break;
+                    case "HELO":
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), "250 test-smtp")) return;
+                        break;
+                    case "MAIL":
+                        recipients.Clear();
+                        var sender = Address(line);
+                        from = sender;
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Mail, sender), "250 2.1.0 OK", refused: () => from = null)) return;
+                        break;
+                    case "RCPT":
+                        var recipient = Address(line);
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Rcpt, recipient), "250 2.1.5 OK", accepted: () => recipients.Add(recipient))) return;
+                        break;
                     case "RSET": from = null; recipients.Clear(); await Reply(writer, "250 2.0.0 OK"); break;
                     case "NOOP": await Reply(writer, "250 2.0.0 OK"); break;
                     case "QUIT": await Reply(writer, "221 2.0.0 Bye"); return;
                     case "DATA":
-                        await Reply(writer, "354 End data with <CR><LF>.<CR><LF>");
+                        if (from is null || recipients.Count == 0) { await Reply(writer, "554 5.5.1 Error: no valid recipients"); break; }
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Data), "354 End data with <CR><LF>.<CR><LF>", refused: () => recipients.Clear())) return;
+                        if (recipients.Count == 0) break;
                         var data = new StringBuilder();
                         while (true)
                         {
@@ -116,16 +186,18 @@ public sealed class TestSmtpServer : IAsyncDisposable
                             data.Append(dataLine.StartsWith("..") ? dataLine[1..] : dataLine).Append("\r\n");
                         }
                         var number = Interlocked.Increment(ref _dataCount);
-                        var reply = DataReply?.Invoke(number, recipients.ToList());
-                        if (reply is null)
+                        if (BeforeDataReply is { } pace) await pace();
+                        var moment = Moment(SmtpStage.EndOfData, message: number);
+                        var action = Script?.Invoke(moment);
+                        if (action is null && DataReply?.Invoke(number, moment.Recipients) is { } legacy) action = new SmtpAction.Reply(legacy);
+                        if (action is SmtpAction.Delay delay) { await Task.Delay(delay.Time, _stop.Token); action = null; }
+                        if (action is null or SmtpAction.AcceptAndDrop) Keep(from ?? string.Empty, recipients, data.ToString());
+                        switch (action)
                         {
-                            var message = await MimeMessage.LoadAsync(new MemoryStream(Encoding.UTF8.GetBytes(data.ToString())));
-                            _messages.Enqueue(new ReceivedMessage(from ?? string.Empty, recipients.ToList(), message, data.ToString()));
-                            await Reply(writer, "250 2.0.0 Queued");
-                        }
-                        else
-                        {
-                            await Reply(writer, reply);
+                            case null: await Reply(writer, "250 2.0.0 Queued"); break;
+                            case SmtpAction.Reply reply: await Reply(writer, reply.Text); break;
+                            case SmtpAction.ReplyAndClose close: await Reply(writer, close.Text); return;
+                            default: return;
                         }
                         recipients.Clear();
                         break;
@@ -137,6 +209,38 @@ public sealed class TestSmtpServer : IAsyncDisposable
         {
             // The client went away or the server is stopping.
         }
+    }
+
+    /// <summary>
+    /// Answers at a moment as the script says, or with <paramref name="normal"/>. Returns false when the connection is
+    /// to close. <paramref name="accepted"/> runs when the answer is a 2xx/3xx, <paramref name="refused"/> otherwise.
+    /// </summary>
+    private async Task<bool> AnswerAsync(StreamWriter writer, SmtpMoment moment, string normal, Action? accepted = null, Action? refused = null)
+    {
+        var action = Script?.Invoke(moment);
+        if (action is SmtpAction.Delay delay)
+        {
+            await Task.Delay(delay.Time, _stop.Token);
+            action = null;
+        }
+        var text = action switch
+        {
+            null => normal,
+            SmtpAction.Reply reply => reply.Text,
+            SmtpAction.ReplyAndClose close => close.Text,
+            _ => null,
+        };
+        if (text is null) return false;
+        if (text[0] is '2' or '3') accepted?.Invoke();
+        else refused?.Invoke();
+        await Reply(writer, text);
+        return action is not SmtpAction.ReplyAndClose;
+    }
+
+    private void Keep(string from, List<string> recipients, string raw)
+    {
+        _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw));
+        foreach (var recipient in recipients) _accepted.AddOrUpdate(recipient, 1, (_, count) => count + 1);
     }
 
     private static string Address(string line)
@@ -164,5 +268,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
     }
 }
 
-/// <summary>A message as the server received it: envelope and parsed MIME, plus the raw text.</summary>
-public sealed record ReceivedMessage(string From, IReadOnlyList<string> Recipients, MimeMessage Message, string Raw);
+/// <summary>A message as the server received it: the envelope, the raw text, and the MIME message (parsed on first use).</summary>
+public sealed class ReceivedMessage(string from, IReadOnlyList<string> recipients, string raw)
+{
+    private readonly Lazy<MimeMessage> _message = new(() => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw))));
+
+    public string From { get; } = from;
+    public IReadOnlyList<string> Recipients { get; } = recipients;
+    public string Raw { get; } = raw;
+    public MimeMessage Message => _message.Value;
+}

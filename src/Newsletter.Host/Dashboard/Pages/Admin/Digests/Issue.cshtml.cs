@@ -32,6 +32,9 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
     public Subscriber? PreviewReader { get; private set; }
     public DigestCopy? Copy { get; private set; }
     public IssueProgress? Progress { get; private set; }
+
+    /// <summary>The first Unknown readers (the server may or may not have their copy), shown with the resend button.</summary>
+    public IReadOnlyList<DeliveryRow> UnknownReaders { get; private set; } = [];
     public string? Error { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
@@ -63,6 +66,22 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
         return Redirect($"/admin/digests/{Id}?notice={(started ? "started" : "already-started")}");
     }
 
+    /// <summary>Resumes a paused issue once staff have fixed what the server refused.</summary>
+    public async Task<IActionResult> OnPostResumeAsync(CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
+        var resumed = await digests.ResumeAsync(Id, cancellationToken);
+        return Redirect($"/admin/digests/{Id}?notice={(resumed ? "resumed" : "not-paused")}");
+    }
+
+    /// <summary>Sends again to the readers whose copy is Unknown; the page warns that some may get a second copy.</summary>
+    public async Task<IActionResult> OnPostResendUnknownAsync(CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
+        var count = await digests.ResendUnknownAsync(Id, cancellationToken);
+        return Redirect($"/admin/digests/{Id}?notice=resent-unknown&count={count}");
+    }
+
     public async Task<IActionResult> OnPostRetryAsync(CancellationToken cancellationToken)
     {
         if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
@@ -80,14 +99,15 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
         {
             try
             {
-                await digests.SendTestAsync(Id, address, cancellationToken);
-                return Redirect($"/admin/digests/{Id}?notice=test-sent");
+                var result = await digests.SendTestAsync(Id, address, cancellationToken);
+                if (result.IsAccepted) return Redirect($"/admin/digests/{Id}?notice=test-sent");
+                Error = "The test copy was not sent: " + result.Detail;
             }
-            catch (Exception e) when (e is EmailRejectedException or EmailTransportException)
+            catch (EmailTransportException e)
             {
                 Error = "The test copy was not sent: " + e.Message;
-                status = StatusCodes.Status502BadGateway;
             }
+            status = StatusCodes.Status502BadGateway;
         }
         await LoadAsync(cancellationToken);
         var page = Page();
@@ -100,7 +120,11 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
         Issue = await digests.FindAsync(Id, cancellationToken);
         if (Issue is null) return false;
         if (Issue.State == DigestIssueState.Planned) Audience = await dashboard.AudienceAsync(Issue, cancellationToken);
-        else Progress = await ProgressAsync(Issue, cancellationToken);
+        else
+        {
+            Progress = await ProgressAsync(Issue, cancellationToken);
+            if (Progress.Counts.Unknown > 0) UnknownReaders = await digests.DeliveriesAsync(Id, DeliveryState.Unknown, null, 50, cancellationToken);
+        }
         PreviewReader = await dashboard.FindReaderAsync(Reader, Issue.Frequency, cancellationToken);
         if (PreviewReader is not null) Copy = await dashboard.CopyForAsync(Id, PreviewReader, cancellationToken);
         return true;

@@ -1,0 +1,83 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Newsletter.Migrations.SqlServer.Migrations
+{
+    /// <inheritdoc />
+    public partial class SendEngine : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "PausedAt",
+                table: "DigestIssues",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "PausedReason",
+                table: "DigestIssues",
+                type: "nvarchar(1000)",
+                maxLength: 1000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "SendRequestedAt",
+                table: "DigestIssues",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "SendRateBuckets",
+                columns: table => new
+                {
+                    Scope = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: false),
+                    Tokens = table.Column<double>(type: "float", nullable: false),
+                    RefilledAt = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SendRateBuckets", x => x.Scope);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SendRateSlices",
+                columns: table => new
+                {
+                    Scope = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: false),
+                    Start = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    Count = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SendRateSlices", x => new { x.Scope, x.Start });
+                });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "SendRateBuckets");
+
+            migrationBuilder.DropTable(
+                name: "SendRateSlices");
+
+            migrationBuilder.DropColumn(
+                name: "PausedAt",
+                table: "DigestIssues");
+
+            migrationBuilder.DropColumn(
+                name: "PausedReason",
+                table: "DigestIssues");
+
+            migrationBuilder.DropColumn(
+                name: "SendRequestedAt",
+                table: "DigestIssues");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Newsletter.Data;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// The digest rate limits for the whole fleet, kept in the database: a token bucket for
+/// <see cref="DigestOptions.MessagesPerSecond"/> (capacity a tenth of a second's worth, so sending is smooth) and a
+/// sliding window of <see cref="DigestOptions.WindowLimit"/> per <see cref="DigestOptions.Window"/> counted in sixtieths
+/// of the window. Every process takes from the same rows, so a process that joins, leaves or restarts never hands out a
+/// fresh allowance. A take is one short transaction that moves a version number (compare-and-swap), so concurrent
+/// takers at READ COMMITTED retry instead of overdrawing. With no limit configured it costs nothing.
+/// </summary>
+public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<DigestOptions> options, TimeProvider clock)
+{
+    public const string DigestScope = "digests";
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
+
+    private bool Limited => options.Value.MessagesPerSecond > 0 || options.Value.WindowLimit > 0;
+
+    /// <summary>
+    /// Waits until at least one message may go, and takes permission for up to <paramref name="wanted"/>; returns how
+    /// many were granted (1..wanted). Granted permissions are spent whether or not the messages go.
+    /// </summary>
+    public async Task<int> AcquireAsync(int wanted, CancellationToken cancellationToken)
+    {
+        if (!Limited) return wanted;
+        while (true)
+        {
+            var (granted, wait) = await TryTakeAsync(wanted, cancellationToken);
+            if (granted > 0) return granted;
+            await Task.Delay(wait < MinimumWait ? MinimumWait : wait, clock, cancellationToken);
+        }
+    }
+
+    /// <summary>One attempt: the number granted now, or 0 and how long to wait before asking again.</summary>
+    public async Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
+        try
+        {
+            return await db.InTransactionAsync(token => TakeAsync(db, wanted, token), cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Two processes created the bucket row at once; the other one's stands. Ask again.
+            return (0, TimeSpan.Zero);
+        }
+    }
+
+    private async Task<(int Granted, TimeSpan Wait)> TakeAsync(NewsletterDb db, int wanted, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var bucket = await db.Set<SendRateBucket>().AsNoTracking().SingleOrDefaultAsync(b => b.Scope == DigestScope, cancellationToken);
+        var granted = wanted;
+        var wait = TimeSpan.Zero;
+        var tokens = 0d;
+        if (limits.MessagesPerSecond > 0)
+        {
+            var capacity = Math.Max(1d, limits.MessagesPerSecond / 10d);
+            tokens = bucket is null ? capacity : Math.Min(capacity, bucket.Tokens + Math.Max(0, (now - bucket.RefilledAt).TotalSeconds) * limits.MessagesPerSecond);
+            granted = Math.Min(granted, (int)Math.Floor(tokens));
+            if (granted <= 0) wait = TimeSpan.FromSeconds((1 - tokens) / limits.MessagesPerSecond);
+        }
+        var slice = SliceLength(limits);
+        var sliceStart = limits.WindowLimit > 0 ? new DateTime(now.Ticks - now.Ticks % slice.Ticks, DateTimeKind.Utc) : default;
+        if (limits.WindowLimit > 0)
+        {
+            // Slices that overlap the window at all count in full: never more than the limit, at worst a little less.
+            var from = now - limits.Window - slice;
+            var slices = db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start > from);
+            var used = await slices.SumAsync(s => s.Count, cancellationToken);
+            var remaining = limits.WindowLimit - used;
+            if (remaining <= 0)
+            {
+                var oldest = await slices.Where(s => s.Count > 0).MinAsync(s => (DateTime?)s.Start, cancellationToken) ?? now;
+                var until = oldest + limits.Window + slice - now;
+                wait = until > wait ? until : wait;
+            }
+            granted = Math.Min(granted, remaining);
+        }
+        if (granted <= 0) return (0, wait);
+
+        if (bucket is null)
+        {
+            db.Add(new SendRateBucket { Scope = DigestScope, Tokens = tokens - granted, RefilledAt = now, Version = 1 });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        else
+        {
+            var version = bucket.Version;
+            var left = tokens - granted;
+            var swapped = await db.Set<SendRateBucket>().Where(b => b.Scope == DigestScope && b.Version == version)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Tokens, left).SetProperty(b => b.RefilledAt, now)
+                    .SetProperty(b => b.Version, version + 1), cancellationToken);
+            // Another taker moved the bucket since we read it: nothing was taken; ask again at once.
+            if (swapped == 0) return (0, TimeSpan.Zero);
+        }
+        if (limits.WindowLimit > 0)
+        {
+            var counted = await db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start == sliceStart)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Count, x => x.Count + granted), cancellationToken);
+            if (counted == 0)
+            {
+                db.Add(new SendRateSlice { Scope = DigestScope, Start = sliceStart, Count = granted });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        return (granted, TimeSpan.Zero);
+    }
+
+    /// <summary>Deletes slices that no window can reach any more. Run by the sweep.</summary>
+    public async Task<int> PurgeAsync(NewsletterDb db, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var keep = limits.Window > TimeSpan.Zero ? limits.Window + SliceLength(limits) : TimeSpan.Zero;
+        var before = clock.GetUtcNow().UtcDateTime - keep - TimeSpan.FromMinutes(1);
+        return await db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start < before).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private static TimeSpan SliceLength(DigestOptions limits) =>
+        limits.Window > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, limits.Window.Ticks / 60)) : TimeSpan.FromMinutes(1);
+}

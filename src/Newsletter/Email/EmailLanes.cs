@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Newsletter.Email;
+
+/// <summary>
+/// The process's lanes to the mail server, each an <see cref="EmailSessionPool"/> registered under its name: digests
+/// get <c>Digests:Connections</c> sessions, transactional mail its own <c>Email:Transactional:Connections</c>, so a
+/// confirmation never waits behind a million-reader digest. Take one with <c>[FromKeyedServices(EmailLanes.X)]</c>.
+/// </summary>
+public static class EmailLanes
+{
+    public const string Digests = "digests";
+    public const string Transactional = "transactional";
+
+    /// <summary>Registers a lane of <paramref name="size"/> sessions (read when the lane is first used).</summary>
+    public static IServiceCollection AddEmailLane(this IServiceCollection services, string lane, Func<IServiceProvider, (int Size, TimeSpan IdleTimeout)> size) =>
+        services.AddKeyedSingleton(lane, (sp, _) =>
+        {
+            var (count, idle) = size(sp);
+            var smtp = sp.GetRequiredService<IOptions<EmailOptions>>().Value.Smtp;
+            return new EmailSessionPool(sp.GetRequiredService<IEmailTransport>(), sp.GetRequiredService<MessageSigner>(),
+                new EmailPoolSettings(count, idle, smtp.ReconnectDelay, smtp.MaxReconnectDelay), sp.GetRequiredService<TimeProvider>());
+        });
+}
