@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Newsletter.Digests;
+using Newsletter.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Newsletter.Tests.Digests;
+
+/// <summary>
+/// The real Host in a child process, sending a digest to a few thousand readers through a real SMTP server that records
+/// every message it accepts, SIGKILLed at random moments (the seed decides when: during the fan-out, mid-batch, between
+/// two windows) and started again on the same SQLite file. Afterwards, as a user would check: every reader has exactly
+/// one accepted copy, except readers marked Unknown, who have at most one and number at most
+/// connections × claim window per kill; nobody Failed, nothing left Pending or Sending.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    private const string ApiKey = "crash-test-staff-api-key-0123456789abcdef";
+    private const int Readers = 3000;
+    private const int Connections = 4;
+    private const int ClaimWindow = 10;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_host_killed_at_random_moments_loses_no_reader_and_doubles_none(int seed)
+    {
+        var random = new Random(seed);
+        var directory = Directory.CreateTempSubdirectory("newsletter-crash-").FullName;
+        await using var smtp = new TestSmtpServer();
+        var settings = Settings(directory, smtp.Port);
+        var kills = 0;
+        HostProcess? host = null;
+        try
+        {
+            host = await HostProcess.StartAsync(settings, directory);
+            using (var staff = host.StaffClient(ApiKey))
+            {
+                var csv = new StringBuilder("email,name,frequency\n");
+                for (var i = 1; i <= Readers; i++) csv.Append($"reader{i}@crash.example,Reader {i},daily\n");
+                var imported = await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
+                    .ReadAsync<Newsletter.Subscribers.ImportReport>();
+                Assert.Equal(Readers, imported.Imported);
+                (await staff.PutAsJsonAsync("/api/articles/crash-1", new
+                {
+                    title = "The crash issue", link = "https://blog.example/posts/crash-1", publishedAt = DateTime.UtcNow.AddMinutes(-1),
+                    summary = "<p>Summary.</p>", categories = new[] { "books" },
+                })).EnsureSuccessStatusCode();
+            }
+
+            // The first kill: the seed picks a moment from "while Send now is still fanning out" to "well into the batches".
+            var firstKill = TimeSpan.FromMilliseconds(seed == 1 ? random.Next(5, 60) : random.Next(200, 1500));
+            var sendNow = SendNowAsync(host);
+            await Task.Delay(firstKill);
+            host.Kill();
+            kills++;
+            output.WriteLine($"seed {seed}: killed {firstKill.TotalMilliseconds} ms after Send now; {smtp.AcceptedCount.Count} readers had mail");
+            long? issue = null;
+            try { issue = await sendNow; } catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+
+            host = await HostProcess.StartAsync(settings, directory);
+            // An operator whose Send now got no answer looks at the issues and presses again if none started.
+            issue ??= await LatestIssueAsync(host) ?? await SendNowAsync(host);
+            if (random.Next(2) == 0)
+            {
+                var secondKill = TimeSpan.FromMilliseconds(random.Next(100, 1200));
+                await Task.Delay(secondKill);
+                host.Kill();
+                kills++;
+                output.WriteLine($"seed {seed}: killed again {secondKill.TotalMilliseconds} ms after the restart; {smtp.AcceptedCount.Count} readers had mail");
+                host = await HostProcess.StartAsync(settings, directory);
+            }
+
+            var counts = await WaitUntilSentAsync(host, issue.Value);
+            var unknown = await DeliveriesAsync(host, issue.Value, "unknown");
+            var sent = await DeliveriesAsync(host, issue.Value, "sent");
+            output.WriteLine($"seed {seed}: {kills} kill(s), sent={counts.Sent} unknown={counts.Unknown} failed={counts.Failed}, server accepted {smtp.Messages.Count}");
+
+            Assert.Equal((Readers, 0, 0, 0), (counts.Sent + counts.Unknown, counts.Failed, counts.Pending, counts.Sending));
+            Assert.True(counts.Unknown <= kills * Connections * ClaimWindow, $"{counts.Unknown} Unknown after {kills} kill(s): more than {Connections} connections × {ClaimWindow}");
+            foreach (var row in sent) Assert.True(smtp.AcceptedCount.GetValueOrDefault(row.Email) == 1, $"{row.Email} is Sent but the server has {smtp.AcceptedCount.GetValueOrDefault(row.Email)} copies");
+            foreach (var row in unknown) Assert.True(smtp.AcceptedCount.GetValueOrDefault(row.Email) <= 1, $"{row.Email} is Unknown and has {smtp.AcceptedCount.GetValueOrDefault(row.Email)} copies");
+            Assert.Equal(Readers, sent.Count + unknown.Count);
+            Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
+        }
+        catch
+        {
+            if (host is not null) output.WriteLine(host.Output);
+            throw;
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static Dictionary<string, string> Settings(string directory, int smtpPort) => new()
+    {
+        ["DataDirectory"] = Path.Combine(directory, "data"),
+        ["Site:BaseUrl"] = "http://127.0.0.1",
+        ["Site:PostalAddress"] = "1 Crash Street, Testville",
+        ["Email:Transport"] = "Smtp",
+        ["Email:FromAddress"] = "news@crash.example",
+        ["Email:Smtp:Host"] = "127.0.0.1",
+        ["Email:Smtp:Port"] = smtpPort.ToString(),
+        ["Email:Smtp:Security"] = "None",
+        ["Email:Smtp:ReconnectDelay"] = "00:00:00.050",
+        ["Email:Smtp:MaxReconnectDelay"] = "00:00:00.500",
+        ["Security:StaffApiKey"] = ApiKey,
+        ["Digests:DailyCron"] = "",
+        ["Digests:WeeklyCron"] = "",
+        ["Digests:SweepCron"] = "*/2 * * * * *",
+        ["Digests:SendingLease"] = "00:00:06",
+        ["Digests:BatchSize"] = "500",
+        ["Digests:Connections"] = Connections.ToString(),
+        ["Digests:ClaimWindow"] = ClaimWindow.ToString(),
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    private static async Task<long> SendNowAsync(HostProcess host)
+    {
+        using var staff = host.StaffClient(ApiKey);
+        var response = await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency = "daily" });
+        return (await response.ReadAsync<DigestAdminApi.IssueSummary>()).Id;
+    }
+
+    private static async Task<long?> LatestIssueAsync(HostProcess host)
+    {
+        using var staff = host.StaffClient(ApiKey);
+        var issues = await (await staff.GetAsync("/api/admin/digests/")).ReadAsync<List<DigestAdminApi.IssueSummary>>();
+        return issues.FirstOrDefault(i => i.State != "planned")?.Id;
+    }
+
+    private static async Task<DeliveryCounts> WaitUntilSentAsync(HostProcess host, long issue)
+    {
+        using var staff = host.StaffClient(ApiKey);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var summary = await (await staff.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>();
+            if (summary.State == "sent") return summary.Progress!;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Issue {issue} is still {summary.State}: {summary.Progress}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<List<DigestAdminApi.DeliveryItem>> DeliveriesAsync(HostProcess host, long issue, string state)
+    {
+        using var staff = host.StaffClient(ApiKey);
+        var all = new List<DigestAdminApi.DeliveryItem>();
+        long after = 0;
+        while (true)
+        {
+            var page = await (await staff.GetAsync($"/api/admin/digests/{issue}/deliveries?state={state}&after={after}&limit=1000")).ReadAsync<List<DigestAdminApi.DeliveryItem>>();
+            all.AddRange(page);
+            if (page.Count < 1000) return all;
+            after = page[^1].Id;
+        }
+    }
+}
