@@ -31,10 +31,12 @@ public sealed partial class DigestPlanner(
         if (previous is { State: DigestIssueState.Planned }) return previous;
 
         var periodStart = previous?.PeriodEnd ?? now - options.Value.FirstIssueLookBack;
+        // Every article of the period belongs to the issue, newest first: the email shows what fits (MaxArticles, the
+        // size budget) and links to the issue's web version for the rest, so no article falls between two issues.
         var articles = await db.Set<Article>().AsNoTracking()
             .Where(a => !a.Hidden && a.PublishedAt > periodStart && a.PublishedAt <= now)
             .OrderByDescending(a => a.PublishedAt).ThenByDescending(a => a.Id)
-            .Take(options.Value.MaxArticles).ToListAsync(cancellationToken);
+            .ToListAsync(cancellationToken);
         if (articles.Count == 0)
         {
             LogNoArticles(logger, frequency, periodStart);

@@ -16,24 +16,37 @@ namespace Newsletter.Digests;
 /// Renders an issue once per distinct topic set: Liquid (digest inside the shared email layout), then CSS inlining with
 /// PreMailer, then cut at the per-reader slots. Results are cached per process; an issue's articles never change
 /// once planned, so the cache holds immutable values and every worker computes the same thing.
+/// The email carries at most <see cref="DigestOptions.MaxArticles"/> articles and stays under
+/// <see cref="DigestOptions.MaxHtmlBytes"/> (Gmail clips at about 102 KB, footer and unsubscribe link with it); the rest
+/// are counted in a "more on the web" link to the issue's web version, which lists every article of the period.
+/// Dates are shown in <see cref="DigestOptions.TimeZone"/>.
 /// </summary>
-public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site)
+public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, IOptions<DigestOptions> options)
 {
     private const int MaxCached = 64;
-    private readonly ConcurrentDictionary<(long IssueId, string Topics), Lazy<Task<RenderedDigest>>> _cache = new();
 
-    /// <summary>The issue rendered for readers of <paramref name="topics"/> (empty: every topic).</summary>
-    public Task<RenderedDigest> GetAsync(long issueId, string topics, CancellationToken cancellationToken)
+    /// <summary>Room left in the HTML budget for what is filled in per reader (name, address, two signed links, each used more than once).</summary>
+    private const int PerReaderAllowance = 3_000;
+
+    private readonly ConcurrentDictionary<(long IssueId, string Topics, bool Web), Lazy<Task<RenderedDigest>>> _cache = new();
+
+    /// <summary>The issue as an email for readers of <paramref name="topics"/> (empty: every topic).</summary>
+    public Task<RenderedDigest> GetAsync(long issueId, string topics, CancellationToken cancellationToken) => GetAsync(issueId, topics, web: false, cancellationToken);
+
+    /// <summary>The issue's web version (the archive): every article of the period, no size budget.</summary>
+    public Task<RenderedDigest> GetWebAsync(long issueId, CancellationToken cancellationToken) => GetAsync(issueId, "", web: true, cancellationToken);
+
+    private Task<RenderedDigest> GetAsync(long issueId, string topics, bool web, CancellationToken cancellationToken)
     {
         if (_cache.Count > MaxCached) _cache.Clear();
-        var lazy = _cache.GetOrAdd((issueId, topics), key => new Lazy<Task<RenderedDigest>>(() => RenderAsync(key.IssueId, key.Topics, CancellationToken.None)));
+        var lazy = _cache.GetOrAdd((issueId, topics, web), key => new Lazy<Task<RenderedDigest>>(() => RenderAsync(key.IssueId, key.Topics, key.Web, CancellationToken.None)));
         var task = lazy.Value;
         // A failed render is not cached: the next caller tries again.
-        if (task.IsFaulted) _cache.TryRemove(new KeyValuePair<(long, string), Lazy<Task<RenderedDigest>>>((issueId, topics), lazy));
+        if (task.IsFaulted) _cache.TryRemove(new KeyValuePair<(long, string, bool), Lazy<Task<RenderedDigest>>>((issueId, topics, web), lazy));
         return task.WaitAsync(cancellationToken);
     }
 
-    private async Task<RenderedDigest> RenderAsync(long issueId, string topics, CancellationToken cancellationToken)
+    private async Task<RenderedDigest> RenderAsync(long issueId, string topics, bool web, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
@@ -43,9 +56,28 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             .OrderBy(x => x.Position).Select(x => x.Article).ToListAsync(cancellationToken);
         var wanted = topics.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (wanted.Count > 0) articles = articles.Where(a => a.CategoryList.Any(wanted.Contains)).ToList();
-        if (articles.Count == 0) return new RenderedDigest(issueId, issue.Subject, null, null);
+        if (articles.Count == 0) return new RenderedDigest(issueId, issue.Subject, null, null, 0, 0);
 
+        if (web) return await RenderAsync(issue, articles, articles.Count);
+        // The email: at most MaxArticles, and fewer if the HTML would pass the budget (each try renders once per issue
+        // and topic set, so a few tries cost nothing per reader).
+        var budget = options.Value.MaxHtmlBytes - PerReaderAllowance;
+        var shown = Math.Min(options.Value.MaxArticles, articles.Count);
+        while (true)
+        {
+            var rendered = await RenderAsync(issue, articles, shown);
+            var size = rendered.Html!.LiteralByteLength;
+            if (size <= budget || shown == 1) return rendered;
+            // Shrink in proportion to the excess (at least one article), then measure again.
+            shown = Math.Max(1, Math.Min(shown - 1, (int)((long)shown * budget / size)));
+        }
+    }
+
+    private async Task<RenderedDigest> RenderAsync(DigestIssue issue, IReadOnlyList<Article> articles, int shown)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
         var frequency = issue.Frequency.ToString().ToLowerInvariant();
+        var included = articles.Take(shown).ToList();
         var model = new Dictionary<string, object?>
         {
             ["site_name"] = site.Value.Name,
@@ -53,16 +85,20 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             ["postal_address"] = site.Value.PostalAddress,
             ["subject"] = issue.Subject,
             ["frequency"] = frequency,
-            ["issue_date"] = issue.PeriodEnd.ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
-            ["preheader"] = Preheader(articles),
-            ["view_online_url"] = links.Absolute($"archive/{issueId}"),
+            ["issue_date"] = Local(issue.PeriodEnd, zone),
+            ["preheader"] = Preheader(included),
+            ["view_online_url"] = links.Absolute($"archive/{issue.Id}"),
             ["reason"] = $"You receive this because {SlotTemplate.Marker(Slot.Email)} subscribed to the {frequency} digest of {site.Value.Name}.",
             ["greeting"] = SlotTemplate.Marker(Slot.Greeting),
             ["name"] = SlotTemplate.Marker(Slot.Name),
             ["email"] = SlotTemplate.Marker(Slot.Email),
             ["preferences_url"] = SlotTemplate.Marker(Slot.PreferencesUrl),
             ["unsubscribe_url"] = SlotTemplate.Marker(Slot.UnsubscribeUrl),
-            ["articles"] = articles.Select(ArticleModel).ToList(),
+            ["articles"] = included.Select(a => ArticleModel(a, zone)).ToList(),
+            // What did not fit: how many, and where every article of the issue is (its web version).
+            ["total_count"] = articles.Count,
+            ["more_count"] = articles.Count - included.Count,
+            ["more_url"] = links.Absolute($"archive/{issue.Id}"),
         };
         var content = await templates.RenderHtmlAsync("digest/digest.html", model);
         var text = await templates.RenderTextAsync("digest/digest.txt", model);
@@ -71,15 +107,19 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         model["content"] = text;
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
         var inlined = PreMailer.Net.PreMailer.MoveCssInline(html, removeStyleElements: true, stripIdAndClassAttributes: true).Html;
-        return new RenderedDigest(issueId, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)));
+        return new RenderedDigest(issue.Id, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)),
+            included.Count, articles.Count);
     }
 
-    private static Dictionary<string, object?> ArticleModel(Article a) => new()
+    private static string Local(DateTime utc, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, object?> ArticleModel(Article a, TimeZoneInfo zone) => new()
     {
         ["title"] = a.Title,
         ["link"] = a.Link,
         ["author"] = a.Author,
-        ["published"] = a.PublishedAt.ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+        ["published"] = Local(a.PublishedAt, zone),
         ["summary"] = a.Summary,
         ["summary_text"] = PlainText(a.Summary, 400),
         ["image_url"] = a.ImageUrl,

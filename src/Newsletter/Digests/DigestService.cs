@@ -81,7 +81,7 @@ public sealed partial class DigestService(
     {
         var issue = await FindAsync(issueId, cancellationToken);
         if (issue is null || issue.State == DigestIssueState.Planned) return null;
-        var digest = await renderer.GetAsync(issueId, "", cancellationToken);
+        var digest = await renderer.GetWebAsync(issueId, cancellationToken);
         return digest.IsEmpty ? null : builder.WebVersion(digest);
     }
 

@@ -37,6 +37,9 @@ public sealed class SlotTemplate
         _literalByteLength = _literalBytes.Sum(b => b.Length);
     }
 
+    /// <summary>The body's size in UTF-8 bytes without the per-reader values.</summary>
+    public int LiteralByteLength => _literalByteLength;
+
     /// <summary>The marker to put into the template model in place of <paramref name="slot"/>.</summary>
     public static string Marker(Slot slot) => $"zzslot{Nonce}{(int)slot}zz";
 
@@ -96,8 +99,11 @@ public sealed class SlotTemplate
     }
 }
 
-/// <summary>A digest rendered once for an issue and a topic set; <see cref="IsEmpty"/> when no article matches the topics.</summary>
-public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? Html, SlotTemplate? Text)
+/// <summary>
+/// A digest rendered once for an issue and a topic set; <see cref="IsEmpty"/> when no article matches the topics.
+/// <see cref="Shown"/> of <see cref="Total"/> articles are in it; the rest are behind its "more on the web" link.
+/// </summary>
+public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? Html, SlotTemplate? Text, int Shown, int Total)
 {
     public bool IsEmpty => Html is null;
 }
