@@ -239,7 +239,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private void Keep(string from, List<string> recipients, string raw)
     {
-        _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw));
+        _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw) { ReceivedAt = DateTime.UtcNow });
         foreach (var recipient in recipients) _accepted.AddOrUpdate(recipient, 1, (_, count) => count + 1);
     }
 
@@ -277,4 +277,7 @@ public sealed class ReceivedMessage(string from, IReadOnlyList<string> recipient
     public IReadOnlyList<string> Recipients { get; } = recipients;
     public string Raw { get; } = raw;
     public MimeMessage Message => _message.Value;
+
+    /// <summary>When the server accepted it (UTC).</summary>
+    public DateTime ReceivedAt { get; init; }
 }

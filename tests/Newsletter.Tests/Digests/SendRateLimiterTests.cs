@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Newsletter.Digests;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Digests;
+
+/// <summary>
+/// The fleet's rate limits live in the database, so several limiters on one database (several worker processes, or one
+/// process before and after a restart) draw on one allowance. A fake clock stands in for time.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class SendRateLimiterTests(NewsletterApp app) : IClassFixture<NewsletterApp>
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task The_window_limit_is_shared_by_processes_and_survives_a_restart()
+    {
+        await ResetAsync();
+        var limits = new DigestOptions { WindowLimit = 10, Window = TimeSpan.FromHours(1) };
+        var first = Limiter(limits);
+        var second = Limiter(limits);
+
+        Assert.Equal(6, (await first.TryTakeAsync(6, CancellationToken.None)).Granted);
+        Assert.Equal(4, (await second.TryTakeAsync(6, CancellationToken.None)).Granted);
+        var (granted, wait) = await first.TryTakeAsync(1, CancellationToken.None);
+        Assert.Equal(0, granted);
+        Assert.InRange(wait, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(63));
+
+        // A process that starts now (or restarts) gets no fresh allowance.
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(0, (await Limiter(limits).TryTakeAsync(10, CancellationToken.None)).Granted);
+
+        // Once the window has passed, the allowance is back, once, for everyone together.
+        _clock.Advance(TimeSpan.FromMinutes(32));
+        Assert.Equal(10, (await Limiter(limits).TryTakeAsync(15, CancellationToken.None)).Granted);
+        Assert.Equal(0, (await first.TryTakeAsync(1, CancellationToken.None)).Granted);
+    }
+
+    [Fact]
+    public async Task Messages_per_second_hold_across_processes_in_every_second()
+    {
+        await ResetAsync();
+        var limits = new DigestOptions { MessagesPerSecond = 50 };
+        var limiters = new[] { Limiter(limits), Limiter(limits) };
+        var grants = new List<(DateTime At, int Count)>();
+        // Ten simulated seconds, each of two limiters asking for three every 10 ms.
+        for (var step = 0; step < 1000; step++)
+        {
+            foreach (var limiter in limiters)
+            {
+                var (granted, _) = await limiter.TryTakeAsync(3, CancellationToken.None);
+                if (granted > 0) grants.Add((_clock.GetUtcNow().UtcDateTime, granted));
+            }
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+        }
+        var start = grants[0].At;
+        // In any second: at most the rate plus the bucket's capacity (a tenth of a second's worth).
+        for (var from = start; from < start.AddSeconds(9); from = from.AddMilliseconds(100))
+        {
+            var inSecond = grants.Where(g => g.At >= from && g.At < from.AddSeconds(1)).Sum(g => g.Count);
+            Assert.True(inSecond <= 55, $"{inSecond} messages granted in the second from {from:HH:mm:ss.fff}");
+        }
+        Assert.InRange(grants.Sum(g => g.Count), 490, 505);
+    }
+
+    [Fact]
+    public async Task No_limit_configured_grants_everything_and_touches_nothing()
+    {
+        await ResetAsync();
+        var limiter = Limiter(new DigestOptions());
+        for (var i = 0; i < 1000; i++) Assert.Equal(10, await limiter.AcquireAsync(10, CancellationToken.None));
+        Assert.False(await app.WithDbAsync(db => db.Set<SendRateBucket>().AnyAsync()));
+    }
+
+    private SendRateLimiter Limiter(DigestOptions limits) =>
+        new(app.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(limits), _clock);
+
+    private Task ResetAsync() => app.WithDbAsync(async db =>
+    {
+        await db.Set<SendRateBucket>().ExecuteDeleteAsync();
+        await db.Set<SendRateSlice>().ExecuteDeleteAsync();
+    });
+}
