@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
@@ -60,6 +61,92 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         finally
         {
             app.Smtp.DataReply = null;
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_lost_after_the_final_dot_is_unknown_and_never_sent_twice()
+    {
+        // The server takes the confirmation and dies before saying so: a second confirmation would be a second email.
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData && m.Recipients.Contains("maybe@example.org") ? new SmtpAction.AcceptAndDrop() : null;
+        try
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "maybe@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("maybe@example.org")).State == TransactionalEmailState.Unknown, "the email to be Unknown");
+            await using (var scope = app.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SweepAsync(CancellationToken.None);
+            await Task.Delay(1500);
+            var email = await Outbox("maybe@example.org");
+            Assert.Equal((TransactionalEmailState.Unknown, 1), (email.State, email.Attempts));
+            Assert.Contains("may or may not", email.LastError);
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("maybe@example.org"));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_sender_holds_the_email_suppresses_nobody_and_it_goes_once_the_relay_takes_it()
+    {
+        var refusals = 0;
+        app.Smtp.Script = m => m.Stage == SmtpStage.Mail && m.Recipients.Count == 0 && Volatile.Read(ref refusals) < 2 && Interlocked.Increment(ref refusals) <= 2
+            ? new SmtpAction.Reply("550 5.7.1 <news@test-review.example>: Sender address rejected: not owned by user")
+            : null;
+        try
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "held@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("held@example.org")).SmtpStatus == 550, "the first refusal");
+            var held = await Outbox("held@example.org");
+            Assert.Equal((TransactionalEmailState.Pending, 0), (held.State, held.Attempts));
+            Assert.NotNull(held.NextAttemptAt);
+            Assert.False(await app.WithDbAsync(db => db.Set<SuppressedAddress>().AnyAsync(s => s.AddressHash == EmailAddress.HashForSuppression("held@example.org"))));
+
+            // The relay is fixed (here: it stops refusing after two tries): the held email goes, once.
+            await app.Smtp.WaitForMessageToAsync("held@example.org", timeout: TimeSpan.FromSeconds(60));
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("held@example.org")).State == TransactionalEmailState.Sent, "the email to be Sent");
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("held@example.org"));
+            Assert.Equal(1, (await Outbox("held@example.org")).Attempts);
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
+    public async Task A_graceful_shutdown_after_the_claim_gives_the_email_back_instead_of_losing_it()
+    {
+        // A host of its own, stopped while its outbox job waits for a server that is slow to greet.
+        var own = new NewsletterApp();
+        await own.InitializeAsync();
+        var stopped = false;
+        try
+        {
+            own.Smtp.Script = m => m.Stage == SmtpStage.Greeting ? new SmtpAction.Delay(TimeSpan.FromSeconds(20)) : null;
+            var response = await own.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "shutdown@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => await own.WithDbAsync(db =>
+                db.Set<TransactionalEmail>().AnyAsync(e => e.Recipient == "shutdown@example.org" && e.State == TransactionalEmailState.Sending)), "the email to be claimed");
+
+            await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
+            stopped = true;
+
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(own.DataDirectory, "newsletter.db")}");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT \"State\", \"Attempts\" FROM \"TransactionalEmails\" WHERE \"Recipient\" = 'shutdown@example.org'";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(((long)TransactionalEmailState.Pending, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        finally
+        {
+            if (!stopped) await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
+            await ((IAsyncLifetime)own).DisposeAsync();
         }
     }
 
