@@ -30,6 +30,7 @@ public static class DigestsServiceCollectionExtensions
         services.AddScoped<DigestSweepJob>();
         services.AddScoped<DigestService>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, DeliveryPrivacy>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, DigestAlerts>());
         services.AddSingleton<DigestRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));

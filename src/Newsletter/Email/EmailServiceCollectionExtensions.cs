@@ -42,6 +42,7 @@ public static class EmailServiceCollectionExtensions
             return (outbox.Connections, outbox.ConnectionIdleTimeout);
         });
         services.AddScoped<TransactionalEmailJob>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, OutboxAlerts>());
         services.AddSingleton<TransactionalEmailRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));

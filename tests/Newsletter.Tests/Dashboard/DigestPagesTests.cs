@@ -153,6 +153,58 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     }
 
     [Fact]
+    public async Task A_paused_issue_shows_the_servers_answer_resumes_and_unknown_readers_can_be_sent_again()
+    {
+        var readers = await app.AddReadersAsync("paused", 3);
+        await app.AddArticleAsync("paused-1", "A pause for thought", "books", DateTime.UtcNow);
+        app.Smtp.Script = m => m.Stage == SmtpStage.Mail ? new SmtpAction.Reply("550 5.7.1 Sender address rejected: not owned by user") : null;
+        try
+        {
+            var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
+            var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
+            var issueId = long.Parse(issueUrl.Split('/')[^1]);
+            await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+            await NewsletterApp.EventuallyAsync(async () => await app.WithDbAsync(db => db.Set<DigestIssue>().AnyAsync(i => i.Id == issueId && i.State == DigestIssueState.Paused)), "the issue to pause");
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the senders to give back their rows");
+
+            var overview = await _browser.GetPageAsync("/admin");
+            Assert.Contains($"Digest #{issueId} is paused: The SMTP server refused our message (nobody was suppressed): 550 5.7.1 Sender address rejected", overview);
+            var page = await _browser.GetPageAsync(issueUrl);
+            Assert.Contains("Sending is paused.", page);
+            Assert.Contains("550 5.7.1 Sender address rejected: not owned by user", page);
+            Assert.Contains("Resume sending", page);
+            var total = (await app.CountsAsync(issueId)).Total;
+            Assert.Equal(total, (await app.CountsAsync(issueId)).Pending);
+
+            // The relay is fixed; one reader's server takes the message and then drops the connection before answering.
+            var maybe = readers[1].Email;
+            app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData && m.Recipients.Contains(maybe) && app.Smtp.AcceptedCount.GetValueOrDefault(maybe) == 0
+                ? new SmtpAction.AcceptAndDrop() : null;
+            var resumed = await _browser.PostFormAsync($"{issueUrl}?handler=resume", [], issueUrl);
+            Assert.EndsWith("notice=resumed", resumed.Headers.Location!.OriginalString);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Done, "the resumed issue to finish");
+            Assert.Equal((total - 1, 1), ((await app.CountsAsync(issueId)).Sent, (await app.CountsAsync(issueId)).Unknown));
+
+            page = await _browser.GetPageAsync(issueUrl);
+            Assert.DoesNotContain("Sending is paused.", page);
+            Assert.Contains("1 reader(s) with an unknown outcome", page);
+            Assert.Contains($"<td>{maybe}</td>", page);
+            Assert.Contains("Sending again may give some of these readers a second copy.", page);
+            Assert.Contains($"Digest #{issueId}: 1 reader(s) with an unknown outcome", await _browser.GetPageAsync("/admin"));
+
+            var again = await _browser.PostFormAsync($"{issueUrl}?handler=resendUnknown", [], issueUrl);
+            Assert.EndsWith("notice=resent-unknown&count=1", again.Headers.Location!.OriginalString);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)) is { Done: true, Unknown: 0 }, "the unknown reader to be sent again");
+            Assert.Equal(2, app.Smtp.AcceptedCount.GetValueOrDefault(maybe));
+            foreach (var reader in readers.Where(r => r.Email != maybe)) Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(reader.Email));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
     public async Task Unknown_issues_are_404_and_send_now_with_no_new_articles_says_so()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync("/admin/digests/999999")).StatusCode);

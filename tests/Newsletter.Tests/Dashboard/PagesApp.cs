@@ -37,12 +37,12 @@ public sealed class PagesApp : NewsletterApp
         return readers;
     });
 
-    /// <summary>An article through the store (as the feed poller and the push API add them), published an hour ago.</summary>
-    public async Task<long> AddArticleAsync(string id, string title, string category)
+    /// <summary>An article through the store (as the feed poller and the push API add them), published an hour ago unless said.</summary>
+    public async Task<long> AddArticleAsync(string id, string title, string category, DateTime? publishedAt = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var (article, _, errors) = await scope.ServiceProvider.GetRequiredService<ArticleStore>().UpsertAsync(new ArticleInput(
-            id, title, $"https://blog.example/posts/{id}", "Jane Roe", DateTime.UtcNow.AddHours(-1), $"<p>About {title}.</p>", null, [category], null), "test", CancellationToken.None);
+            id, title, $"https://blog.example/posts/{id}", "Jane Roe", publishedAt ?? DateTime.UtcNow.AddHours(-1), $"<p>About {title}.</p>", null, [category], null), "test", CancellationToken.None);
         Assert.True(article is not null, string.Join("; ", errors.SelectMany(e => e.Value)));
         return article!.Id;
     }

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Dashboard;
+using Newsletter.Data;
+
+namespace Newsletter.Email;
+
+/// <summary>
+/// What the overview shows about transactional mail: emails held because the server refuses our sender or content
+/// (confirmations and receipts wait until a person fixes it), and emails whose outcome is Unknown.
+/// </summary>
+public sealed class OutboxAlerts(NewsletterDb db) : IDashboardAlertSource
+{
+    public async Task<IReadOnlyList<DashboardAlert>> GetAlertsAsync(CancellationToken cancellationToken)
+    {
+        var alerts = new List<DashboardAlert>();
+        var held = db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.State == TransactionalEmailState.Pending && e.SmtpStatus >= 500);
+        var count = await held.CountAsync(cancellationToken);
+        if (count > 0)
+        {
+            var reply = await held.OrderByDescending(e => e.Id).Select(e => e.LastError).FirstAsync(cancellationToken);
+            alerts.Add(new DashboardAlert(AlertLevel.Error, $"{count} transactional email(s) are held: the mail server refuses our sender or content ({reply}). They go out once it accepts them."));
+        }
+        var unknown = await db.Set<TransactionalEmail>().CountAsync(e => e.State == TransactionalEmailState.Unknown, cancellationToken);
+        if (unknown > 0)
+            alerts.Add(new DashboardAlert(AlertLevel.Warning, $"{unknown} transactional email(s) have an unknown outcome (the connection failed after the message was written); they are not sent again."));
+        return alerts;
+    }
+}
