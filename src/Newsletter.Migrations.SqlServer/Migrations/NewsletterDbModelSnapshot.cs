@@ -323,6 +323,25 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("Deliveries", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Digests.DigestBatchLease", b =>
+                {
+                    b.Property<long>("IssueId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("FromId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("RenewedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<Guid>("Token")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("IssueId", "FromId");
+
+                    b.ToTable("DigestBatchLeases", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Digests.DigestIssue", b =>
                 {
                     b.Property<long>("Id")
@@ -1139,6 +1158,15 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                 });
 
             modelBuilder.Entity("Newsletter.Digests.Delivery", b =>
+                {
+                    b.HasOne("Newsletter.Digests.DigestIssue", null)
+                        .WithMany()
+                        .HasForeignKey("IssueId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.DigestBatchLease", b =>
                 {
                     b.HasOne("Newsletter.Digests.DigestIssue", null)
                         .WithMany()

@@ -307,6 +307,25 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.ToTable("Deliveries", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Digests.DigestBatchLease", b =>
+                {
+                    b.Property<long>("IssueId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FromId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("RenewedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Token")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("IssueId", "FromId");
+
+                    b.ToTable("DigestBatchLeases", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Digests.DigestIssue", b =>
                 {
                     b.Property<long>("Id")
@@ -1097,6 +1116,15 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Newsletter.Digests.Delivery", b =>
+                {
+                    b.HasOne("Newsletter.Digests.DigestIssue", null)
+                        .WithMany()
+                        .HasForeignKey("IssueId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Newsletter.Digests.DigestBatchLease", b =>
                 {
                     b.HasOne("Newsletter.Digests.DigestIssue", null)
                         .WithMany()

@@ -14,12 +14,18 @@ internal sealed record PendingCopy(DigestRecipient Recipient, int Attempts, Rend
 /// claims, so no sweep mistakes it for a dead one. When the server refuses us (sender, content, policy) or cannot be
 /// reached, the issue pauses and every sender gives back what it has not sent.
 /// </summary>
-internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<PendingCopy> recipients)
+internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IReadOnlyList<PendingCopy> recipients)
 {
-    private readonly Guid _token = Guid.NewGuid();
+    /// <summary>Waits for the rate limit longer than this free the worker: the range is scheduled again for then.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(10);
+
     private readonly Lock _lock = new();
     private int _next = -1;
+    /// <summary>Stop at once (the issue paused, the process is stopping): what is claimed and not sent goes back.</summary>
     private volatile bool _stop;
+
+    /// <summary>Take no more windows (the rate limit is spent for a while); windows in hand are finished.</summary>
+    private volatile bool _noMoreWindows;
     private int _sent;
     private int _other;
     private DateTime? _earliestRetry;
@@ -27,7 +33,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<P
     public int SentCount => _sent;
     public int OtherCount => _other;
 
-    /// <summary>When the earliest row this run put back for a later retry is due (null: none).</summary>
+    /// <summary>When the earliest row this run put back for a later retry is due, or the rate limit allows sending again (null: neither).</summary>
     public DateTime? EarliestRetry => _earliestRetry;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,7 +53,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<P
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Renews this run's claims every quarter of the lease while it runs, however slow the sending.</summary>
+    /// <summary>Renews this run's range and claims every quarter of the lease while it runs, however slow the sending.</summary>
     private async Task RenewClaimsAsync(CancellationToken stop)
     {
         var every = job.Options.SendingLease / 4;
@@ -57,7 +63,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<P
             {
                 await Task.Delay(every, job.Clock, stop);
                 await using var scope = job.Scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().RenewAsync(_token, stop);
+                await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().RenewAsync(token, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -74,17 +80,24 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<P
         try
         {
             session = await job.Pool.RentAsync(cancellationToken);
-            while (!_stop && !cancellationToken.IsCancellationRequested)
+            while (!_stop && !_noMoreWindows && !cancellationToken.IsCancellationRequested)
             {
                 // A connection first: rows are claimed only by a sender that can send them at once.
                 if (!await ConnectAsync(session, cancellationToken)) return;
                 var remaining = recipients.Count - Volatile.Read(ref _next) - 1;
                 if (remaining <= 0) return;
-                var granted = await job.RateLimiter.AcquireAsync(Math.Min(job.Options.ClaimWindow, remaining), cancellationToken);
+                var (granted, comeBackAt) = await job.RateLimiter.AcquireAsync(Math.Min(job.Options.ClaimWindow, remaining), LongestWait, cancellationToken);
+                if (comeBackAt is { } later)
+                {
+                    // The fleet's allowance is spent for a while: take no more (this sender claimed nothing) and come back then.
+                    NoteRetry(later);
+                    _noMoreWindows = true;
+                    return;
+                }
                 var window = Take(granted);
                 if (window.Count == 0) return;
                 // Not cancellable: a claim cut off half-way would leave rows Sending for the lease to find.
-                var claimed = await ledger.ClaimAsync(issueId, window.Select(p => p.Recipient.DeliveryId).ToList(), _token, CancellationToken.None);
+                var claimed = await ledger.ClaimAsync(issueId, window.Select(p => p.Recipient.DeliveryId).ToList(), token, CancellationToken.None);
                 if (claimed.Count == 0)
                 {
                     // Taken by another run, no longer due, or the issue is no longer Sending (paused): look before going on.
@@ -158,7 +171,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, IReadOnlyList<P
                 outcomes.Released.Add((untried.Recipient.DeliveryId, null, false, null, null));
             // A hard bounce is on the suppression list before its row says Failed.
             await job.SuppressAsync(bounced);
-            await ledger.RecordAsync(_token, outcomes);
+            await ledger.RecordAsync(token, outcomes);
         }
     }
 

@@ -42,3 +42,15 @@ public enum DeliveryState
     /// <summary>Not sent on purpose: unsubscribed or suppressed since the fan-out, or no articles in the reader's topics.</summary>
     Skipped = 5,
 }
+
+/// <summary>
+/// A batch run's hold on one id range of an issue, renewed while the run lives: a second job for the same range (the
+/// sweep re-enqueues ranges whose job was lost) sees it and stops, so one range never has two runs at once.
+/// </summary>
+public sealed class DigestBatchLease
+{
+    public long IssueId { get; set; }
+    public long FromId { get; set; }
+    public Guid Token { get; set; }
+    public DateTime RenewedAt { get; set; }
+}

@@ -36,12 +36,49 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         return ids.Where(ours.Contains).ToList();
     }
 
-    /// <summary>Keeps a live run's claims fresh, so the sweep never takes its rows for a dead worker's.</summary>
-    public Task<int> RenewAsync(Guid token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the range for one run: a lease nobody holds, or one its holder stopped renewing more than
+    /// <paramref name="lease"/> ago. False when a live run holds it.
+    /// </summary>
+    public async Task<bool> LeaseRangeAsync(long issueId, long fromId, Guid token, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending)
+        var cutoff = now - lease;
+        if (await db.Set<DigestBatchLease>().Where(l => l.IssueId == issueId && l.FromId == fromId && (l.RenewedAt < cutoff || l.Token == token))
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Token, token).SetProperty(l => l.RenewedAt, now), cancellationToken) > 0)
+            return true;
+        db.Add(new DigestBatchLease { IssueId = issueId, FromId = fromId, Token = token, RenewedAt = now });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // The range's lease exists and is alive: another run is sending it.
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    /// <summary>Lets the range go (the run is over); the next job for it may start at once.</summary>
+    public Task<int> ReleaseRangeAsync(long issueId, long fromId, Guid token) =>
+        db.Set<DigestBatchLease>().Where(l => l.IssueId == issueId && l.FromId == fromId && l.Token == token).ExecuteDeleteAsync(CancellationToken.None);
+
+    /// <summary>Keeps a live run's range and claims fresh, so neither the sweep nor another job takes them for a dead worker's.</summary>
+    public async Task RenewAsync(Guid token, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Set<DigestBatchLease>().Where(l => l.Token == token).ExecuteUpdateAsync(s => s.SetProperty(l => l.RenewedAt, now), cancellationToken);
+        await db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimedAt, now), cancellationToken);
+    }
+
+    /// <summary>The ranges (by first id) of an issue that a live run holds.</summary>
+    public async Task<HashSet<long>> LeasedRangesAsync(long issueId, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - lease;
+        return (await db.Set<DigestBatchLease>().Where(l => l.IssueId == issueId && l.RenewedAt >= cutoff).Select(l => l.FromId).ToListAsync(cancellationToken)).ToHashSet();
     }
 
     /// <summary>Pending rows that will not be sent on purpose (the reader left or is suppressed, no article in their topics).</summary>

@@ -11,10 +11,11 @@ using Newsletter.Subscribers;
 namespace Newsletter.Digests;
 
 /// <summary>
-/// Sends one id range of an issue's ledger: reads its due Pending rows, skips readers who left or are suppressed
-/// (Skipped), renders per topic set (cached), and hands the rest to a <see cref="BatchRun"/>, which claims a few rows
-/// at a time just before sending them. A second run of the same range finds nothing Pending, so the job is safe to
-/// repeat; Hangfire never retries it (lost work is found again by <see cref="DigestRecovery"/>).
+/// Sends one id range of an issue's ledger: takes the range's lease (one live run per range), reads its due Pending
+/// rows, skips readers who left or are suppressed (Skipped), renders per topic set (cached), and hands the rest to a
+/// <see cref="BatchRun"/>, which claims a few rows at a time just before sending them. The job is safe to repeat: a
+/// second one for a live range stops at the lease, and a later one finds only what is still Pending. Hangfire never
+/// retries it (lost work is found again by <see cref="DigestRecovery"/>).
 /// </summary>
 public sealed partial class DigestBatchJob(
     NewsletterDb db,
@@ -35,18 +36,36 @@ public sealed partial class DigestBatchJob(
     public async Task SendAsync(long issueId, long fromId, long toId, CancellationToken cancellationToken)
     {
         if (!await db.Set<DigestIssue>().AnyAsync(i => i.Id == issueId && i.State == DigestIssueState.Sending, cancellationToken)) return;
+        var token = Guid.NewGuid();
+        // One run per range at a time: a second job for it (enqueued again by the sweep) leaves it to the live one.
+        if (!await ledger.LeaseRangeAsync(issueId, fromId, token, options.Value.SendingLease, cancellationToken))
+        {
+            LogRangeBusy(logger, issueId, fromId, toId);
+            return;
+        }
+        DateTime? comeBack;
+        try
+        {
+            comeBack = await SendRangeAsync(issueId, fromId, toId, token, cancellationToken);
+        }
+        finally
+        {
+            await ledger.ReleaseRangeAsync(issueId, fromId, token);
+        }
+        if (comeBack is { } due) ScheduleRetry(issueId, fromId, toId, due);
+        await fanOut.CompleteIfDoneAsync(issueId, CancellationToken.None);
+    }
+
+    /// <summary>Sends what is due in the range; returns when to come back for rows put off (a 4xx, the rate limit), if any.</summary>
+    private async Task<DateTime?> SendRangeAsync(long issueId, long fromId, long toId, Guid token, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
         var due = await db.Set<Delivery>().AsNoTracking()
             .Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
             .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { d.Id, d.Attempts, s.Email, s.EmailKey, s.Name, s.PublicId, s.Topics, s.Status })
             .OrderBy(x => x.Id).ToListAsync(cancellationToken);
-        if (due.Count == 0)
-        {
-            // Nothing due. A retry may still wait in this range (a scheduled run can fire a little early): come back then.
-            await ScheduleNextRetryAsync(issueId, fromId, toId, cancellationToken);
-            await fanOut.CompleteIfDoneAsync(issueId, cancellationToken);
-            return;
-        }
+        // Nothing due. A retry may still wait in this range (a scheduled run can fire a little early): come back then.
+        if (due.Count == 0) return await NextRetryAsync(issueId, fromId, toId, cancellationToken);
 
         var suppressed = await suppression.SuppressedKeysAsync(due.Select(r => r.EmailKey), cancellationToken);
         var left = new List<long>();
@@ -65,19 +84,15 @@ public sealed partial class DigestBatchJob(
         await ledger.SkipAsync(onList, "The address is on the suppression list.", cancellationToken);
         await ledger.SkipAsync(noTopic, "No article in the reader's topics.", cancellationToken);
 
-        var run = new BatchRun(this, issueId, copies);
+        var run = new BatchRun(this, issueId, token, copies);
         await run.RunAsync(cancellationToken);
-        if (run.EarliestRetry is { } retry) ScheduleRetry(issueId, fromId, toId, retry);
-        await fanOut.CompleteIfDoneAsync(issueId, CancellationToken.None);
         LogBatchSent(logger, issueId, fromId, toId, run.SentCount, run.OtherCount);
+        return run.EarliestRetry;
     }
 
-    private async Task ScheduleNextRetryAsync(long issueId, long fromId, long toId, CancellationToken cancellationToken)
-    {
-        var next = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending)
+    private Task<DateTime?> NextRetryAsync(long issueId, long fromId, long toId, CancellationToken cancellationToken) =>
+        db.Set<Delivery>().Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending)
             .MinAsync(d => d.NextAttemptAt, cancellationToken);
-        if (next is { } due) ScheduleRetry(issueId, fromId, toId, due);
-    }
 
     /// <summary>Runs this range again once <paramref name="due"/> has passed.</summary>
     private void ScheduleRetry(long issueId, long fromId, long toId, DateTime due) =>
@@ -110,6 +125,9 @@ public sealed partial class DigestBatchJob(
 
     [LoggerMessage(EventId = 5020, EventName = "DigestBatchSent", Level = LogLevel.Information, Message = "Digest issue {IssueId} ids {FromId}-{ToId}: {Sent} sent, {Other} not sent")]
     private static partial void LogBatchSent(ILogger logger, long issueId, long fromId, long toId, int sent, int other);
+
+    [LoggerMessage(EventId = 5023, EventName = "DigestRangeBusy", Level = LogLevel.Debug, Message = "Digest issue {IssueId} ids {FromId}-{ToId}: another run holds the range")]
+    private static partial void LogRangeBusy(ILogger logger, long issueId, long fromId, long toId);
 
     [LoggerMessage(EventId = 5021, EventName = "DigestPaused", Level = LogLevel.Error, Message = "Digest issue {IssueId} paused: {Reason}")]
     private static partial void LogPaused(ILogger logger, long issueId, string reason);

@@ -65,3 +65,13 @@ internal sealed class SendRateSliceConfiguration : IEntityTypeConfiguration<Send
         builder.Property(s => s.Scope).HasMaxLength(50);
     }
 }
+
+internal sealed class DigestBatchLeaseConfiguration : IEntityTypeConfiguration<DigestBatchLease>
+{
+    public void Configure(EntityTypeBuilder<DigestBatchLease> builder)
+    {
+        builder.ToTable("DigestBatchLeases");
+        builder.HasKey(l => new { l.IssueId, l.FromId });
+        builder.HasOne<DigestIssue>().WithMany().HasForeignKey(l => l.IssueId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -12,7 +12,7 @@ namespace Newsletter.Digests;
 /// transaction, one <c>INSERT ... SELECT</c> writes a Pending delivery for every confirmed reader of the frequency whose
 /// topics meet the issue's. Then batch jobs over id ranges are enqueued. Never a row per reader in memory.
 /// </summary>
-public sealed partial class DigestFanOut(NewsletterDb db, IBackgroundJobClient jobs, IOptions<DigestOptions> options, TimeProvider clock, ILogger<DigestFanOut> logger)
+public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger, IBackgroundJobClient jobs, IOptions<DigestOptions> options, TimeProvider clock, ILogger<DigestFanOut> logger)
 {
     /// <summary>
     /// Writes the ledger and enqueues the batches. Returns false when the issue was not Planned (already started).
@@ -77,6 +77,9 @@ public sealed partial class DigestFanOut(NewsletterDb db, IBackgroundJobClient j
         var start = first.Value;
         var slices = await rows.Where(d => d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
             .Select(d => (d.Id - start) / size).Distinct().OrderBy(k => k).ToListAsync(cancellationToken);
+        // A range a live run holds is being sent already.
+        var leased = await ledger.LeasedRangesAsync(issueId, options.Value.SendingLease, cancellationToken);
+        slices = slices.Where(slice => !leased.Contains(start + slice * size)).ToList();
         foreach (var slice in slices)
         {
             var from = start + slice * size;

@@ -34,6 +34,8 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
             if (issue.State == DigestIssueState.Paused) continue;
             if (await fanOut.CompleteIfDoneAsync(issue.Id, cancellationToken)) continue;
             if (!afterStartup && storage.GetMonitoringApi().EnqueuedCount("default") > 0) continue;
+            // The fleet's allowance is spent: the ranges scheduled themselves for when it comes back.
+            if (await rateLimiter.WaitAsync(cancellationToken) > TimeSpan.Zero) continue;
             var enqueued = await fanOut.EnqueueDueBatchesAsync(issue.Id, cancellationToken);
             if (enqueued > 0) LogResumed(logger, issue.Id, enqueued);
         }

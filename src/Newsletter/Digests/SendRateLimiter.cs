@@ -22,17 +22,42 @@ public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<Digest
 
     /// <summary>
     /// Waits until at least one message may go, and takes permission for up to <paramref name="wanted"/>; returns how
-    /// many were granted (1..wanted). Granted permissions are spent whether or not the messages go.
+    /// many were granted (1..wanted). Granted permissions are spent whether or not the messages go. When the wait would
+    /// be longer than <paramref name="longestWait"/> (an exhausted hourly window, say), it does not wait: it grants 0
+    /// and says when to come back, so the caller can free its worker and be scheduled for then.
     /// </summary>
-    public async Task<int> AcquireAsync(int wanted, CancellationToken cancellationToken)
+    public async Task<(int Granted, DateTime? ComeBackAt)> AcquireAsync(int wanted, TimeSpan longestWait, CancellationToken cancellationToken)
     {
-        if (!Limited) return wanted;
+        if (!Limited) return (wanted, null);
         while (true)
         {
             var (granted, wait) = await TryTakeAsync(wanted, cancellationToken);
-            if (granted > 0) return granted;
+            if (granted > 0) return (granted, null);
+            if (wait > longestWait) return (0, clock.GetUtcNow().UtcDateTime + wait);
             await Task.Delay(wait < MinimumWait ? MinimumWait : wait, clock, cancellationToken);
         }
+    }
+
+    /// <summary>How long until a message may go (zero: now), without taking anything. The sweep asks before resuming ranges.</summary>
+    public async Task<TimeSpan> WaitAsync(CancellationToken cancellationToken)
+    {
+        if (!Limited) return TimeSpan.Zero;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
+        var limits = options.Value;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var wait = TimeSpan.Zero;
+        if (limits.WindowLimit > 0)
+        {
+            var slice = SliceLength(limits);
+            var slices = db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start > now - limits.Window - slice);
+            if (await slices.SumAsync(s => s.Count, cancellationToken) >= limits.WindowLimit)
+            {
+                var oldest = await slices.Where(s => s.Count > 0).MinAsync(s => (DateTime?)s.Start, cancellationToken) ?? now;
+                wait = oldest + limits.Window + slice - now;
+            }
+        }
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
     /// <summary>One attempt: the number granted now, or 0 and how long to wait before asking again.</summary>

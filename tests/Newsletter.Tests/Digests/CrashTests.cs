@@ -99,6 +99,53 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task The_fleet_window_limit_is_kept_in_the_database_so_a_restart_hands_out_nothing_new()
+    {
+        var directory = Directory.CreateTempSubdirectory("newsletter-limit-").FullName;
+        await using var smtp = new TestSmtpServer();
+        var settings = Settings(directory, smtp.Port);
+        settings["Digests:WindowLimit"] = "30";
+        settings["Digests:Window"] = "01:00:00";
+        HostProcess? host = null;
+        try
+        {
+            host = await HostProcess.StartAsync(settings, directory);
+            using (var staff = host.StaffClient(ApiKey))
+            {
+                var csv = new StringBuilder("email,frequency\n");
+                for (var i = 1; i <= 60; i++) csv.Append($"limited{i}@crash.example,daily\n");
+                await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))).ReadAsync<Newsletter.Subscribers.ImportReport>();
+                (await staff.PutAsJsonAsync("/api/articles/limit-1", new { title = "Limited", link = "https://blog.example/posts/limit-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
+                    .EnsureSuccessStatusCode();
+            }
+            var issue = await SendNowAsync(host);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(smtp.Messages.Count >= 30), "the first 30 messages", TimeSpan.FromSeconds(60));
+            await Task.Delay(2000);
+            Assert.Equal(30, smtp.Messages.Count);
+
+            // A restart (or a new worker joining) must not get a fresh hour's allowance.
+            host.Kill();
+            host = await HostProcess.StartAsync(settings, directory);
+            await Task.Delay(4000);
+            Assert.Equal(30, smtp.Messages.Count);
+            using var client = host.StaffClient(ApiKey);
+            var summary = await (await client.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>();
+            Assert.Equal(("sending", 30, 30), (summary.State, summary.Progress!.Sent, summary.Progress.Pending));
+        }
+        catch
+        {
+            if (host is not null) output.WriteLine(host.Output);
+            throw;
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+
     private static Dictionary<string, string> Settings(string directory, int smtpPort) => new()
     {
         ["DataDirectory"] = Path.Combine(directory, "data"),

@@ -34,6 +34,11 @@ public sealed class SendRateLimiterTests(NewsletterApp app) : IClassFixture<News
         _clock.Advance(TimeSpan.FromMinutes(30));
         Assert.Equal(0, (await Limiter(limits).TryTakeAsync(10, CancellationToken.None)).Granted);
 
+        // A sender does not sit on a worker for half an hour: it is told when to come back.
+        Assert.Equal((0, _clock.GetUtcNow().UtcDateTime + wait - TimeSpan.FromMinutes(30)),
+            await Limiter(limits).AcquireAsync(5, TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.Equal(wait - TimeSpan.FromMinutes(30), await Limiter(limits).WaitAsync(CancellationToken.None));
+
         // Once the window has passed, the allowance is back, once, for everyone together.
         _clock.Advance(TimeSpan.FromMinutes(32));
         Assert.Equal(10, (await Limiter(limits).TryTakeAsync(15, CancellationToken.None)).Granted);
@@ -72,7 +77,7 @@ public sealed class SendRateLimiterTests(NewsletterApp app) : IClassFixture<News
     {
         await ResetAsync();
         var limiter = Limiter(new DigestOptions());
-        for (var i = 0; i < 1000; i++) Assert.Equal(10, await limiter.AcquireAsync(10, CancellationToken.None));
+        for (var i = 0; i < 1000; i++) Assert.Equal((10, (DateTime?)null), await limiter.AcquireAsync(10, TimeSpan.Zero, CancellationToken.None));
         Assert.False(await app.WithDbAsync(db => db.Set<SendRateBucket>().AnyAsync()));
     }
 

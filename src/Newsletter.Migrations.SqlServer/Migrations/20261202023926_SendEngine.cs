@@ -31,6 +31,26 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                 nullable: true);
 
             migrationBuilder.CreateTable(
+                name: "DigestBatchLeases",
+                columns: table => new
+                {
+                    IssueId = table.Column<long>(type: "bigint", nullable: false),
+                    FromId = table.Column<long>(type: "bigint", nullable: false),
+                    Token = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    RenewedAt = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DigestBatchLeases", x => new { x.IssueId, x.FromId });
+                    table.ForeignKey(
+                        name: "FK_DigestBatchLeases_DigestIssues_IssueId",
+                        column: x => x.IssueId,
+                        principalTable: "DigestIssues",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SendRateBuckets",
                 columns: table => new
                 {
@@ -61,6 +81,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "DigestBatchLeases");
+
             migrationBuilder.DropTable(
                 name: "SendRateBuckets");
 
