@@ -60,7 +60,9 @@ public sealed class SmtpTransport(IOptions<EmailOptions> options) : IEmailTransp
         {
             try
             {
-                await client.SendAsync(message, cancellationToken);
+                // A VERP envelope sender, when the message carries one (Bounces/EnvelopeSender.cs); otherwise MailKit uses From.
+                if (Bounces.EnvelopeSender.Take(message) is { } sender) await client.SendAsync(message, sender, Bounces.EnvelopeSender.Recipients(message), cancellationToken);
+                else await client.SendAsync(message, cancellationToken);
             }
             catch (SmtpCommandException e)
             {

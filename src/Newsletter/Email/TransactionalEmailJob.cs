@@ -21,7 +21,8 @@ public sealed partial class TransactionalEmailJob(
     IOptions<TransactionalEmailOptions> options,
     IBackgroundJobClient jobs,
     TimeProvider clock,
-    ILogger<TransactionalEmailJob> logger)
+    ILogger<TransactionalEmailJob> logger,
+    Bounces.BounceAddresses bounces)
 {
     private const int SweepBatch = 200;
 
@@ -112,6 +113,7 @@ public sealed partial class TransactionalEmailJob(
             await FinishAsync(emailId, TransactionalEmailState.Skipped, "Nothing to send any more.", null, cancellationToken);
             return;
         }
+        bounces.Stamp(message, Bounces.SentMessage.Outbox(emailId));
         try
         {
             await (await session.GetAsync(cancellationToken)).SendAsync(message, cancellationToken);
