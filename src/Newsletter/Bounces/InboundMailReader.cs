@@ -172,7 +172,8 @@ public static partial class InboundMailReader
 
     internal static bool IsType(MimeEntity part, string mimeType) => part.ContentType.MimeType.Equals(mimeType, StringComparison.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"[245]\.\d{1,3}\.\d{1,3}")]
+    // Not inside a longer dotted number (an IP address such as 192.0.2.10 holds "2.0.2").
+    [GeneratedRegex(@"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])")]
     internal static partial Regex Status();
 
     [GeneratedRegex(@"^\s*(?:re:\s*)?unsubscribe\s+(?<token>[A-Za-z0-9_\-\.%]{10,200})\s*$", RegexOptions.IgnoreCase)]

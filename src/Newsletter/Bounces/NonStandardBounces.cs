@@ -140,7 +140,7 @@ public static partial class NonStandardBounces
     [GeneratedRegex(@"Delivery to the following recipients? (?:failed permanently|failed|has been delayed)[^\n]*\n\s*\n?\s*(?<address>[^\s@]+@[^\s]+)", RegexOptions.IgnoreCase)]
     private static partial Regex GmailRecipient();
 
-    [GeneratedRegex(@"Technical details of (?:permanent|temporary) failure:\s*\n(?<diagnostic>(?:.+\n?){1,6})", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"Technical details of (?:permanent|temporary) failure:\s*\n(?<diagnostic>(?:(?!-----).*\n?){1,10})", RegexOptions.IgnoreCase)]
     private static partial Regex GmailDetails();
 
     [GeneratedRegex(@"Delivery has failed to these recipients or groups:\s*\n(?:\s*\n)*\s*(?:[^\n]*?\()?(?:mailto:)?(?<address>[^\s()<>@]+@[^\s()<>]+)", RegexOptions.IgnoreCase)]
