@@ -75,7 +75,8 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public void Start()
     {
-        Run("/usr/sbin/dovecot", $"-c {_config}");
+        // Through the shell with its output to a file: the daemon keeps whatever stdout it was given, and a pipe would never close.
+        Run("/bin/sh", $"-c \"/usr/sbin/dovecot -c {_config} >>{Directory}/start.log 2>&1\"");
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
@@ -94,7 +95,7 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public void Stop()
     {
-        Run("/usr/sbin/dovecot", $"-c {_config} stop");
+        Run("/bin/sh", $"-c \"/usr/sbin/dovecot -c {_config} stop >>{Directory}/start.log 2>&1\"");
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (File.Exists(Path.Combine(Directory, "run", "master.pid")) && DateTime.UtcNow < deadline) Thread.Sleep(100);
     }
