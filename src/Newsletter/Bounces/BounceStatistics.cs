@@ -27,12 +27,14 @@ public sealed class BounceStatistics(NewsletterDb db)
     }
 
     /// <summary>The newest events that took effect, with the reader's address when they are still on the list.</summary>
-    public async Task<IReadOnlyList<EventRow>> RecentAsync(int take, CancellationToken cancellationToken) =>
-        await db.Set<BounceEvent>().AsNoTracking().OrderByDescending(e => e.Id).Take(take)
-            .GroupJoin(db.Set<Subscriber>(), e => e.SubscriberId, s => s.Id, (e, s) => new { e, s })
-            .SelectMany(x => x.s.DefaultIfEmpty(), (x, s) => new EventRow(x.e.At, x.e.Kind, x.e.Source, x.e.SubscriberId, s == null ? null : s.Email,
-                x.e.IssueId, x.e.Status, x.e.Diagnostic, x.e.Effect))
-            .OrderByDescending(r => r.At).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<EventRow>> RecentAsync(int take, CancellationToken cancellationToken)
+    {
+        var events = await db.Set<BounceEvent>().AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancellationToken);
+        var ids = events.Where(e => e.SubscriberId is not null).Select(e => e.SubscriberId!.Value).Distinct().ToList();
+        var emails = await db.Set<Subscriber>().AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Email, cancellationToken);
+        return events.Select(e => new EventRow(e.At, e.Kind, e.Source, e.SubscriberId, e.SubscriberId is { } id ? emails.GetValueOrDefault(id) : null,
+            e.IssueId, e.Status, e.Diagnostic, e.Effect)).ToList();
+    }
 
     /// <summary>Inbound items since <paramref name="since"/> per outcome: what took effect and what was refused or left.</summary>
     public async Task<IReadOnlyDictionary<InboundOutcome, int>> InboundAsync(DateTime since, CancellationToken cancellationToken) =>
