@@ -29,8 +29,8 @@ public sealed class BounceMailboxTests(BounceApp app) : IClassFixture<BounceApp>
 
         var (inbox, processed) = (await app.Dovecot.CountAsync("bounces", "INBOX"), await app.Dovecot.CountAsync("bounces", "Processed"));
         var dsn = BounceFixtures.Raw("postfix-unknown-local-user.eml", token, ("bouncee1@readers.example", readers[0].Email), ("\"bouncee1\"", "\"hard1\""));
-        await app.Dovecot.DeliverAsync("bounces", dsn);
-        var inbound = await app.WaitForInboundAsync("20261202004030.BA1D5B1E3AF@mta.test-review.example");
+        await app.Dovecot.DeliverAsync("bounces", BounceApp.WithMessageId(dsn, "hard-1@mta.test-review.example"));
+        var inbound = await app.WaitForInboundAsync("hard-1@mta.test-review.example");
 
         Assert.Equal(InboundOutcome.Applied, inbound.Outcome);
         Assert.True(await app.IsSuppressedAsync(readers[0].Email));
