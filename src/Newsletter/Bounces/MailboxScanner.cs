@@ -19,6 +19,7 @@ public sealed partial class MailboxScanner(
     IServiceScopeFactory scopes,
     MailboxReader reader,
     IOptions<BounceOptions> options,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<MailboxScanner> logger) : BackgroundService
 {
@@ -27,12 +28,20 @@ public sealed partial class MailboxScanner(
 
     private readonly string _holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Start-up (migrations) runs as a hosted service too: read mail only once the host has fully started.
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try { await started.Task; }
+            catch (OperationCanceledException) { return; }
+        }
         var loops = new List<Task>();
         if (options.Value.Imap.IsConfigured) loops.Add(RunAsync(BounceMailbox, options.Value.Imap, BounceSource.Mailbox, stoppingToken));
         if (options.Value.UnsubscribeImap.IsConfigured) loops.Add(RunAsync(UnsubscribeMailbox, options.Value.UnsubscribeImap, BounceSource.UnsubscribeMailbox, stoppingToken));
-        return Task.WhenAll(loops);
+        await Task.WhenAll(loops);
     }
 
     private async Task RunAsync(string name, MailboxOptions mailbox, BounceSource source, CancellationToken stoppingToken)

@@ -142,6 +142,24 @@ public sealed class BounceWebhookTests(BounceApp app) : IClassFixture<BounceApp>
         Assert.False(await app.IsSuppressedAsync(readers[0].Email));
     }
 
+    [Fact]
+    public async Task An_outbox_email_goes_out_with_its_own_bounce_address_and_its_bounce_suppresses_the_address()
+    {
+        using (var reader = app.CreateReaderClient())
+            Assert.Equal(HttpStatusCode.Accepted, (await reader.PostAsJsonAsync("/api/subscribers", new { email = "outbox-bounce@readers.example" })).StatusCode);
+        await app.Smtp.WaitForMessageToAsync("outbox-bounce@readers.example");
+        var confirmation = app.Smtp.Messages.First(m => m.Recipients.Contains("outbox-bounce@readers.example"));
+        Assert.Matches(@"^bounces\+o\d+-[a-z2-7]{16}@test-review\.example$", confirmation.From);
+
+        var body = JsonSerializer.Serialize(new { id = "outbox-1", type = "hard", email = "someone-else@elsewhere.example", envelopeFrom = confirmation.From, status = "5.1.1" });
+        Assert.Equal(["applied"], await PostAsync("/webhooks/bounces/generic", body, signature: SignedWebhookNotifications.Sign(body, BounceApp.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+        // The token names the outbox row, so the address suppressed is the one we sent to, not the one the body claims.
+        Assert.True(await app.IsSuppressedAsync("outbox-bounce@readers.example"));
+        Assert.False(await app.IsSuppressedAsync("someone-else@elsewhere.example"));
+        var subscriber = await app.WithDbAsync(db => db.Set<Subscriber>().SingleAsync(s => s.Email == "outbox-bounce@readers.example"));
+        Assert.True(await app.WithDbAsync(db => db.Set<SubscriberEvent>().AnyAsync(e => e.SubscriberId == subscriber.Id && e.Kind == "bounce")));
+    }
+
     private static string SesBounce(string source, string recipient, string type) => JsonSerializer.Serialize(new
     {
         notificationType = "Bounce",
