@@ -140,6 +140,12 @@ public sealed class BounceWebhookTests(BounceApp app) : IClassFixture<BounceApp>
         var soft = await app.WithDbAsync(db => db.Set<BounceEvent>().SingleAsync(e => e.SubscriberId == readers[0].Id));
         Assert.Equal((BounceKind.Soft, "4.2.2", issue, "soft bounce 1 of 3 within 30 days"), (soft.Kind, soft.Status, soft.IssueId, soft.Effect));
         Assert.False(await app.IsSuppressedAsync(readers[0].Email));
+
+        // The reader's bounces are in their data export and go with them when they are erased.
+        using var staff = app.CreateStaffClient();
+        Assert.Contains("452 4.2.2 Mailbox full", await staff.GetStringAsync($"/api/admin/subscribers/{readers[0].Id}/data"));
+        Assert.True((await staff.DeleteAsync($"/api/admin/subscribers/{readers[0].Id}")).IsSuccessStatusCode);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<BounceEvent>().CountAsync(e => e.Diagnostic == "452 4.2.2 Mailbox full")));
     }
 
     [Fact]
