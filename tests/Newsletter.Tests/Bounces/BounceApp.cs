@@ -53,7 +53,17 @@ public sealed class BounceApp : DigestApp
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services =>
-            services.AddHttpClient(SnsMessageVerifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sns));
+        {
+            services.AddHttpClient(SnsMessageVerifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sns);
+            // xunit disposes the fixture through NewsletterApp, which stops the host: Dovecot stops with it.
+            services.AddHostedService(_ => new StopWithHost(Dovecot));
+        });
+    }
+
+    private sealed class StopWithHost(DovecotServer dovecot) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => dovecot.DisposeAsync().AsTask();
     }
 
     /// <summary>Sends a daily issue (a fresh article) to the readers now confirmed, waits until it is done, returns its id.</summary>

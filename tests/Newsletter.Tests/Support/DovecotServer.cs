@@ -68,6 +68,8 @@ public sealed class DovecotServer : IAsyncDisposable
             }
             """);
         Start();
+        // The fixture's dispose may not run (a crashed or cancelled test run): never leave a daemon behind the test process.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     public string Directory { get; }
@@ -154,6 +156,7 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        if (!System.IO.Directory.Exists(Directory)) return ValueTask.CompletedTask;
         try { Stop(); } catch (InvalidOperationException) { }
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return ValueTask.CompletedTask;
