@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Newsletter.Articles;
+using Newsletter.Bounces;
 using Newsletter.Data;
 using Newsletter.Dashboard;
 using Newsletter.Digests;
@@ -34,6 +35,7 @@ public static class NewsletterServices
         services.AddArticles();
         services.AddDigests();
         services.AddDonations();
+        services.AddBounces(hosting.IsWorker);
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
@@ -98,6 +100,7 @@ public static class NewsletterServices
         app.MapArchivePages();
         app.MapDonationPages();
         app.MapStripeWebhook();
+        app.MapBounceWebhooks();
         app.MapDonationAdminApi();
         return app;
     }

@@ -201,7 +201,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             SendResult result;
             try
             {
-                result = await session.SendAsync(message, null, CancellationToken.None);
+                result = await session.SendAsync(message, job.Bounces.EnvelopeSender(Bounces.SentMessage.Delivery(issueId, id)), CancellationToken.None);
             }
             catch (EmailTransportException)
             {

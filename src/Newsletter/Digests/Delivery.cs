@@ -41,6 +41,10 @@ public enum DeliveryState
     Unknown = 4,
     /// <summary>Not sent on purpose: unsubscribed or suppressed since the fan-out, or no articles in the reader's topics.</summary>
     Skipped = 5,
+    /// <summary>Accepted, then bounced: a delivery status notification or a provider said it never arrived (see Bounces/).</summary>
+    Bounced = 6,
+    /// <summary>Accepted and delivered, then the reader reported it as spam (see Bounces/).</summary>
+    Complained = 7,
 }
 
 /// <summary>

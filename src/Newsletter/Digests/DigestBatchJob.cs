@@ -26,6 +26,7 @@ public sealed partial class DigestBatchJob(
     [FromKeyedServices(EmailLanes.Digests)] EmailSessionPool pool,
     SendRateLimiter rateLimiter,
     SuppressionList suppression,
+    Bounces.BounceAddresses bounces,
     IServiceScopeFactory scopes,
     IBackgroundJobClient jobs,
     IOptions<DigestOptions> options,
@@ -141,6 +142,7 @@ public sealed partial class DigestBatchJob(
     internal SendRateLimiter RateLimiter => rateLimiter;
     internal DigestMessageBuilder Builder => builder;
     internal IServiceScopeFactory Scopes => scopes;
+    internal Bounces.BounceAddresses Bounces => bounces;
     internal DigestOptions Options => options.Value;
     internal TimeProvider Clock => clock;
 }

@@ -11,7 +11,7 @@ namespace Newsletter.Digests;
 /// headers (List-Unsubscribe https + mailto, List-Unsubscribe-Post, List-Id) on top of MessageFactory's From, To,
 /// Subject, Date, Message-ID and multipart/alternative. Pure and thread-safe. (DKIM is the send layer's: every message is signed there.)
 /// </summary>
-public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, Bounces.BounceAddresses bounces)
 {
     /// <summary>The message for <paramref name="recipient"/>; <paramref name="subjectPrefix"/> marks test copies.</summary>
     public MimeMessage Build(RenderedDigest digest, DigestRecipient recipient, string? subjectPrefix = null)
@@ -23,6 +23,8 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var html = digest.Html!.FillUtf8(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
         var text = digest.Text!.FillUtf8(Values(recipient, preferences, unsubscribe, null));
         var message = messages.Create(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, "", "");
+        // A real delivery's Message-ID names it (signed), so a bounce that quotes only the headers still finds it.
+        if (recipient.DeliveryId > 0) bounces.Stamp(message, Bounces.SentMessage.Delivery(digest.IssueId, recipient.DeliveryId));
         // The parts go out as their UTF-8 bytes (8bit; lines were wrapped once per issue): no per-copy transfer encoding.
         // A server without 8BITMIME still gets 7bit: MailKit re-encodes such parts before sending.
         message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };

@@ -21,6 +21,7 @@ public sealed partial class TransactionalEmailJob(
     [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool pool,
     IEnumerable<ITransactionalEmailComposer> composers,
     SuppressionList suppression,
+    Bounces.BounceAddresses bounces,
     IOptions<TransactionalEmailOptions> options,
     IBackgroundJobClient jobs,
     TimeProvider clock,
@@ -127,10 +128,12 @@ public sealed partial class TransactionalEmailJob(
             return;
         }
 
+        // The Message-ID names the outbox row (signed) and, with Bounces:Address, so does the envelope sender.
+        var envelopeSender = bounces.Stamp(message, Bounces.SentMessage.Outbox(emailId));
         SendResult result;
         try
         {
-            result = await session.SendAsync(message, null, cancellationToken);
+            result = await session.SendAsync(message, envelopeSender, cancellationToken);
         }
         catch (Exception e) when (e is EmailTransportException or OperationCanceledException)
         {
