@@ -2,13 +2,14 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Donations;
 using Newsletter.Staff;
+using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
 using Newsletter.Web;
 
 namespace Newsletter.Tests.Data;
 
 /// <summary>
-/// The rules that read, decide and write across rows, run from parallel contexts at once, many rounds over, on the run's
+/// The rules that read, decide and write across rows (money, the last owner, an import's "new or existing"), run from parallel contexts at once, many rounds over, on the run's
 /// database. On SQLite the single writer serialises them; the PostgreSQL pass (READ COMMITTED) is where they are proven.
 /// </summary>
 [Collection(HostCollection.Name)]
@@ -62,6 +63,20 @@ public sealed class ConcurrencyTests(NewsletterApp app) : IClassFixture<Newslett
                 ? accounts.RemoveAsync(target, target == first ? "race-first@example.org" : "race-second@example.org", actor, CancellationToken.None)
                 : accounts.ChangeRoleAsync(target, StaffRoles.Editor, actor, CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task Two_imports_of_the_same_addresses_at_once_both_finish_and_store_each_address_once()
+    {
+        const int rows = 3000;
+        var csv = "email,name\n" + string.Join("\n", Enumerable.Range(1, rows).Select(i => $"both{i}@import.example,Reader {i}"));
+        var reports = await AtOnceAsync<ImportReport>(Import, Import);
+        Assert.All(reports, r => Assert.Equal((rows, 0), (r.Imported + r.Updated, r.Rejected)));
+        Assert.Equal(rows, reports.Sum(r => r.Imported));
+        Assert.Equal(rows, await app.WithDbAsync(db => db.Set<Subscriber>().CountAsync(s => s.EmailKey.EndsWith("@import.example"))));
+
+        Task<ImportReport> Import(IServiceProvider services, CancellationToken token) =>
+            services.GetRequiredService<SubscriberImport>().ImportAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), ImportMode.Confirmed, token);
     }
 
     private async Task<string> CreateOwnerAsync(string email)
