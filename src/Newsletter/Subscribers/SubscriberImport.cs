@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Newsletter.Data;
 using Newsletter.Email;
+using Newsletter.Observability;
 
 namespace Newsletter.Subscribers;
 
@@ -14,7 +15,7 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, NewsletterMetrics metrics, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
@@ -67,6 +68,7 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         }
         if (mode == ImportMode.SendConfirmation && report.Imported + report.Updated > 0)
             jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
+        report.CountInto(metrics);
         var result = report.Build();
         LogImported(logger, result.Imported, result.Updated, result.Rejected);
         return result;
@@ -131,6 +133,7 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         }
         db.ChangeTracker.Clear();
         report.Add(outcome);
+        report.CountInto(metrics);
     }
 
     private async Task<BatchOutcome> SaveOnceAsync(Dictionary<string, ImportRow> unique, ImportMode mode, DateTime now, CancellationToken token)
@@ -221,6 +224,15 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         {
             Rejected++;
             if (_errors.Count < MaxReportedErrors) _errors.Add(new ImportError(line, reason));
+        }
+
+        private (int Imported, int Updated, int Rejected) _counted;
+
+        /// <summary>Adds the rows finished since the last call to the import-rows metric, so it moves during a long import.</summary>
+        public void CountInto(NewsletterMetrics metrics)
+        {
+            metrics.ImportRows(Imported - _counted.Imported, Updated - _counted.Updated, Rejected - _counted.Rejected);
+            _counted = (Imported, Updated, Rejected);
         }
 
         public void Add(BatchOutcome batch)
