@@ -27,9 +27,14 @@ public static class MetricsSetup
             if (metrics.Port is { } port)
                 builder.AddPrometheusHttpListener(listener =>
                 {
-                    listener.Host = "*";
                     listener.Port = port;
                     listener.ScrapeEndpointPath = metrics.Path;
+                    // Every address, whatever Host header the scraper sends (the option itself only takes a host name).
+                    listener.ConfigureHttpListener = (_, http) =>
+                    {
+                        http.Prefixes.Clear();
+                        http.Prefixes.Add($"http://*:{port}/");
+                    };
                 });
             else
                 builder.AddPrometheusExporter(exporter => exporter.ScrapeEndpointPath = metrics.Path);
