@@ -9,7 +9,8 @@ namespace Newsletter.Tests.Hosting;
 /// <summary>
 /// Roles=web and Roles=worker as separate OS processes of the real binary on one PostgreSQL database with
 /// Hangfire.PostgreSql storage: the web process serves HTTP and enqueues, only the worker runs jobs, and the worker
-/// answers nothing over HTTP but /healthz (and metrics on a port of its own). PostgreSQL only: in-memory jobs cannot be
+/// answers nothing over HTTP but /healthz (and metrics on a port of its own); both say 503 on /healthz when the
+/// database is gone. PostgreSQL only: in-memory jobs cannot be
 /// shared by two processes, and the host refuses split roles on them (ConfigurationTests).
 /// </summary>
 [Trait("Database", "Postgres")]
@@ -50,6 +51,20 @@ public sealed class RolesTests : IAsyncLifetime
         var scrape = await prometheus.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
         Assert.Contains("newsletter_jobs{", scrape);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/healthz")).StatusCode);
+
+        // The database goes away: both processes say so on /healthz (503), which is what a load balancer acts on.
+        await using (var admin = new NpgsqlConnection(PostgresServer.Shared.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE \"{_database.Name}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        foreach (var client in new[] { reader, workerHttp })
+        {
+            var down = await client.GetAsync("/healthz");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.Equal("Unhealthy", await down.Content.ReadAsStringAsync());
+        }
     }
 
     private Dictionary<string, string?> Environment(string roles, params (string Key, string Value)[] extra)
