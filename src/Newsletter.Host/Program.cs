@@ -42,7 +42,9 @@ catch (Newsletter.Templates.TemplateException e)
 static async Task<int> RunAsync(WebApplication app)
 {
     await app.StartAsync();
-    foreach (var url in app.Urls) Console.WriteLine($"Newsletter is running: {url}/subscribe (health: {url}/healthz)");
+    var web = app.Services.GetRequiredService<IOptions<HostingOptions>>().Value.IsWeb;
+    foreach (var url in app.Urls)
+        Console.WriteLine(web ? $"Newsletter is running: {url}/subscribe (health: {url}/healthz)" : $"Newsletter is running: {url}/healthz (worker: jobs only)");
     await app.WaitForShutdownAsync();
     return 0;
 }

@@ -1,5 +1,7 @@
 using Hangfire;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.SqlServer;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
@@ -19,18 +21,17 @@ public static class JobsSetup
         services.AddSingleton<JobStorage>(sp =>
         {
             var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
-            if (jobs.Storage == JobStorageKind.InMemory)
-                return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(3) });
-            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var connectionString = !string.IsNullOrWhiteSpace(jobs.ConnectionString)
-                ? jobs.ConnectionString
-                : DataServiceCollectionExtensions.ResolveConnectionString(database, sp.GetRequiredService<DataDirectory>());
-            return new SqlServerStorage(connectionString, new SqlServerStorageOptions
+            return jobs.Storage switch
             {
-                PrepareSchemaIfNecessary = true,
-                QueuePollInterval = TimeSpan.FromSeconds(1),
-                SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
-            });
+                JobStorageKind.InMemory => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(3) }),
+                JobStorageKind.Postgres => CreatePostgresStorage(ConnectionString(sp, jobs), jobs),
+                _ => new SqlServerStorage(ConnectionString(sp, jobs), new SqlServerStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(1),
+                    SlidingInvisibilityTimeout = jobs.InvisibilityTimeout,
+                }),
+            };
         });
         services.AddHangfire((sp, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -49,4 +50,34 @@ public static class JobsSetup
         }
         return services;
     }
+
+    /// <summary>
+    /// Hangfire.PostgreSql, set deliberately (see PITFALLS and <see cref="JobsOptions.InvisibilityTimeout"/>): the
+    /// invisibility timeout slides, so a live worker's long batch is never handed to a second worker, and a dead
+    /// worker's job comes back after the timeout instead of the library's 30 minutes. New jobs wake idle workers at
+    /// once through LISTEN/NOTIFY; the one-second poll only backs that up. The schema lives in "hangfire", beside ours.
+    /// </summary>
+    public static PostgreSqlStorage CreatePostgresStorage(string connectionString, JobsOptions jobs) =>
+        new(new NpgsqlConnectionFactory(connectionString, PostgresStorageOptions(jobs)), PostgresStorageOptions(jobs));
+
+    public static PostgreSqlStorageOptions PostgresStorageOptions(JobsOptions jobs) => new()
+    {
+        PrepareSchemaIfNecessary = true,
+        SchemaName = "hangfire",
+        InvisibilityTimeout = jobs.InvisibilityTimeout,
+        UseSlidingInvisibilityTimeout = true,
+        QueuePollInterval = TimeSpan.FromSeconds(1),
+        EnableLongPolling = true,
+        // A shared database must not hang a start-up for minutes: fail fast and let the orchestrator restart us.
+        StartupConnectionMaxRetries = 0,
+        // A lock whose holder was killed (SIGKILL, OOM) is taken over after this, not the library's 10 minutes: every
+        // job that takes one is safe to run twice, so a minute is enough to stop a start-up waiting on a dead process.
+        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+    };
+
+    /// <summary>Jobs:ConnectionString, or the database's own when it is empty.</summary>
+    private static string ConnectionString(IServiceProvider sp, JobsOptions jobs) =>
+        !string.IsNullOrWhiteSpace(jobs.ConnectionString)
+            ? jobs.ConnectionString
+            : DataServiceCollectionExtensions.ResolveConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, sp.GetRequiredService<DataDirectory>());
 }

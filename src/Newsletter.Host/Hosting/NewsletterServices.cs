@@ -9,6 +9,7 @@ using Newsletter.Dashboard;
 using Newsletter.Digests;
 using Newsletter.Donations;
 using Newsletter.Email;
+using Newsletter.Observability;
 using Newsletter.Host.Dashboard;
 using Newsletter.Staff;
 using Newsletter.Subscribers;
@@ -28,6 +29,8 @@ public static class NewsletterServices
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
 
         services.AddNewsletterData(builder.Configuration);
+        services.AddNewsletterObservability();
+        services.AddNewsletterMetrics(builder.Configuration);
         services.AddEmail();
         services.AddSubscribers();
         services.AddStaff();
@@ -80,6 +83,8 @@ public static class NewsletterServices
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthChecks("/healthz");
+        app.MapNewsletterMetrics();
+        // A worker answers /healthz (and metrics) only: no pages, no API, no static files.
         if (!hosting.IsWeb) return app;
         // The dashboard's CSS and scripts (vendored, with their licences): public files, served before routing.
         app.UseStaticFiles();

@@ -14,6 +14,7 @@ public sealed partial class StartupTasks(
     IServiceProvider services,
     IOptions<DatabaseOptions> database,
     IOptions<HostingOptions> hosting,
+    IHostApplicationLifetime lifetime,
     ILogger<StartupTasks> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -32,12 +33,56 @@ public sealed partial class StartupTasks(
         LogTemplates(logger, templates.Names.Count, templates.Folder);
         if (!hosting.Value.IsWorker) return;
         var recurring = services.GetRequiredService<IRecurringJobManager>();
-        foreach (var source in services.GetServices<IRecurringJobSource>()) source.Register(recurring);
+        foreach (var source in services.GetServices<IRecurringJobSource>())
+        {
+            try
+            {
+                source.Register(recurring);
+            }
+            catch (Exception e) when (IsHeldLock(e))
+            {
+                // A process killed while Hangfire held a recurring job's lock leaves the lock until it expires
+                // (Jobs:DistributedLockTimeout). The jobs are already in the shared storage: start anyway, register later.
+                LogRecurringLocked(logger, source.GetType().Name, e.Message);
+                _ = RegisterLaterAsync(source, recurring, lifetime.ApplicationStopping);
+            }
+        }
         foreach (var recovery in services.GetServices<IStartupRecovery>()) await recovery.RecoverAsync(cancellationToken);
+    }
+
+    private static bool IsHeldLock(Exception e) => e is Hangfire.Storage.DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException;
+
+    private async Task RegisterLaterAsync(IRecurringJobSource source, IRecurringJobManager recurring, CancellationToken stopping)
+    {
+        for (var attempt = 1; !stopping.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 5 * attempt)), stopping);
+                source.Register(recurring);
+                LogRecurringRegistered(logger, source.GetType().Name, attempt);
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (IsHeldLock(e))
+            {
+                LogRecurringLocked(logger, source.GetType().Name, e.Message);
+            }
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 100, EventName = "TemplatesLoaded", Level = LogLevel.Information, Message = "{Count} templates parsed from {Folder}")]
     private static partial void LogTemplates(ILogger logger, int count, string folder);
+
+    [LoggerMessage(EventId = 101, EventName = "RecurringJobsLocked", Level = LogLevel.Warning,
+        Message = "{Source}: a recurring job's lock is held (by a process that stopped?); starting anyway and registering it again shortly: {Reason}")]
+    private static partial void LogRecurringLocked(ILogger logger, string source, string reason);
+
+    [LoggerMessage(EventId = 102, EventName = "RecurringJobsRegisteredLate", Level = LogLevel.Information, Message = "{Source}: recurring jobs registered (try {Attempt})")]
+    private static partial void LogRecurringRegistered(ILogger logger, string source, int attempt);
 }

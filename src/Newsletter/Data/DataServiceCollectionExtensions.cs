@@ -9,6 +9,7 @@ public static class DataServiceCollectionExtensions
 {
     public const string SqliteMigrationsAssembly = "Newsletter.Migrations.Sqlite";
     public const string SqlServerMigrationsAssembly = "Newsletter.Migrations.SqlServer";
+    public const string PostgresMigrationsAssembly = "Newsletter.Migrations.Postgres";
 
     /// <summary>Registers the data directory, <see cref="NewsletterDb"/> on the configured provider, and start-up migration.</summary>
     public static IServiceCollection AddNewsletterData(this IServiceCollection services, IConfiguration configuration)
@@ -30,7 +31,7 @@ public static class DataServiceCollectionExtensions
             ? database.ConnectionString
             : database.Provider == DatabaseProvider.Sqlite
                 ? $"Data Source={dataDirectory.Resolve("newsletter.db")}"
-                : throw new InvalidOperationException("Database:ConnectionString is required when Database:Provider is SqlServer.");
+                : throw new InvalidOperationException($"Database:ConnectionString is required when Database:Provider is {database.Provider}.");
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseOptions database, DataDirectory dataDirectory)
     {
@@ -51,6 +52,15 @@ public static class DataServiceCollectionExtensions
                     sql.MigrationsAssembly(SqlServerMigrationsAssembly);
                     sql.CommandTimeout(database.CommandTimeoutSeconds);
                     sql.EnableRetryOnFailure();
+                });
+                break;
+            case DatabaseProvider.Postgres:
+                // No retrying execution strategy: a commit reported as failed may have succeeded, and our
+                // transactions are retried where that is safe (conflicts), by our own code.
+                options.UseNpgsql(connectionString, npgsql =>
+                {
+                    npgsql.MigrationsAssembly(PostgresMigrationsAssembly);
+                    npgsql.CommandTimeout(database.CommandTimeoutSeconds);
                 });
                 break;
             default:

@@ -2,12 +2,15 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Newsletter.Data;
 
-/// <summary>Which database the service uses. SQLite is the embedded default; SQL Server is production.</summary>
+/// <summary>
+/// Which database the service uses. SQLite is the embedded default; PostgreSQL is the production server, tested against
+/// a running server in CI; SQL Server is compile-checked and script-checked only.
+/// </summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>Sqlite (default, a file under the data directory) or SqlServer.</summary>
+    /// <summary>Sqlite (default, a file under the data directory), Postgres or SqlServer.</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>Connection string; empty means <c>Data Source={DataDirectory}/newsletter.db</c> for SQLite.</summary>
@@ -25,4 +28,5 @@ public enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    Postgres,
 }

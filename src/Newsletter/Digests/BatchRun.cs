@@ -172,6 +172,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             // A hard bounce is on the suppression list before its row says Failed.
             await job.SuppressAsync(bounced);
             await ledger.RecordAsync(token, outcomes);
+            outcomes.CountInto(job.Metrics);
         }
     }
 

@@ -163,6 +163,18 @@ public sealed class WindowOutcomes
     public List<(long Id, DateTime? DueAt, bool CountsAsAttempt, int? SmtpStatus, string? Reason)> Released { get; } = [];
 
     public bool IsEmpty => Sent.Count == 0 && Final.Count == 0 && Released.Count == 0;
+
+    /// <summary>Adds this window to the send metrics: sent, failed, unknown, and deferred (put off with an attempt counted).</summary>
+    public void CountInto(Observability.NewsletterMetrics metrics)
+    {
+        if (Sent.Count > 0) metrics.DigestSent(Sent.Count);
+        var failed = Final.Count(f => f.State == DeliveryState.Failed);
+        if (failed > 0) metrics.DigestFailed(failed);
+        var unknown = Final.Count(f => f.State == DeliveryState.Unknown);
+        if (unknown > 0) metrics.DigestUnknown(unknown);
+        var deferred = Released.Count(r => r.CountsAsAttempt);
+        if (deferred > 0) metrics.DigestDeferred(deferred);
+    }
 }
 
 /// <summary>An issue's progress: rows per delivery state.</summary>

@@ -27,6 +27,7 @@ public sealed partial class DigestBatchJob(
     SendRateLimiter rateLimiter,
     SuppressionList suppression,
     Bounces.BounceAddresses bounces,
+    Observability.NewsletterMetrics metrics,
     IServiceScopeFactory scopes,
     IBackgroundJobClient jobs,
     IOptions<DigestOptions> options,
@@ -143,6 +144,7 @@ public sealed partial class DigestBatchJob(
     internal DigestMessageBuilder Builder => builder;
     internal IServiceScopeFactory Scopes => scopes;
     internal Bounces.BounceAddresses Bounces => bounces;
+    internal Observability.NewsletterMetrics Metrics => metrics;
     internal DigestOptions Options => options.Value;
     internal TimeProvider Clock => clock;
 }

@@ -40,16 +40,18 @@ public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger,
 
     private Task<int> InsertDeliveriesAsync(DigestIssue issue, CancellationToken cancellationToken)
     {
-        var sqlServer = db.Database.IsSqlServer();
         var topics = issue.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries);
         // Readers with no topics get everything; a reader with topics only if the issue has one of theirs.
         var parameters = new List<object> { issue.Id, (int)SubscriberStatus.Confirmed, (int)issue.Frequency };
+        // "Does ',books,film,' contain ',film,'": each provider spells substring search its own way.
+        Func<int, string> contains =
+            db.Database.IsSqlServer() ? p => $"CHARINDEX({{{p}}}, ',' + s.\"Topics\" + ',') > 0"
+            : db.Database.IsNpgsql() ? p => $"strpos(',' || s.\"Topics\" || ',', {{{p}}}) > 0"
+            : p => $"instr(',' || s.\"Topics\" || ',', {{{p}}}) > 0";
         var topicTests = topics.Select((topic, i) =>
         {
             parameters.Add("," + topic + ",");
-            return sqlServer
-                ? $"CHARINDEX({{{i + 3}}}, ',' + s.\"Topics\" + ',') > 0"
-                : $"instr(',' || s.\"Topics\" || ',', {{{i + 3}}}) > 0";
+            return contains(i + 3);
         });
         var topicFilter = string.Join(" OR ", new[] { "s.\"Topics\" = ''" }.Concat(topicTests));
         var sql = $"""

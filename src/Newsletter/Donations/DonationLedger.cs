@@ -34,6 +34,7 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
     private async Task<LedgerResult> RecordOnceAsync(StripePayment payment, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        if (payment.PaymentIntentId is not null) await LockPaymentIntentAsync(payment.PaymentIntentId, now, cancellationToken);
         var donations = db.Set<Donation>();
         Donation? donation = null;
         if (payment.InvoiceId is not null) donation = await donations.SingleOrDefaultAsync(d => d.StripeInvoiceId == payment.InvoiceId, cancellationToken);
@@ -81,12 +82,8 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
     private async Task<LedgerResult> RecordFactsOnceAsync(string paymentIntentId, long amountRefunded, DisputeState dispute, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var facts = await db.Set<StripePaymentFacts>().SingleOrDefaultAsync(f => f.PaymentIntentId == paymentIntentId, cancellationToken);
-        if (facts is null)
-        {
-            facts = new StripePaymentFacts { PaymentIntentId = paymentIntentId };
-            db.Add(facts);
-        }
+        await LockPaymentIntentAsync(paymentIntentId, now, cancellationToken);
+        var facts = await db.Set<StripePaymentFacts>().SingleAsync(f => f.PaymentIntentId == paymentIntentId, cancellationToken);
         facts.AmountRefunded = Math.Max(facts.AmountRefunded, amountRefunded);
         facts.Dispute = (DisputeState)Math.Max((int)facts.Dispute, (int)dispute);
         facts.UpdatedAt = now;
@@ -101,6 +98,23 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
         return donation is null
             ? new LedgerResult(true, $"Kept for payment intent {paymentIntentId}; no donation has it yet.")
             : new LedgerResult(true);
+    }
+
+    /// <summary>
+    /// Takes the payment intent's key row (its <see cref="StripePaymentFacts"/>, made here if missing) for the rest of
+    /// the transaction. Both writers of one payment's money take it first: the event that records the donation and
+    /// the refund or dispute that changes it. At READ COMMITTED (PostgreSQL, SQL Server) each would otherwise miss the
+    /// other's uncommitted row, and a refund applied at the same moment as the payment would be lost for good. After
+    /// the lock every read sees what the other committed. Two first inserts of the row collide on its unique index;
+    /// the loser's transaction runs again and then waits on the lock like everyone else.
+    /// </summary>
+    private async Task LockPaymentIntentAsync(string paymentIntentId, DateTime now, CancellationToken cancellationToken)
+    {
+        var locked = await db.Set<StripePaymentFacts>().Where(f => f.PaymentIntentId == paymentIntentId)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.Version, f => f.Version + 1), cancellationToken);
+        if (locked > 0) return;
+        db.Add(new StripePaymentFacts { PaymentIntentId = paymentIntentId, UpdatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task<RecurringPlan> RecordPlanOnceAsync(PlanChange change, CancellationToken cancellationToken)

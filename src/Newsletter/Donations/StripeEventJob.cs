@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Jobs;
 using Newsletter.Email;
+using Newsletter.Observability;
 
 namespace Newsletter.Donations;
 
@@ -18,6 +19,7 @@ public sealed partial class StripeEventJob(
     NewsletterDb db,
     StripeEventApplier applier,
     IBackgroundJobClient jobs,
+    NewsletterMetrics metrics,
     IOptions<DonationOptions> options,
     TimeProvider clock,
     ILogger<StripeEventJob> logger)
@@ -80,6 +82,7 @@ public sealed partial class StripeEventJob(
         }, CancellationToken.None);
         foreach (var (stored, result) in outcomes)
         {
+            metrics.StripeEventApplied(ignored: !result.Applied, processedAt - stored.StripeCreatedAt);
             if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
             if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
         }
@@ -144,6 +147,7 @@ public sealed partial class StripeEventJob(
             await db.Set<StripeWebhookEvent>().Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Failed)
                     .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
+            metrics.StripeEventFailed(final: true);
             LogFailed(logger, error, stored.EventId, stored.Type, attempts);
             return;
         }
@@ -153,6 +157,7 @@ public sealed partial class StripeEventJob(
                 .SetProperty(e => e.NextAttemptAt, clock.GetUtcNow().UtcDateTime + delay)
                 .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
         jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(stored.Id, CancellationToken.None), delay);
+        metrics.StripeEventFailed(final: false);
         LogRetry(logger, error, stored.EventId, stored.Type, attempts, delay);
     }
 

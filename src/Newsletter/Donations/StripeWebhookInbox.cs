@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Observability;
 using Stripe;
 
 namespace Newsletter.Donations;
@@ -10,6 +11,7 @@ namespace Newsletter.Donations;
 /// </summary>
 public sealed partial class StripeWebhookInbox(
     WebhookInboxWriter writer,
+    NewsletterMetrics metrics,
     IOptions<StripeOptions> options,
     TimeProvider clock,
     ILogger<StripeWebhookInbox> logger)
@@ -41,6 +43,7 @@ public sealed partial class StripeWebhookInbox(
 
         var storedId = await writer.StoreAsync(new VerifiedEvent(stripeEvent.Id, stripeEvent.Type, DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc),
             clock.GetUtcNow().UtcDateTime, body), cancellationToken);
+        metrics.StripeEventReceived(duplicate: storedId is null);
         if (storedId is null) return Duplicate(stripeEvent);
         return new WebhookReceipt(WebhookOutcome.Stored);
     }

@@ -75,6 +75,9 @@ public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBac
     /// <summary>
     /// Inserts each event unless its id is stored already, one prepared statement for the whole batch: a repeat
     /// neither fails nor logs an error, the unique index decides. Returns the new rows' ids, null for repeats.
+    /// PostgreSQL and SQLite share the ON CONFLICT form (on PostgreSQL a concurrent insert of the same id in another
+    /// process waits for that transaction and then does nothing); SQL Server needs its own. Dates are UTC (Npgsql
+    /// refuses any other kind), made so by <see cref="UtcDateTimeConverter.ToUtc(DateTime)"/>.
     /// </summary>
     private static async Task<long?[]> InsertOnceAsync(NewsletterDb db, List<PendingEvent> batch, CancellationToken cancellationToken)
     {
@@ -107,7 +110,7 @@ public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBac
             {
                 var verified = batch[i].Event;
                 (parameters[0].Value, parameters[1].Value, parameters[2].Value, parameters[3].Value, parameters[4].Value) =
-                    (verified.EventId, verified.Type, verified.CreatedAt, verified.ReceivedAt, verified.Payload);
+                    (verified.EventId, verified.Type, UtcDateTimeConverter.ToUtc(verified.CreatedAt), UtcDateTimeConverter.ToUtc(verified.ReceivedAt), verified.Payload);
                 stored[i] = await command.ExecuteScalarAsync(cancellationToken) is { } id and not DBNull ? Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture) : null;
             }
             return stored;

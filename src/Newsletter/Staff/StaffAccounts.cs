@@ -151,15 +151,20 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     }, cancellationToken);
 
     /// <summary>
-    /// Runs one change in a transaction (BEGIN IMMEDIATE on SQLite), so two owners demoting each other at once cannot
-    /// both pass the last-owner check. A refused change throws inside to roll back whatever it did.
+    /// Runs one change in a transaction that first locks the Owner role's row, so two owners demoting or removing each
+    /// other at once cannot both pass the last-owner check: at READ COMMITTED (PostgreSQL, SQL Server) each would still
+    /// count the other as an owner; after the lock the second sees what the first committed. (On SQLite BEGIN
+    /// IMMEDIATE serialises them anyway.) A refused change throws inside to roll back whatever it did.
     /// </summary>
     private async Task<StaffChange> ManageAsync(string id, Func<StaffUser, Task<StaffChange>> change, CancellationToken cancellationToken)
     {
         try
         {
-            return await db.InTransactionAsync(async _ =>
+            return await db.InTransactionAsync(async token =>
             {
+                var owner = roles.NormalizeKey(StaffRoles.Owner);
+                await db.Set<IdentityRole>().Where(r => r.NormalizedName == owner)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConcurrencyStamp, r => r.ConcurrencyStamp), token);
                 var user = string.IsNullOrEmpty(id) ? null : await users.FindByIdAsync(id);
                 if (user is null) return StaffChange.Failed("There is no such staff account (maybe it was just removed).");
                 var result = await change(user);

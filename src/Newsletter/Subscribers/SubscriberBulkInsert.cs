@@ -3,14 +3,18 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Newsletter.Data;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Newsletter.Subscribers;
 
 /// <summary>
-/// Inserts many new subscribers through one prepared INSERT command re-executed per row inside the caller's
-/// transaction. EF's SaveChanges tracks every entity and rebuilds commands, which caps an import near 10,000 rows/s
-/// on SQLite; re-executing one prepared statement does several times that. Parameters are made by EF's own type
-/// mappings, so Guids, dates and enums are stored exactly as EF stores and reads them.
+/// Inserts many new subscribers inside the caller's transaction. On PostgreSQL it streams them with Npgsql's binary
+/// <c>COPY ... FROM STDIN</c>, the server's own bulk path (no statement per row, no parsing). Elsewhere it re-executes one
+/// prepared INSERT per row: EF's SaveChanges tracks every entity and rebuilds commands, which caps an import near
+/// 10,000 rows/s on SQLite; one prepared statement does several times that. Parameters are made by EF's own type
+/// mappings, so Guids, dates and enums are stored exactly as EF stores and reads them; COPY writes the PostgreSQL types
+/// EF's migrations created (uuid, integer, timestamp with time zone in UTC, text).
 /// </summary>
 internal static class SubscriberBulkInsert
 {
@@ -25,17 +29,55 @@ internal static class SubscriberBulkInsert
         (nameof(Subscriber.ConsentSource), typeof(string)),
     ];
 
+    private static readonly string ColumnList = string.Join(", ", Columns.Select(c => $"\"{c.Column}\""));
+
     /// <summary>Inserts the rows inside the transaction the context has open.</summary>
-    public static async Task InsertAsync(NewsletterDb db, IReadOnlyList<Subscriber> subscribers, CancellationToken cancellationToken)
+    public static Task InsertAsync(NewsletterDb db, IReadOnlyList<Subscriber> subscribers, CancellationToken cancellationToken)
     {
-        if (subscribers.Count == 0) return;
+        if (subscribers.Count == 0) return Task.CompletedTask;
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("A bulk insert must run inside a transaction.");
+        return transaction.Connection is NpgsqlConnection npgsql
+            ? CopyAsync(npgsql, subscribers, cancellationToken)
+            : InsertEachAsync(db, transaction, subscribers, cancellationToken);
+    }
+
+    /// <summary>Binary COPY: it joins the connection's open transaction, so a failed batch leaves nothing behind.</summary>
+    private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<Subscriber> subscribers, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync($"COPY \"Subscribers\" ({ColumnList}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var s in subscribers)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(s.PublicId, NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(s.Email, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(s.EmailKey, NpgsqlDbType.Text, cancellationToken);
+            await WriteNullableAsync(copy, s.Name, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync((int)s.Frequency, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(s.Topics, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync((int)s.Status, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(UtcDateTimeConverter.ToUtc(s.CreatedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(UtcDateTimeConverter.ToUtc(s.UpdatedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteNullableAsync(copy, UtcDateTimeConverter.ToUtc(s.ConfirmedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteNullableAsync(copy, UtcDateTimeConverter.ToUtc(s.UnsubscribedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(UtcDateTimeConverter.ToUtc(s.ConsentAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(s.ConsentSource, NpgsqlDbType.Text, cancellationToken);
+        }
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, DateTime? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+
+    private static async Task InsertEachAsync(NewsletterDb db, DbTransaction transaction, IReadOnlyList<Subscriber> subscribers, CancellationToken cancellationToken)
+    {
         var mappings = db.GetService<IRelationalTypeMappingSource>();
         await using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO Subscribers ({string.Join(", ", Columns.Select(c => c.Column))}) " +
-                              $"VALUES ({string.Join(", ", Columns.Select((_, i) => "@p" + i))})";
+        command.CommandText = $"INSERT INTO \"Subscribers\" ({ColumnList}) VALUES ({string.Join(", ", Columns.Select((_, i) => "@p" + i))})";
         var parameters = new DbParameter[Columns.Length];
         for (var i = 0; i < Columns.Length; i++)
         {

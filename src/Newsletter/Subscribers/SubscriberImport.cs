@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Newsletter.Data;
 using Newsletter.Email;
+using Newsletter.Observability;
 
 namespace Newsletter.Subscribers;
 
@@ -14,10 +15,13 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, NewsletterMetrics metrics, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
+
+    /// <summary>Attempts per batch when it collides with addresses added meanwhile (see <see cref="SaveBatchAsync"/>).</summary>
+    private const int MaxCollisions = 3;
 
     public async Task<ImportReport> ImportAsync(Stream csv, ImportMode mode, CancellationToken cancellationToken, IProgress<ImportReport>? progress = null)
     {
@@ -64,6 +68,7 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         }
         if (mode == ImportMode.SendConfirmation && report.Imported + report.Updated > 0)
             jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
+        report.CountInto(metrics);
         var result = report.Build();
         LogImported(logger, result.Imported, result.Updated, result.Rejected);
         return result;
@@ -110,69 +115,91 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
             if (unique.TryGetValue(row.Email.Key, out var first)) report.Reject(row.Line, $"The same address is already on line {first.Line}.");
             else unique[row.Email.Key] = row;
         }
-        var keys = unique.Keys.ToList();
-        var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
-        var outcome = await db.InTransactionAsync(async token =>
+        BatchOutcome outcome;
+        for (var attempt = 1; ; attempt++)
         {
-            var suppressed = (await db.Set<SuppressedAddress>().Where(s => EF.Parameter(hashes).Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
-            var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
-            var result = new BatchOutcome();
-            var created = new List<Subscriber>();
-            foreach (var row in unique.Values)
+            try
             {
-                if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
-                if (existing.TryGetValue(row.Email.Key, out var subscriber))
-                {
-                    if (row.Name is not null) subscriber.Name = row.Name;
-                    subscriber.Frequency = row.Frequency;
-                    // Never resurrect: an unsubscribe stands until the reader says otherwise.
-                    if (row.Status == SubscriberStatus.Unsubscribed && subscriber.Status != SubscriberStatus.Unsubscribed)
-                    {
-                        subscriber.Status = SubscriberStatus.Unsubscribed;
-                        subscriber.UnsubscribedAt = now;
-                    }
-                    else if (row.Status == SubscriberStatus.Confirmed && subscriber.Status == SubscriberStatus.Unconfirmed)
-                    {
-                        subscriber.Status = SubscriberStatus.Confirmed;
-                        subscriber.ConfirmedAt = now;
-                    }
-                    subscriber.UpdatedAt = now;
-                    db.Entry(subscriber).State = EntityState.Modified;
-                    result.Updated++;
-                    continue;
-                }
-                created.Add(new Subscriber
-                {
-                    Email = row.Email.Address,
-                    EmailKey = row.Email.Key,
-                    Name = row.Name,
-                    Frequency = row.Frequency,
-                    Status = row.Status,
-                    CreatedAt = row.SubscribedAt,
-                    UpdatedAt = now,
-                    ConfirmedAt = row.Status == SubscriberStatus.Confirmed ? row.SubscribedAt : null,
-                    UnsubscribedAt = row.Status == SubscriberStatus.Unsubscribed ? now : null,
-                    // An import is consent vouched for by staff; ConsentAt starts the confirmation clock for the others.
-                    ConsentAt = mode == ImportMode.SendConfirmation ? now : row.SubscribedAt,
-                    ConsentSource = "import",
-                });
-                result.Imported++;
+                outcome = await db.InTransactionAsync(token => SaveOnceAsync(unique, mode, now, token), cancellationToken);
+                break;
             }
-            await db.SaveChangesAsync(token);
-            await SubscriberBulkInsert.InsertAsync(db, created, token);
-            if (mode == ImportMode.SendConfirmation)
+            catch (Exception e) when (attempt < MaxCollisions && DatabaseErrors.IsUniqueViolation(e))
             {
-                var toConfirm = created.Where(s => s.Status == SubscriberStatus.Unconfirmed).Select(s => s.EmailKey).ToList();
-                var ids = await db.Set<Subscriber>().Where(s => EF.Parameter(toConfirm).Contains(s.EmailKey)).Select(s => new { s.Id, s.Email }).ToListAsync(token);
-                foreach (var subscriber in ids)
-                    db.Add(new TransactionalEmail { Kind = SubscriberEmailKinds.Confirm, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now });
-                await db.SaveChangesAsync(token);
+                // Someone added one of these addresses between our read and our insert (a sign-up, another import):
+                // the batch rolled back whole; read again, and that address is now an update.
+                db.ChangeTracker.Clear();
+                LogCollision(logger, attempt);
             }
-            return result;
-        }, cancellationToken);
+        }
         db.ChangeTracker.Clear();
         report.Add(outcome);
+        report.CountInto(metrics);
     }
+
+    private async Task<BatchOutcome> SaveOnceAsync(Dictionary<string, ImportRow> unique, ImportMode mode, DateTime now, CancellationToken token)
+    {
+        var keys = unique.Keys.ToList();
+        var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
+        var suppressed = (await db.Set<SuppressedAddress>().Where(s => EF.Parameter(hashes).Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
+        var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
+        var result = new BatchOutcome();
+        var created = new List<Subscriber>();
+        foreach (var row in unique.Values)
+        {
+            if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
+            if (existing.TryGetValue(row.Email.Key, out var subscriber))
+            {
+                if (row.Name is not null) subscriber.Name = row.Name;
+                subscriber.Frequency = row.Frequency;
+                // Never resurrect: an unsubscribe stands until the reader says otherwise.
+                if (row.Status == SubscriberStatus.Unsubscribed && subscriber.Status != SubscriberStatus.Unsubscribed)
+                {
+                    subscriber.Status = SubscriberStatus.Unsubscribed;
+                    subscriber.UnsubscribedAt = now;
+                }
+                else if (row.Status == SubscriberStatus.Confirmed && subscriber.Status == SubscriberStatus.Unconfirmed)
+                {
+                    subscriber.Status = SubscriberStatus.Confirmed;
+                    subscriber.ConfirmedAt = now;
+                }
+                subscriber.UpdatedAt = now;
+                db.Entry(subscriber).State = EntityState.Modified;
+                result.Updated++;
+                continue;
+            }
+            created.Add(new Subscriber
+            {
+                Email = row.Email.Address,
+                EmailKey = row.Email.Key,
+                Name = row.Name,
+                Frequency = row.Frequency,
+                Status = row.Status,
+                CreatedAt = row.SubscribedAt,
+                UpdatedAt = now,
+                ConfirmedAt = row.Status == SubscriberStatus.Confirmed ? row.SubscribedAt : null,
+                UnsubscribedAt = row.Status == SubscriberStatus.Unsubscribed ? now : null,
+                // An import is consent vouched for by staff; ConsentAt starts the confirmation clock for the others.
+                ConsentAt = mode == ImportMode.SendConfirmation ? now : row.SubscribedAt,
+                ConsentSource = "import",
+            });
+            result.Imported++;
+        }
+        await db.SaveChangesAsync(token);
+        await SubscriberBulkInsert.InsertAsync(db, created, token);
+        if (mode == ImportMode.SendConfirmation)
+        {
+            var toConfirm = created.Where(s => s.Status == SubscriberStatus.Unconfirmed).Select(s => s.EmailKey).ToList();
+            var ids = await db.Set<Subscriber>().Where(s => EF.Parameter(toConfirm).Contains(s.EmailKey)).Select(s => new { s.Id, s.Email }).ToListAsync(token);
+            foreach (var subscriber in ids)
+                db.Add(new TransactionalEmail { Kind = SubscriberEmailKinds.Confirm, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now });
+            await db.SaveChangesAsync(token);
+        }
+        return result;
+    }
+
+    [LoggerMessage(EventId = 3021, EventName = "SubscriberImportCollision", Level = LogLevel.Information,
+        Message = "An import batch met addresses added meanwhile; reading them again (attempt {Attempt})")]
+    private static partial void LogCollision(ILogger logger, int attempt);
 
     [LoggerMessage(EventId = 3020, EventName = "SubscribersImported", Level = LogLevel.Information, Message = "Import finished: {Imported} imported, {Updated} updated, {Rejected} rejected")]
     private static partial void LogImported(ILogger logger, int imported, int updated, int rejected);
@@ -197,6 +224,15 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         {
             Rejected++;
             if (_errors.Count < MaxReportedErrors) _errors.Add(new ImportError(line, reason));
+        }
+
+        private (int Imported, int Updated, int Rejected) _counted;
+
+        /// <summary>Adds the rows finished since the last call to the import-rows metric, so it moves during a long import.</summary>
+        public void CountInto(NewsletterMetrics metrics)
+        {
+            metrics.ImportRows(Imported - _counted.Imported, Updated - _counted.Updated, Rejected - _counted.Rejected);
+            _counted = (Imported, Updated, Rejected);
         }
 
         public void Add(BatchOutcome batch)

@@ -31,12 +31,13 @@ public sealed class CrashTests(ITestOutputHelper output)
         var random = new Random(seed);
         var directory = Directory.CreateTempSubdirectory("newsletter-crash-").FullName;
         await using var smtp = new TestSmtpServer();
-        var settings = Settings(directory, smtp.Port);
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
         var kills = 0;
         HostProcess? host = null;
         try
         {
-            host = await HostProcess.StartAsync(settings, directory);
+            host = await HostProcess.StartWithSettingsAsync(settings);
             using (var staff = host.StaffClient(ApiKey))
             {
                 var csv = new StringBuilder("email,name,frequency\n");
@@ -51,27 +52,27 @@ public sealed class CrashTests(ITestOutputHelper output)
                 })).EnsureSuccessStatusCode();
             }
 
-            // The first kill: the seed picks a moment from "while Send now is still fanning out" to "well into the batches".
-            var firstKill = TimeSpan.FromMilliseconds(seed == 1 ? random.Next(5, 60) : random.Next(200, 1500));
+            // The first kill: seed 1 while Send now is still fanning out (a few ms after the request); the others once the
+            // server has a number of readers the seed picks, mid-batch; then, for some seeds, once more after the restart.
             var sendNow = SendNowAsync(host);
-            await Task.Delay(firstKill);
+            if (seed == 1) await Task.Delay(random.Next(5, 60));
+            else await WaitForMailAsync(smtp, random.Next(50, Readers / 2));
             host.Kill();
             kills++;
-            output.WriteLine($"seed {seed}: killed {firstKill.TotalMilliseconds} ms after Send now; {smtp.AcceptedCount.Count} readers had mail");
+            output.WriteLine($"seed {seed}: killed; {smtp.AcceptedCount.Count} readers had mail");
             long? issue = null;
             try { issue = await sendNow; } catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
 
-            host = await HostProcess.StartAsync(settings, directory);
+            host = await HostProcess.StartWithSettingsAsync(settings);
             // An operator whose Send now got no answer looks at the issues and presses again if none started.
             issue ??= await LatestIssueAsync(host) ?? await SendNowAsync(host);
-            if (random.Next(2) == 0)
+            if (seed != 3)
             {
-                var secondKill = TimeSpan.FromMilliseconds(random.Next(100, 1200));
-                await Task.Delay(secondKill);
+                await WaitForMailAsync(smtp, smtp.AcceptedCount.Count + random.Next(20, 800));
                 host.Kill();
                 kills++;
-                output.WriteLine($"seed {seed}: killed again {secondKill.TotalMilliseconds} ms after the restart; {smtp.AcceptedCount.Count} readers had mail");
-                host = await HostProcess.StartAsync(settings, directory);
+                output.WriteLine($"seed {seed}: killed again after the restart; {smtp.AcceptedCount.Count} readers had mail");
+                host = await HostProcess.StartWithSettingsAsync(settings);
             }
 
             var counts = await WaitUntilSentAsync(host, issue.Value);
@@ -104,13 +105,14 @@ public sealed class CrashTests(ITestOutputHelper output)
     {
         var directory = Directory.CreateTempSubdirectory("newsletter-limit-").FullName;
         await using var smtp = new TestSmtpServer();
-        var settings = Settings(directory, smtp.Port);
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
         settings["Digests:WindowLimit"] = "30";
         settings["Digests:Window"] = "01:00:00";
         HostProcess? host = null;
         try
         {
-            host = await HostProcess.StartAsync(settings, directory);
+            host = await HostProcess.StartWithSettingsAsync(settings);
             using (var staff = host.StaffClient(ApiKey))
             {
                 var csv = new StringBuilder("email,frequency\n");
@@ -126,7 +128,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
             // A restart (or a new worker joining) must not get a fresh hour's allowance.
             host.Kill();
-            host = await HostProcess.StartAsync(settings, directory);
+            host = await HostProcess.StartWithSettingsAsync(settings);
             await Task.Delay(4000);
             Assert.Equal(30, smtp.Messages.Count);
             using var client = host.StaffClient(ApiKey);
@@ -144,6 +146,16 @@ public sealed class CrashTests(ITestOutputHelper output)
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>In the PostgreSQL pass, a database of the test's own (and Hangfire on it); otherwise the SQLite file in the data directory.</summary>
+    private static async Task<PostgresDatabase?> ServerDatabaseAsync() => TestDatabase.IsPostgres ? await PostgresServer.Shared.CreateDatabaseAsync() : null;
+
+    private static Dictionary<string, string> Settings(string directory, int smtpPort, PostgresDatabase? database)
+    {
+        var settings = Settings(directory, smtpPort);
+        foreach (var (key, value) in database?.HostSettings ?? new Dictionary<string, string?>()) settings[key] = value!;
+        return settings;
     }
 
     private static Dictionary<string, string> Settings(string directory, int smtpPort) => new()
@@ -168,6 +180,10 @@ public sealed class CrashTests(ITestOutputHelper output)
         ["Digests:ClaimWindow"] = ClaimWindow.ToString(),
         ["Logging:LogLevel:Default"] = "Warning",
     };
+
+    /// <summary>Waits until the server has mail for <paramref name="readers"/> readers (or all of them).</summary>
+    private static Task WaitForMailAsync(TestSmtpServer smtp, int readers) =>
+        NewsletterApp.EventuallyAsync(() => Task.FromResult(smtp.AcceptedCount.Count >= Math.Min(readers, Readers)), $"{readers} readers to have mail", TimeSpan.FromSeconds(90));
 
     private static async Task<long> SendNowAsync(HostProcess host)
     {

@@ -117,39 +117,6 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         }
     }
 
-    [Fact]
-    public async Task A_graceful_shutdown_after_the_claim_gives_the_email_back_instead_of_losing_it()
-    {
-        // A host of its own, stopped while its outbox job waits for a server that is slow to greet.
-        var own = new NewsletterApp();
-        await own.InitializeAsync();
-        var stopped = false;
-        try
-        {
-            own.Smtp.Script = m => m.Stage == SmtpStage.Greeting ? new SmtpAction.Delay(TimeSpan.FromSeconds(20)) : null;
-            var response = await own.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "shutdown@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-            await NewsletterApp.EventuallyAsync(async () => await own.WithDbAsync(db =>
-                db.Set<TransactionalEmail>().AnyAsync(e => e.Recipient == "shutdown@example.org" && e.State == TransactionalEmailState.Sending)), "the email to be claimed");
-
-            await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
-            stopped = true;
-
-            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(own.DataDirectory, "newsletter.db")}");
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT \"State\", \"Attempts\" FROM \"TransactionalEmails\" WHERE \"Recipient\" = 'shutdown@example.org'";
-            await using var reader = await command.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            Assert.Equal(((long)TransactionalEmailState.Pending, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
-        }
-        finally
-        {
-            if (!stopped) await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
-            await ((IAsyncLifetime)own).DisposeAsync();
-        }
-    }
-
     private async Task<TransactionalEmail> Outbox(string recipient)
     {
         var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().ToListAsync());

@@ -12,6 +12,9 @@ namespace Newsletter.Tests.Hosting;
 /// <summary>The embedded defaults: SQLite in the data directory, the pickup folder of .eml files, a generated signing key.</summary>
 public sealed class PickupFolderApp : NewsletterApp
 {
+    /// <summary>The embedded defaults are SQLite by definition, in the PostgreSQL pass too.</summary>
+    public override Newsletter.Data.DatabaseProvider Provider => Newsletter.Data.DatabaseProvider.Sqlite;
+
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Email:Transport", "Pickup"),

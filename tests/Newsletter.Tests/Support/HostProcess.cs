@@ -1,136 +1,101 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Newsletter.Tests.Support;
 
 /// <summary>
-/// The real Host as a separate OS process (the built Newsletter.Host.dll run with <c>dotnet</c>), configured through
-/// environment variables, listening on 127.0.0.1. <see cref="Kill"/> is SIGKILL: no shutdown code runs, exactly as
-/// when the machine loses power or the kernel kills the process. What it wrote to the console is kept for failures.
+/// The real binary (Newsletter.Host.dll beside the tests) as a child process on 127.0.0.1 and a free port, configured
+/// by environment variables (<c>Database__Provider</c>, <c>Roles</c>, ...). Started, it has printed its address;
+/// disposed, it is killed (SIGKILL) if still running. Its output is kept for failure messages.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<string> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private HostProcess(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-        BaseAddress = new Uri($"http://127.0.0.1:{port}");
-    }
+    private HostProcess(Process process) => _process = process;
 
-    public int Port { get; }
-    public Uri BaseAddress { get; }
+    /// <summary>The root URL it listens on, e.g. http://127.0.0.1:41234.</summary>
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public int ProcessId => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process's console output so far (for failure messages).</summary>
-    public string Output
-    {
-        get { lock (_output) return _output.ToString(); }
-    }
+    /// <summary>Everything it wrote to stdout and stderr so far.</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>
-    /// Starts the host with <paramref name="settings"/> (keys as in appsettings: "Digests:BatchSize") and waits until
-    /// /healthz answers. <paramref name="workingDirectory"/> is where ./data would be, had DataDirectory been relative.
-    /// </summary>
-    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string workingDirectory, TimeSpan? timeout = null)
+    /// <summary>Starts the host with <paramref name="environment"/> and waits until it says it is running.</summary>
+    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Newsletter.Host.dll"), "--urls", "http://127.0.0.1:0", .. arguments])
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
             RedirectStandardError = true,
-            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            WorkingDirectory = AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(HostDll);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__")] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var host = new HostProcess(process, port);
-        process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await host.WaitUntilHealthyAsync(timeout ?? TimeSpan.FromSeconds(60));
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var host = new HostProcess(Process.Start(start)!);
+        host._process.EnableRaisingEvents = true;
+        host._process.Exited += (_, _) => host._address.TrySetException(new InvalidOperationException("The host exited while starting."));
+        host._process.OutputDataReceived += (_, e) => host.Record(e.Data);
+        host._process.ErrorDataReceived += (_, e) => host.Record(e.Data);
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            host.BaseUrl = await host._address.Task.WaitAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            await host.DisposeAsync();
+            throw new InvalidOperationException($"The host did not start ({(e is OperationCanceledException ? "not running after 90 s" : e.Message)}). Output:\n{host.Output}");
+        }
         return host;
     }
 
-    /// <summary>A client for this host's staff API.</summary>
+    /// <summary>Starts the host with settings named as in appsettings ("Digests:BatchSize"), passed as environment variables.</summary>
+    public static Task<HostProcess> StartWithSettingsAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments) =>
+        StartAsync(settings.ToDictionary(pair => pair.Key.Replace(":", "__"), pair => (string?)pair.Value), arguments);
+
+    /// <summary>An HTTP client for its address.</summary>
+    public HttpClient CreateClient() => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>An HTTP client for its staff API.</summary>
     public HttpClient StaffClient(string apiKey)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         return client;
     }
 
-    /// <summary>SIGKILL, then waits for the process to be gone.</summary>
+    /// <summary>Ends it at once (SIGKILL), as a crash or the OOM killer would: no shutdown code runs. Returns once it is gone.</summary>
     public void Kill()
     {
         if (_process.HasExited) return;
-        _process.Kill(entireProcessTree: false);
+        _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
-    {
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Output}");
-            try
-            {
-                if ((await client.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The host did not become healthy in {timeout}:\n{Output}");
-    }
-
-    private void Append(string? line)
+    private void Record(string? line)
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-    }
-
-    /// <summary>The Host built next to these tests: src/Newsletter.Host/bin/{Configuration}/{framework}/Newsletter.Host.dll.</summary>
-    public static string HostDll
-    {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = testOutput.Name;
-            var configuration = testOutput.Parent!.Name;
-            var root = testOutput;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Newsletter.sln"))) root = root.Parent;
-            if (root is null) throw new InvalidOperationException("Newsletter.sln not found above " + AppContext.BaseDirectory);
-            var dll = Path.Combine(root.FullName, "src", "Newsletter.Host", "bin", configuration, framework, "Newsletter.Host.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first: the Host is run as a child process.", dll);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        const string running = "Newsletter is running: ";
+        if (line.StartsWith(running, StringComparison.Ordinal))
+            _address.TrySetResult(new Uri(line[running.Length..].Split(' ')[0]).GetLeftPart(UriPartial.Authority));
+        else if (line.StartsWith("Configuration error", StringComparison.Ordinal))
+            _address.TrySetException(new InvalidOperationException(line));
     }
 
     public async ValueTask DisposeAsync()
     {
         Kill();
-        await Task.CompletedTask;
+        await _process.WaitForExitAsync();
         _process.Dispose();
     }
 }

@@ -9,6 +9,8 @@ namespace Newsletter.Tests.Support;
 /// <summary>
 /// The whole service on its real parts: a temporary data directory with a real SQLite file, real migrations,
 /// Hangfire in memory running real jobs, and SMTP to a real server in this process. Settings can be added per test class.
+/// With <c>NEWSLETTER_TEST_DATABASE=Postgres</c> (see <see cref="TestDatabase"/>) the class gets a fresh PostgreSQL
+/// database instead, and Hangfire runs on PostgreSQL storage in it.
 /// </summary>
 public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -17,8 +19,16 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
     public TestSmtpServer Smtp { get; } = new();
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
 
+    private PostgresDatabase? _postgres;
+
     /// <summary>Extra settings for a test class; they override the defaults below.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    /// <summary>The database of this class: the run's (<see cref="TestDatabase"/>), unless the class is about one provider.</summary>
+    public virtual DatabaseProvider Provider => TestDatabase.Provider;
+
+    /// <summary>The class's PostgreSQL database, when <see cref="Provider"/> is Postgres.</summary>
+    public PostgresDatabase? Postgres => _postgres;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -45,6 +55,11 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Subscribers:Topics:2"] = "music",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("NEWSLETTER_TEST_LOGLEVEL") ?? "Warning",
         };
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            _postgres ??= PostgresServer.Shared.CreateDatabase();
+            foreach (var (key, value) in _postgres.HostSettings) settings[key] = value;
+        }
         foreach (var (key, value) in Settings) settings[key] = value;
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseEnvironment("Testing");
@@ -93,6 +108,7 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         await Smtp.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null) await _postgres.DisposeAsync();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

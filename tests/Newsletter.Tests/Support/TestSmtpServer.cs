@@ -57,6 +57,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ReceivedMessage> _messages = new();
     private readonly ConcurrentDictionary<string, int> _accepted = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<DateTime, int> _perSecond = new();
     private readonly List<Task> _sessions = [];
     private readonly Task _acceptLoop;
     private int _dataCount;
@@ -79,6 +80,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// </summary>
     public Func<int, IReadOnlyList<string>, string?>? DataReply { get; set; }
 
+    /// <summary>False: count accepted copies per address only, keep no message (a benchmark's hundred thousand).</summary>
+    public bool KeepMessages { get; set; } = true;
+
     /// <summary>When set, every end of DATA waits for this before answering: a test sets the server's pace itself.</summary>
     public Func<Task>? BeforeDataReply { get; set; }
 
@@ -89,6 +93,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     /// <summary>How many messages the server accepted for each address.</summary>
     public IReadOnlyDictionary<string, int> AcceptedCount => _accepted;
+
+    /// <summary>How many messages the server accepted in each second (UTC, truncated to the second).</summary>
+    public IReadOnlyDictionary<DateTime, int> AcceptedPerSecond => _perSecond;
 
     /// <summary>Waits until at least <paramref name="count"/> messages arrived; fails the test after the timeout.</summary>
     public async Task<IReadOnlyList<ReceivedMessage>> WaitForMessagesAsync(int count, TimeSpan? timeout = null)
@@ -119,6 +126,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         _messages.Clear();
         _accepted.Clear();
+        _perSecond.Clear();
     }
 
     private async Task AcceptAsync()
@@ -177,13 +185,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         if (from is null || recipients.Count == 0) { await Reply(writer, "554 5.5.1 Error: no valid recipients"); break; }
                         if (!await AnswerAsync(writer, Moment(SmtpStage.Data), "354 End data with <CR><LF>.<CR><LF>", refused: () => recipients.Clear())) return;
                         if (recipients.Count == 0) break;
-                        var data = new StringBuilder();
+                        var data = KeepMessages ? new StringBuilder() : null;
                         while (true)
                         {
                             var dataLine = await reader.ReadLineAsync(_stop.Token);
                             if (dataLine is null) return;
                             if (dataLine == ".") break;
-                            data.Append(dataLine.StartsWith("..") ? dataLine[1..] : dataLine).Append("\r\n");
+                            data?.Append(dataLine.StartsWith("..") ? dataLine[1..] : dataLine).Append("\r\n");
                         }
                         var number = Interlocked.Increment(ref _dataCount);
                         if (BeforeDataReply is { } pace) await pace();
@@ -191,7 +199,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         var action = Script?.Invoke(moment);
                         if (action is null && DataReply?.Invoke(number, moment.Recipients) is { } legacy) action = new SmtpAction.Reply(legacy);
                         if (action is SmtpAction.Delay delay) { await Task.Delay(delay.Time, _stop.Token); action = null; }
-                        if (action is null or SmtpAction.AcceptAndDrop) Keep(from ?? string.Empty, recipients, data.ToString());
+                        if (action is null or SmtpAction.AcceptAndDrop) Keep(from ?? string.Empty, recipients, data?.ToString() ?? string.Empty);
                         switch (action)
                         {
                             case null: await Reply(writer, "250 2.0.0 Queued"); break;
@@ -239,8 +247,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private void Keep(string from, List<string> recipients, string raw)
     {
-        _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw) { ReceivedAt = DateTime.UtcNow });
+        if (KeepMessages) _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw) { ReceivedAt = DateTime.UtcNow });
         foreach (var recipient in recipients) _accepted.AddOrUpdate(recipient, 1, (_, count) => count + 1);
+        var now = DateTime.UtcNow;
+        _perSecond.AddOrUpdate(new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc), 1, (_, count) => count + 1);
     }
 
     private static string Address(string line)

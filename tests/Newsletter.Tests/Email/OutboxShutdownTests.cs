@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Email;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Email;
+
+/// <summary>
+/// A host of the test's own, stopped while its outbox job waits for a server that is slow to greet. (Not beside another
+/// host: Hangfire's log provider is process-wide, and a host stopped beside a live one would take the live one's with it.)
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class OutboxShutdownTests
+{
+    [Fact]
+    public async Task A_graceful_shutdown_after_the_claim_gives_the_email_back_instead_of_losing_it()
+    {
+        var own = new NewsletterApp();
+        await own.InitializeAsync();
+        var stopped = false;
+        try
+        {
+            own.Smtp.Script = m => m.Stage == SmtpStage.Greeting ? new SmtpAction.Delay(TimeSpan.FromSeconds(20)) : null;
+            var response = await own.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "shutdown@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => await own.WithDbAsync(db =>
+                db.Set<TransactionalEmail>().AnyAsync(e => e.Recipient == "shutdown@example.org" && e.State == TransactionalEmailState.Sending)), "the email to be claimed");
+
+            await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
+            stopped = true;
+
+            // Read the database the stopped host left behind, as an operator would.
+            var options = new DbContextOptionsBuilder<Newsletter.Data.NewsletterDb>();
+            Newsletter.Data.DataServiceCollectionExtensions.Configure(options, TestDatabase.IsPostgres
+                ? new Newsletter.Data.DatabaseOptions { Provider = Newsletter.Data.DatabaseProvider.Postgres, ConnectionString = own.Postgres!.ConnectionString }
+                : new Newsletter.Data.DatabaseOptions(), new Newsletter.Data.DataDirectory(own.DataDirectory));
+            await using var db = new Newsletter.Data.NewsletterDb(options.Options);
+            var row = await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == "shutdown@example.org");
+            Assert.Equal((TransactionalEmailState.Pending, 0), (row.State, row.Attempts));
+        }
+        finally
+        {
+            if (!stopped) await ((Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>)own).DisposeAsync();
+            await ((IAsyncLifetime)own).DisposeAsync();
+        }
+    }
+
+}
