@@ -17,6 +17,7 @@ namespace Newsletter.Donations;
 public sealed partial class StripeEventJob(
     NewsletterDb db,
     StripeEventApplier applier,
+    IgnoredEventRequeue requeue,
     IBackgroundJobClient jobs,
     IOptions<DonationOptions> options,
     TimeProvider clock,
@@ -78,6 +79,8 @@ public sealed partial class StripeEventJob(
             }
             return outcomes.Count;
         }, CancellationToken.None);
+        await requeue.RecheckAsync(outcomes.Where(o => !o.Result.Applied && o.Result.WaitsForSubscription is not null)
+            .Select(o => (o.Event.Id, o.Result.WaitsForSubscription!)).ToList(), CancellationToken.None);
         foreach (var (stored, result) in outcomes)
         {
             if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
