@@ -8,7 +8,8 @@ public sealed class DonationOptions
     public const string Section = "Donations";
 
     /// <summary>Preset amounts on the donate page, in minor units of the first currency (and of any with the same decimals).</summary>
-    public List<long> PresetAmounts { get; set; } = [500, 1000, 2500, 5000];
+    /// <remarks>Empty until bound: the configuration binder adds to a list it finds filled, so defaults come from <see cref="ApplyDefaults"/>.</remarks>
+    public List<long> PresetAmounts { get; set; } = [];
 
     /// <summary>The smallest gift accepted, in minor units (Stripe needs about 0.50 in most currencies).</summary>
     [Range(50, long.MaxValue)]
@@ -20,7 +21,7 @@ public sealed class DonationOptions
 
     /// <summary>Currencies offered, lower-case ISO 4217 codes; the first is the default.</summary>
     [MinLength(1)]
-    public List<string> Currencies { get; set; } = ["usd"];
+    public List<string> Currencies { get; set; } = [];
 
     /// <summary>
     /// Presets and limits of a currency in its own minor units (<c>Donations:Amounts:jpy:PresetAmounts</c>). Required for
@@ -64,6 +65,17 @@ public sealed class DonationOptions
     /// <summary>The largest offline-gift CSV import accepted, in bytes.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxImportBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>
+    /// Fills lists the configuration left empty (usd; 5, 10, 25 and 50 of it). Run after binding: had the defaults been
+    /// in the initialisers, <c>Donations:Currencies:0=jpy</c> would have given usd and jpy.
+    /// </summary>
+    public DonationOptions ApplyDefaults()
+    {
+        if (Currencies.Count == 0) Currencies.Add("usd");
+        if (PresetAmounts.Count == 0) PresetAmounts.AddRange([500, 1000, 2500, 5000]);
+        return this;
+    }
 
     /// <summary>The default currency: the first configured one.</summary>
     public string DefaultCurrency => Currencies.Count > 0 ? Currencies[0].ToLowerInvariant() : "usd";

@@ -14,7 +14,7 @@ public static class DonationsServiceCollectionExtensions
     public static IServiceCollection AddDonations(this IServiceCollection services)
     {
         services.AddOptions<StripeOptions>().BindConfiguration(StripeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DonationOptions>().BindConfiguration(DonationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DonationOptions>().BindConfiguration(DonationOptions.Section).PostConfigure(o => o.ApplyDefaults()).ValidateDataAnnotations().ValidateOnStart();
         // Time zone, currencies (zero- and three-decimal ones right everywhere, Stripe's special cases refused), amounts.
         services.AddSingleton<IValidateOptions<DonationOptions>, DonationOptionsValidator>();
         services.AddSingleton<DonationCalendar>();
