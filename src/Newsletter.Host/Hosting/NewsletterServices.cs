@@ -104,6 +104,7 @@ public static class NewsletterServices
         app.MapDigestAdminApi();
         app.MapArchivePages();
         app.MapDonationPages();
+        app.MapDonorPages();
         app.MapStripeWebhook();
         app.MapBounceWebhooks();
         app.MapDonationAdminApi();

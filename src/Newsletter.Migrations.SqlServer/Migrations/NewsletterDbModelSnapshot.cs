@@ -591,6 +591,56 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("SendRateSlices", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.Campaign", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("nvarchar(3)");
+
+                    b.Property<DateOnly>("EndsOn")
+                        .HasColumnType("date");
+
+                    b.Property<long>("GoalAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("nvarchar(60)");
+
+                    b.Property<DateOnly>("StartsOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("ThankYouText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
                     b.Property<long>("Id")
@@ -603,6 +653,12 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasColumnType("bigint");
 
                     b.Property<long>("AmountRefunded")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CoveredFee")
                         .HasColumnType("bigint");
 
                     b.Property<DateTime>("CreatedAt")
@@ -660,6 +716,10 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("nvarchar(255)");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
                     b.Property<string>("StripeInvoiceId")
                         .HasMaxLength(255)
                         .HasColumnType("nvarchar(255)");
@@ -688,6 +748,8 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .IsUnique()
                         .HasFilter("[StripeCheckoutSessionId] IS NOT NULL");
 
+                    b.HasIndex("StripeCustomerId");
+
                     b.HasIndex("StripeInvoiceId")
                         .IsUnique()
                         .HasFilter("[StripeInvoiceId] IS NOT NULL");
@@ -697,6 +759,8 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasFilter("[StripePaymentIntentId] IS NOT NULL");
 
                     b.HasIndex("SubscriberId");
+
+                    b.HasIndex("CampaignId", "PaidAt");
 
                     b.HasIndex("Outcome", "PaidAt");
 
@@ -716,6 +780,12 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
                     b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CoveredFee")
                         .HasColumnType("bigint");
 
                     b.Property<DateTime>("CreatedAt")
@@ -756,12 +826,44 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("PublicId")
                         .IsUnique();
 
                     b.ToTable("DonationCheckouts", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.DonorAccess", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("EmailKey")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("nvarchar(320)");
+
+                    b.Property<Guid>("PublicId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailKey")
+                        .IsUnique();
+
+                    b.HasIndex("PublicId")
+                        .IsUnique();
+
+                    b.ToTable("DonorAccess", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
@@ -773,6 +875,12 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
                     b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("AmountAsOf")
+                        .HasColumnType("datetime2");
+
+                    b.Property<long?>("CampaignId")
                         .HasColumnType("bigint");
 
                     b.Property<DateTime?>("CancelledAt")
@@ -809,6 +917,10 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<DateTime>("StatusAsOf")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
                     b.Property<string>("StripeSubscriptionId")
                         .IsRequired()
                         .HasMaxLength(255)
@@ -826,9 +938,13 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("StripeCustomerId");
 
                     b.HasIndex("StripeSubscriptionId")
                         .IsUnique();
@@ -927,6 +1043,88 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("StripeWebhookEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.UnmatchedStripePayment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CheckoutSessionId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("nvarchar(3)");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("nvarchar(20)");
+
+                    b.Property<int>("Outcome")
+                        .HasColumnType("int");
+
+                    b.Property<string>("PayerEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("nvarchar(320)");
+
+                    b.Property<string>("PayerEmailKey")
+                        .HasMaxLength(320)
+                        .HasColumnType("nvarchar(320)");
+
+                    b.Property<string>("PayerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<string>("PaymentLinkId")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<int>("State")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("StripeCreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("SubscriptionId")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CheckoutSessionId")
+                        .IsUnique();
+
+                    b.HasIndex("PayerEmailKey");
+
+                    b.HasIndex("State", "StripeCreatedAt");
+
+                    b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
@@ -1334,6 +1532,11 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Donations.RecurringPlan", null)
                         .WithMany()
                         .HasForeignKey("RecurringPlanId")
@@ -1345,8 +1548,21 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.DonationCheckout", b =>
+                {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Subscribers.Subscriber", null)
                         .WithMany()
                         .HasForeignKey("SubscriberId")

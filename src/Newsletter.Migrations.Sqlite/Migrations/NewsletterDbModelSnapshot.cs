@@ -569,6 +569,54 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.ToTable("SendRateSlices", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.Campaign", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("EndsOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GoalAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("StartsOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ThankYouText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
                     b.Property<long>("Id")
@@ -579,6 +627,12 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("AmountRefunded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CoveredFee")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedAt")
@@ -636,6 +690,10 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StripeInvoiceId")
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
@@ -663,6 +721,8 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasIndex("StripeCheckoutSessionId")
                         .IsUnique();
 
+                    b.HasIndex("StripeCustomerId");
+
                     b.HasIndex("StripeInvoiceId")
                         .IsUnique();
 
@@ -670,6 +730,8 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("SubscriberId");
+
+                    b.HasIndex("CampaignId", "PaidAt");
 
                     b.HasIndex("Outcome", "PaidAt");
 
@@ -686,6 +748,12 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CoveredFee")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedAt")
@@ -726,12 +794,42 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("PublicId")
                         .IsUnique();
 
                     b.ToTable("DonationCheckouts", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.DonorAccess", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EmailKey")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PublicId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailKey")
+                        .IsUnique();
+
+                    b.HasIndex("PublicId")
+                        .IsUnique();
+
+                    b.ToTable("DonorAccess", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
@@ -741,6 +839,12 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AmountAsOf")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CampaignId")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("CancelledAt")
@@ -777,6 +881,10 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<DateTime>("StatusAsOf")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StripeSubscriptionId")
                         .IsRequired()
                         .HasMaxLength(255)
@@ -794,9 +902,13 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("StripeCustomerId");
 
                     b.HasIndex("StripeSubscriptionId")
                         .IsUnique();
@@ -891,6 +1003,86 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("StripeWebhookEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.UnmatchedStripePayment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CheckoutSessionId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Outcome")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PayerEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PayerEmailKey")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PayerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PaymentLinkId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StripeCreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubscriptionId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CheckoutSessionId")
+                        .IsUnique();
+
+                    b.HasIndex("PayerEmailKey");
+
+                    b.HasIndex("State", "StripeCreatedAt");
+
+                    b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
@@ -1288,6 +1480,11 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Donations.RecurringPlan", null)
                         .WithMany()
                         .HasForeignKey("RecurringPlanId")
@@ -1299,8 +1496,21 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.DonationCheckout", b =>
+                {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Subscribers.Subscriber", null)
                         .WithMany()
                         .HasForeignKey("SubscriberId")

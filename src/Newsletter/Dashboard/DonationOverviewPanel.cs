@@ -5,9 +5,10 @@ namespace Newsletter.Dashboard;
 
 /// <summary>
 /// The overview's donation card: net money this month and last (per currency, never converted), recurring monthly
-/// revenue, and twelve months of net donations as a bar chart (major units, one series per currency).
+/// revenue, and twelve months of net donations as a bar chart (major units, one series per currency). Months are the
+/// publisher's (Donations:TimeZone).
 /// </summary>
-public sealed class DonationOverviewPanel(DonationTotals totals, TimeProvider clock) : IOverviewPanel
+public sealed class DonationOverviewPanel(DonationTotals totals, DonationCalendar calendar) : IOverviewPanel
 {
     public const int ChartMonths = 12;
 
@@ -15,14 +16,13 @@ public sealed class DonationOverviewPanel(DonationTotals totals, TimeProvider cl
 
     public async Task<OverviewPanel> BuildAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var thisMonth = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        var lastMonth = thisMonth.AddMonths(-1);
+        var today = calendar.Today;
+        var thisMonth = new DateOnly(today.Year, today.Month, 1);
         var chartStart = thisMonth.AddMonths(-(ChartMonths - 1));
-        var current = await totals.ByCurrencyAsync(thisMonth, thisMonth.AddMonths(1), cancellationToken);
-        var previous = await totals.ByCurrencyAsync(lastMonth, thisMonth, cancellationToken);
+        var current = await totals.ByCurrencyAsync(calendar.StartOfDayUtc(thisMonth), calendar.StartOfDayUtc(thisMonth.AddMonths(1)), cancellationToken);
+        var previous = await totals.ByCurrencyAsync(calendar.StartOfDayUtc(thisMonth.AddMonths(-1)), calendar.StartOfDayUtc(thisMonth), cancellationToken);
         var recurring = await totals.MonthlyRecurringRevenueAsync(cancellationToken);
-        var months = await totals.ByPeriodAsync(TotalsPeriod.Month, chartStart, thisMonth.AddMonths(1), cancellationToken);
+        var months = await totals.ByPeriodAsync(TotalsPeriod.Month, calendar.StartOfDayUtc(chartStart), calendar.StartOfDayUtc(thisMonth.AddMonths(1)), cancellationToken);
 
         var labels = Enumerable.Range(0, ChartMonths).Select(i => chartStart.AddMonths(i).ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToList();
         var series = months.GroupBy(m => m.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)

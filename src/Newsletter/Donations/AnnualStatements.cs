@@ -12,11 +12,12 @@ namespace Newsletter.Donations;
 /// Queues one statement email per donor who gave in a year. Each goes into the outbox with a once-key of year and
 /// donor, so pressing the button twice sends nobody a second statement.
 /// </summary>
-public sealed partial class AnnualStatements(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<AnnualStatements> logger)
+public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar calendar, IBackgroundJobClient jobs, TimeProvider clock, ILogger<AnnualStatements> logger)
 {
     public async Task<StatementRun> QueueAsync(int year, CancellationToken cancellationToken)
     {
-        var (from, to) = (new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        // The publisher's year (Donations:TimeZone): a gift at 20:00 on 31 December in New York is in it.
+        var (from, to) = calendar.Year(year);
         var donors = await db.Set<Donation>().AsNoTracking()
             .Where(d => d.Outcome == PaymentOutcome.Paid && d.PaidAt >= from && d.PaidAt < to && d.DonorEmailKey != null)
             .GroupBy(d => d.DonorEmailKey).Select(g => new { Key = g.Key!, Email = g.Max(d => d.DonorEmail)! })

@@ -33,6 +33,8 @@ public sealed partial class CheckoutService(
             DonorEmail = request.Email?.Address,
             DonorEmailKey = request.Email?.Key,
             Message = request.Message,
+            CampaignId = request.Campaign?.Id,
+            CoveredFee = request.CoveredFee,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.Add(checkout);
@@ -42,12 +44,21 @@ public sealed partial class CheckoutService(
             new RequestOptions { IdempotencyKey = IdempotencyKey(checkout.PublicId) }, cancellationToken);
         checkout.StripeCheckoutSessionId = session.Id;
         await db.SaveChangesAsync(CancellationToken.None);
-        LogStarted(logger, checkout.Id, session.Id, request.Amount, request.Currency, request.Interval);
+        LogStarted(logger, checkout.Id, session.Id, request.Total, request.Currency, request.Interval);
         return session.Url;
     }
 
     /// <summary>Deterministic per checkout: Stripe answers a repeat with the first session.</summary>
     public static string IdempotencyKey(Guid checkoutId) => "donation-checkout-" + checkoutId.ToString("N");
+
+    /// <summary>What the donor reads at Stripe: "Monthly donation to X (including 0.60 USD to cover card fees)".</summary>
+    private string ProductName(CheckoutRequest request)
+    {
+        var name = (request.IsMonthly ? "Monthly donation to " : "Donation to ") + site.Value.Name;
+        if (request.Campaign is { } campaign) name += " for " + campaign.Name;
+        if (request.CoveredFee > 0) name += $" (including {Money.Format(request.CoveredFee, request.Currency)} to cover card fees)";
+        return name;
+    }
 
     private SessionCreateOptions SessionOptions(DonationCheckout checkout, CheckoutRequest request)
     {
@@ -55,11 +66,9 @@ public sealed partial class CheckoutService(
         var priceData = new SessionLineItemPriceDataOptions
         {
             Currency = request.Currency,
-            UnitAmount = request.Amount,
-            ProductData = new SessionLineItemPriceDataProductDataOptions
-            {
-                Name = request.IsMonthly ? $"Monthly donation to {site.Value.Name}" : $"Donation to {site.Value.Name}",
-            },
+            // The covered fee is part of the one price, so the portal can still change a monthly amount later.
+            UnitAmount = request.Total,
+            ProductData = new SessionLineItemPriceDataProductDataOptions { Name = ProductName(request) },
         };
         // Options left unset are not sent; setting one to null would send an empty string and clear it at Stripe.
         if (request.IsMonthly) priceData.Recurring = new SessionLineItemPriceDataRecurringOptions { Interval = "month" };
@@ -67,7 +76,7 @@ public sealed partial class CheckoutService(
         {
             Mode = request.IsMonthly ? "subscription" : "payment",
             LineItems = [new SessionLineItemOptions { Quantity = 1, PriceData = priceData }],
-            SuccessUrl = links.Absolute("donate/thanks?session_id={CHECKOUT_SESSION_ID}"),
+            SuccessUrl = links.Absolute("donate/thanks?session_id={CHECKOUT_SESSION_ID}" + (request.Campaign is { } c ? "&campaign=" + c.Slug : string.Empty)),
             CancelUrl = links.Absolute("donate/cancelled"),
             ClientReferenceId = checkout.PublicId.ToString(),
             Metadata = metadata,

@@ -52,6 +52,15 @@ public sealed class Donation
     /// <summary>For offline gifts: the source's own id of the payment (PayPal transaction id, cheque number).</summary>
     public string? OfflineReference { get; set; }
 
+    /// <summary>The Stripe customer (cus_...) who paid, when Stripe made one: the Billing Portal opens for it.</summary>
+    public string? StripeCustomerId { get; set; }
+
+    /// <summary>The campaign the gift was given to (see <see cref="Campaign"/> for when it counts toward the goal).</summary>
+    public long? CampaignId { get; set; }
+
+    /// <summary>The part of <see cref="Amount"/> the donor added to cover card fees, in minor units (0 when none).</summary>
+    public long CoveredFee { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

@@ -28,6 +28,7 @@ public static class DonationAdminApi
         api.MapPost("/statements", Statements).WithSummary("Queue an annual statement email for every donor who gave in the year.");
         api.MapGet("/webhook-events", WebhookEvents).WithSummary("Stored Stripe events, e.g. state=failed for those that need a person.");
         api.MapPost("/webhook-events/{id:long}/retry", RetryWebhookEvent);
+        api.MapSupporterAdminApi();
         return routes;
     }
 
@@ -40,7 +41,7 @@ public static class DonationAdminApi
     public sealed record TotalsReport(string GroupBy, IReadOnlyList<PeriodTotal> ByPeriod, IReadOnlyList<CurrencyTotal> ByCurrency,
         IReadOnlyList<MoneyAmount> MonthlyRecurringRevenue, int DonorCount, IReadOnlyList<Supporter> TopSupporters);
 
-    public sealed record OfflineGiftInput(string? Date, long? Amount, string? Currency, string? Name, string? Email, string? Source, string? Reference, string? Message);
+    public sealed record OfflineGiftInput(string? Date, long? Amount, string? Currency, string? Name, string? Email, string? Source, string? Reference, string? Message, bool SendReceipt = false);
 
     public sealed record StatementInput(int? Year);
 
@@ -48,7 +49,7 @@ public static class DonationAdminApi
 
     public sealed record WebhookEventSummary(long Id, string EventId, string Type, string State, int Attempts, DateTime ReceivedAt, DateTime? ProcessedAt, string? Note);
 
-    private static async Task<Results<Ok<DonationPage>, ValidationProblem>> List(NewsletterDb db, string? status, string? source, string? currency, string? email,
+    private static async Task<Results<Ok<DonationPage>, ValidationProblem>> List(NewsletterDb db, DonationCalendar calendar, string? status, string? source, string? currency, string? email,
         DateTime? from, DateTime? to, long? before, int? limit, CancellationToken cancellationToken)
     {
         var take = Math.Clamp(limit ?? 50, 1, 500);
@@ -63,8 +64,8 @@ public static class DonationAdminApi
         if (!string.IsNullOrWhiteSpace(source)) query = query.Where(d => d.Source == source.Trim().ToLowerInvariant());
         if (!string.IsNullOrWhiteSpace(currency)) query = query.Where(d => d.Currency == currency.Trim().ToLowerInvariant());
         if (!string.IsNullOrWhiteSpace(email)) query = query.Where(d => d.DonorEmailKey != null && d.DonorEmailKey.StartsWith(email.Trim()));
-        if (from is { } start) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) >= start.ToUniversalTime());
-        if (to is { } end) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) < end.ToUniversalTime());
+        if (from is { } start) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) >= calendar.ToUtc(start));
+        if (to is { } end) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) < calendar.ToUtc(end));
         var items = await query.OrderByDescending(d => d.Id).Take(take).ToListAsync(cancellationToken);
         return TypedResults.Ok(new DonationPage(items.Select(Summary).ToList(), items.Count == take ? items[^1].Id : null));
     }
@@ -75,11 +76,13 @@ public static class DonationAdminApi
         return donation is null ? TypedResults.NotFound() : TypedResults.Ok(Summary(donation));
     }
 
-    private static async Task<Results<Ok<TotalsReport>, ValidationProblem>> Totals(DonationTotals totals, DateTime? from, DateTime? to, string? groupBy, int? top, CancellationToken cancellationToken)
+    /// <remarks>Dates without an offset ("2025-01-01") are the publisher's (Donations:TimeZone), as are the days and months.</remarks>
+    private static async Task<Results<Ok<TotalsReport>, ValidationProblem>> Totals(DonationTotals totals, DonationCalendar calendar, DateTime? from, DateTime? to, string? groupBy, int? top,
+        CancellationToken cancellationToken)
     {
         var period = (groupBy ?? "month").ToLowerInvariant() switch { "day" => TotalsPeriod.Day, "month" => TotalsPeriod.Month, _ => (TotalsPeriod?)null };
         if (period is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["groupBy"] = ["groupBy must be day or month."] });
-        var (start, end) = (from?.ToUniversalTime(), to?.ToUniversalTime());
+        var (start, end) = (from is { } f ? calendar.ToUtc(f) : (DateTime?)null, to is { } t ? calendar.ToUtc(t) : (DateTime?)null);
         return TypedResults.Ok(new TotalsReport(
             period.Value.ToString().ToLowerInvariant(),
             await totals.ByPeriodAsync(period.Value, start, end, cancellationToken),
@@ -89,11 +92,11 @@ public static class DonationAdminApi
             await totals.TopSupportersAsync(start, end, top ?? 10, cancellationToken)));
     }
 
-    private static async Task Export(HttpContext http, DonationExport export, DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    private static async Task Export(HttpContext http, DonationExport export, DonationCalendar calendar, DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"donations-{DateTime.UtcNow:yyyyMMdd}.csv\"";
-        await export.WriteCsvAsync(http.Response.Body, from?.ToUniversalTime(), to?.ToUniversalTime(), cancellationToken);
+        await export.WriteCsvAsync(http.Response.Body, from is { } f ? calendar.ToUtc(f) : null, to is { } t ? calendar.ToUtc(t) : null, cancellationToken);
     }
 
     private static async Task<Ok<List<PlanSummary>>> Plans(NewsletterDb db, CancellationToken cancellationToken) =>
@@ -101,14 +104,15 @@ public static class DonationAdminApi
             .Select(p => new PlanSummary(p.Id, p.StripeSubscriptionId, p.Amount, p.Currency, p.Interval, p.Status.ToString(), p.DonorName, p.DonorEmail, p.StartedAt, p.CancelledAt))
             .ToListAsync(cancellationToken));
 
-    private static async Task<Results<Created<DonationSummary>, Ok<DonationSummary>, ValidationProblem>> RecordOffline(OfflineGiftInput input, OfflineGifts gifts, CancellationToken cancellationToken)
+    private static async Task<Results<Created<DonationSummary>, Ok<DonationSummary>, ValidationProblem>> RecordOffline(OfflineGiftInput input, OfflineGifts gifts,
+        DonationCalendar calendar, CancellationToken cancellationToken)
     {
         var currency = input.Currency?.Trim().ToLowerInvariant() ?? string.Empty;
         // The API takes minor units like every amount it returns; the CSV import takes major units like a spreadsheet.
         var major = input.Amount is > 0 and var minor ? (minor / (decimal)Money.MinorPerMajor(currency)).ToString(CultureInfo.InvariantCulture) : null;
-        if (!OfflineGift.TryCreate(input.Date, major, input.Currency, input.Name, input.Email, input.Source, input.Reference, input.Message, referenceRequired: false, out var gift, out var errors))
+        if (!OfflineGift.TryCreate(calendar, input.Date, major, input.Currency, input.Name, input.Email, input.Source, input.Reference, input.Message, referenceRequired: false, out var gift, out var errors))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["gift"] = errors.ToArray() });
-        var (donation, created) = await gifts.RecordAsync(gift, cancellationToken);
+        var (donation, created) = await gifts.RecordAsync(gift, input.SendReceipt, cancellationToken);
         return created ? TypedResults.Created($"/api/admin/donations/{donation.Id}", Summary(donation)) : TypedResults.Ok(Summary(donation));
     }
 
@@ -126,9 +130,9 @@ public static class DonationAdminApi
         }
     }
 
-    private static async Task<Results<Ok<StatementRun>, ValidationProblem>> Statements(StatementInput input, AnnualStatements statements, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<StatementRun>, ValidationProblem>> Statements(StatementInput input, AnnualStatements statements, DonationCalendar calendar, CancellationToken cancellationToken)
     {
-        var thisYear = clock.GetUtcNow().Year;
+        var thisYear = calendar.Today.Year;
         if (input.Year is not { } year || year < 2000 || year > thisYear)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["year"] = [$"year must be between 2000 and {thisYear}."] });
         return TypedResults.Ok(await statements.QueueAsync(year, cancellationToken));

@@ -8,6 +8,7 @@ public sealed class DonationCheckout
 {
     public long Id { get; set; }
     public Guid PublicId { get; set; } = Guid.NewGuid();
+    /// <summary>The gift in minor units, without any covered fee.</summary>
     public long Amount { get; set; }
     public required string Currency { get; set; }
 
@@ -19,5 +20,11 @@ public sealed class DonationCheckout
     public string? DonorEmailKey { get; set; }
     public string? Message { get; set; }
     public string? StripeCheckoutSessionId { get; set; }
+
+    /// <summary>The campaign the donor gave to from <c>/donate?campaign=slug</c>.</summary>
+    public long? CampaignId { get; set; }
+
+    /// <summary>What the donor added to cover card fees; Stripe charges <see cref="Amount"/> plus this.</summary>
+    public long CoveredFee { get; set; }
     public DateTime CreatedAt { get; set; }
 }

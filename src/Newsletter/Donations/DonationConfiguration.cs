@@ -19,6 +19,7 @@ internal sealed class DonationConfiguration : IEntityTypeConfiguration<Donation>
         builder.Property(d => d.StripePaymentIntentId).HasMaxLength(255);
         builder.Property(d => d.StripeInvoiceId).HasMaxLength(255);
         builder.Property(d => d.OfflineReference).HasMaxLength(200);
+        builder.Property(d => d.StripeCustomerId).HasMaxLength(255);
         builder.Property(d => d.Version).IsConcurrencyToken();
         // Money is recorded once: each Stripe id and each offline source+reference names at most one donation.
         builder.HasIndex(d => d.StripeCheckoutSessionId).IsUnique();
@@ -29,6 +30,9 @@ internal sealed class DonationConfiguration : IEntityTypeConfiguration<Donation>
         builder.HasIndex(d => new { d.Outcome, d.PaidAt });
         builder.HasIndex(d => d.DonorEmailKey);
         builder.HasIndex(d => d.RecurringPlanId);
+        builder.HasIndex(d => new { d.CampaignId, d.PaidAt });
+        builder.HasIndex(d => d.StripeCustomerId);
+        builder.HasOne<Campaign>().WithMany().HasForeignKey(d => d.CampaignId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Subscriber>().WithMany().HasForeignKey(d => d.SubscriberId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<RecurringPlan>().WithMany().HasForeignKey(d => d.RecurringPlanId).OnDelete(DeleteBehavior.Restrict);
     }
@@ -45,8 +49,11 @@ internal sealed class RecurringPlanConfiguration : IEntityTypeConfiguration<Recu
         builder.Property(p => p.DonorName).HasMaxLength(200);
         builder.Property(p => p.DonorEmail).HasMaxLength(320);
         builder.Property(p => p.DonorEmailKey).HasMaxLength(320);
+        builder.Property(p => p.StripeCustomerId).HasMaxLength(255);
         builder.Property(p => p.Version).IsConcurrencyToken();
         builder.HasIndex(p => p.StripeSubscriptionId).IsUnique();
+        builder.HasIndex(p => p.StripeCustomerId);
+        builder.HasOne<Campaign>().WithMany().HasForeignKey(p => p.CampaignId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(p => p.Status);
         builder.HasIndex(p => p.DonorEmailKey);
         builder.HasOne<Subscriber>().WithMany().HasForeignKey(p => p.SubscriberId).OnDelete(DeleteBehavior.SetNull);
@@ -67,6 +74,7 @@ internal sealed class DonationCheckoutConfiguration : IEntityTypeConfiguration<D
         builder.Property(c => c.StripeCheckoutSessionId).HasMaxLength(255);
         builder.HasIndex(c => c.PublicId).IsUnique();
         builder.HasIndex(c => c.DonorEmailKey);
+        builder.HasOne<Campaign>().WithMany().HasForeignKey(c => c.CampaignId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

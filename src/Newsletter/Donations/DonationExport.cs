@@ -6,7 +6,7 @@ using Newsletter.Data;
 
 namespace Newsletter.Donations;
 
-/// <summary>Streams donations as CSV for accounting, a page at a time by id. Amounts in major units with their currency.</summary>
+/// <summary>Streams donations as CSV for accounting, a page at a time by id. Amounts in major units with their currency; net is after refunds and lost disputes.</summary>
 public sealed class DonationExport(NewsletterDb db)
 {
     private const int PageSize = 2000;
@@ -15,6 +15,7 @@ public sealed class DonationExport(NewsletterDb db)
     [
         "id", "paid_at", "created_at", "source", "kind", "status", "amount", "refunded", "net", "currency", "donor_name", "donor_email", "message",
         "stripe_checkout_session", "stripe_payment_intent", "stripe_invoice", "offline_reference", "recurring_plan_id",
+        "lost_to_dispute", "covered_fee", "campaign_id", "stripe_customer",
     ];
 
     /// <summary>Writes every donation created or paid in [from, to) (all when both are null), oldest id first.</summary>
@@ -43,7 +44,8 @@ public sealed class DonationExport(NewsletterDb db)
                 csv.WriteField(DonationAdminApi.Name(d.Status));
                 csv.WriteField(Major(d.Amount, d.Currency));
                 csv.WriteField(Major(d.AmountRefunded, d.Currency));
-                csv.WriteField(Major(d.Amount - d.AmountRefunded, d.Currency));
+                var figures = DonationFigures.For(d);
+                csv.WriteField(Major(figures.Net, d.Currency));
                 csv.WriteField(d.Currency.ToUpperInvariant());
                 csv.WriteField(d.DonorName);
                 csv.WriteField(d.DonorEmail);
@@ -53,6 +55,10 @@ public sealed class DonationExport(NewsletterDb db)
                 csv.WriteField(d.StripeInvoiceId);
                 csv.WriteField(d.OfflineReference);
                 csv.WriteField(d.RecurringPlanId);
+                csv.WriteField(Major(figures.LostToDispute, d.Currency));
+                csv.WriteField(Major(d.CoveredFee, d.Currency));
+                csv.WriteField(d.CampaignId);
+                csv.WriteField(d.StripeCustomerId);
                 await csv.NextRecordAsync();
             }
             await csv.FlushAsync();
@@ -60,7 +66,7 @@ public sealed class DonationExport(NewsletterDb db)
         }
     }
 
-    private static string Major(long amount, string currency) => Money.Format(amount, currency).Split(' ')[0];
+    private static string Major(long amount, string currency) => Money.Major(amount, currency);
 
     private static string Iso(DateTime? value) => value?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? string.Empty;
 }

@@ -45,17 +45,11 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             donation = new Donation { Source = "stripe", Currency = payment.Currency, CreatedAt = now };
             donations.Add(donation);
         }
-        donation.Kind = payment.Kind;
         donation.StripeInvoiceId ??= payment.InvoiceId;
         donation.StripeCheckoutSessionId ??= payment.CheckoutSessionId;
         donation.StripePaymentIntentId ??= payment.PaymentIntentId;
         donation.RecurringPlanId ??= payment.RecurringPlanId;
-        if (donation.Amount == 0 || payment.Outcome == PaymentOutcome.Paid)
-        {
-            // The paid amount is Stripe's final word; a pending or failed event's amount is only a placeholder.
-            donation.Amount = payment.Amount;
-            donation.Currency = payment.Currency;
-        }
+        PaymentMerge.Apply(donation, payment);
         donation.Message ??= payment.Message;
         await FillDonorAsync(donation, payment.Donor, cancellationToken);
 
@@ -126,7 +120,7 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             plan = new RecurringPlan
             {
                 StripeSubscriptionId = change.SubscriptionId, Amount = change.Amount, Currency = change.Currency, Interval = change.Interval,
-                StartedAt = change.At, StatusAsOf = DateTime.MinValue,
+                StartedAt = change.At, StatusAsOf = DateTime.MinValue, AmountAsOf = DateTime.MinValue,
             };
             db.Add(plan);
         }
@@ -141,14 +135,7 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             }
         }
         if (change.At < plan.StartedAt) plan.StartedAt = change.At;
-        if (change.Status is { } status && plan.Status != RecurringPlanStatus.Cancelled
-            && (status == RecurringPlanStatus.Cancelled || change.At >= plan.StatusAsOf))
-        {
-            plan.Status = status;
-            plan.StatusAsOf = change.At;
-            if (change.Amount > 0) plan.Amount = change.Amount;
-            if (status == RecurringPlanStatus.Cancelled) plan.CancelledAt = change.CancelledAt ?? change.At;
-        }
+        PlanStatusRule.Apply(plan, change);
         plan.UpdatedAt = now;
         plan.Version++;
         await db.SaveChangesAsync(cancellationToken);
@@ -233,6 +220,11 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
     private static partial void LogConflict(ILogger logger, int attempt);
 }
 
-/// <summary>A recurring plan as one event describes it; <see cref="Status"/> null leaves the status alone.</summary>
+/// <summary>
+/// A recurring plan as one event describes it; <see cref="Status"/> null leaves the status alone. <see cref="FromItems"/>:
+/// <see cref="Amount"/> and <see cref="Interval"/> are the subscription's current price (a subscription event), not the
+/// first payment's, so they may change the plan (a donor's new amount from the Billing Portal).
+/// </summary>
 public sealed record PlanChange(string SubscriptionId, long Amount, string Currency, string Interval, DateTime At,
-    RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null);
+    RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null,
+    bool FromItems = false, string? CustomerId = null, long? CampaignId = null);

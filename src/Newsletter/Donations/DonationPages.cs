@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,8 +10,9 @@ using Stripe;
 namespace Newsletter.Donations;
 
 /// <summary>
-/// The donor's pages: the donate form (links like <c>/donate?amount=1000&amp;interval=month</c> preselect), the
-/// checkout redirect (GET for links, POST from the form), and our success and cancel pages.
+/// The donor's pages: the donate form (links like <c>/donate?amount=1000&amp;interval=month</c> preselect, and
+/// <c>/donate?campaign=slug</c> shows a campaign's progress), the checkout redirect (GET for links, POST from the form),
+/// our success and cancel pages, and a campaign's progress image for blogs.
 /// </summary>
 public static partial class DonationPages
 {
@@ -22,47 +22,81 @@ public static partial class DonationPages
         pages.MapGet("", ShowForm);
         pages.MapGet("/checkout", CheckoutLink).RequireRateLimiting(RateLimitPolicies.PublicWrites);
         pages.MapPost("/checkout", CheckoutForm).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
-        pages.MapGet("/thanks", (PageRenderer renderer) => renderer.MessageAsync("Thank you!",
-            "Your gift has gone through. A receipt is on its way to your inbox.", StatusCodes.Status200OK, "/", "Back to the site"));
+        pages.MapGet("/thanks", Thanks);
         pages.MapGet("/cancelled", (PageRenderer renderer) => renderer.MessageAsync("No payment made",
             "You left the payment page, so nothing was charged. You can try again whenever you like.", StatusCodes.Status200OK, "/donate", "Back to the donate page"));
+        pages.MapGet("/campaigns/{slug}/progress.svg", ProgressImage);
         return routes;
     }
 
-    private static Task<IResult> ShowForm(PageRenderer renderer, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
-        string? amount, string? currency, string? interval, string? name, string? email)
+    private static async Task<IResult> ShowForm(PageRenderer renderer, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
+        string? amount, string? currency, string? interval, string? name, string? email, string? campaign, CancellationToken cancellationToken)
     {
-        if (!stripe.Value.IsConfigured) return NotConfiguredPage(renderer);
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
+        CampaignProgress? progress = null;
+        if (!string.IsNullOrWhiteSpace(campaign))
+        {
+            var found = await campaigns.BySlugAsync(campaign, cancellationToken);
+            if (found is null) return await NoSuchCampaign(renderer);
+            progress = await campaigns.ProgressAsync(found, cancellationToken);
+        }
         long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
-        return Form(renderer, options.Value, preselected, null, currency, interval, Echo(name), Echo(email), null, [], StatusCodes.Status200OK);
+        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, [], StatusCodes.Status200OK);
     }
 
     /// <summary>A link pasted on the blog: bad input gets a 400 problem and Stripe is never called.</summary>
-    private static async Task<IResult> CheckoutLink(IServiceProvider services, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
-        string? amount, string? currency, string? interval, string? name, string? email, string? message, CancellationToken cancellationToken)
+    private static async Task<IResult> CheckoutLink(IServiceProvider services, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
+        string? amount, string? currency, string? interval, string? name, string? email, string? message, string? campaign, string? cover_fees, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured)
             return TypedResults.Problem(statusCode: 503, title: "Donations are not set up", detail: "This site does not take donations online yet.");
-        if (!CheckoutRequest.TryCreate(options.Value, amount, null, currency, interval, name, email, message, out var request, out var errors))
+        var found = await campaigns.BySlugAsync(campaign, cancellationToken);
+        if (!string.IsNullOrWhiteSpace(campaign) && found is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = ["There is no such campaign."] }, title: "The donation link is not valid");
+        if (!CheckoutRequest.TryCreate(options.Value, found, found is null ? null : campaigns.StateOf(found), amount, null, currency, interval, name, email, message, cover_fees,
+                out var request, out var errors))
             return TypedResults.ValidationProblem(errors, title: "The donation link is not valid");
         return await StartAsync(services, request, cancellationToken);
     }
 
-    private static async Task<IResult> CheckoutForm(HttpContext http, IServiceProvider services, PageRenderer renderer, IOptions<StripeOptions> stripe,
+    private static async Task<IResult> CheckoutForm(HttpContext http, IServiceProvider services, PageRenderer renderer, Campaigns campaigns, IOptions<StripeOptions> stripe,
         IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
         if (!http.Request.HasFormContentType)
             return await renderer.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
         var form = await http.Request.ReadFormAsync(cancellationToken);
-        if (!CheckoutRequest.TryCreate(options.Value, form["amount"], form["custom_amount"], form["currency"], form["interval"], form["name"], form["email"], form["message"],
-                out var request, out var errors))
+        var slug = form["campaign"].ToString();
+        var found = await campaigns.BySlugAsync(slug, cancellationToken);
+        if (!string.IsNullOrWhiteSpace(slug) && found is null) return await NoSuchCampaign(renderer);
+        if (!CheckoutRequest.TryCreate(options.Value, found, found is null ? null : campaigns.StateOf(found), form["amount"], form["custom_amount"], form["currency"],
+                form["interval"], form["name"], form["email"], form["message"], form["cover_fees"], out var request, out var errors))
         {
             long.TryParse(form["amount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
-            return await Form(renderer, options.Value, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]), Echo(form["email"]),
-                Echo(form["message"], CheckoutRequest.MaxMessageLength), errors.Values.SelectMany(e => e), StatusCodes.Status400BadRequest);
+            var progress = found is null ? null : await campaigns.ProgressAsync(found, cancellationToken);
+            return await Form(renderer, options.Value, progress, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]),
+                Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors.Values.SelectMany(e => e),
+                StatusCodes.Status400BadRequest);
         }
         return await StartAsync(services, request, cancellationToken);
+    }
+
+    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, string? campaign, CancellationToken cancellationToken)
+    {
+        var found = await campaigns.BySlugAsync(campaign, cancellationToken);
+        var text = "Your gift has gone through. A receipt is on its way to your inbox.";
+        if (found?.ThankYouText is { } thanks) text = thanks + " " + text;
+        return await renderer.MessageAsync("Thank you!", text, StatusCodes.Status200OK, "/", "Back to the site");
+    }
+
+    /// <summary>The campaign's bar as an image, for blogs: refreshed by browsers within a minute.</summary>
+    private static async Task<IResult> ProgressImage(HttpContext http, Campaigns campaigns, string slug, CancellationToken cancellationToken)
+    {
+        var campaign = await campaigns.BySlugAsync(slug, cancellationToken);
+        if (campaign is null) return TypedResults.NotFound();
+        var progress = await campaigns.ProgressAsync(campaign, cancellationToken);
+        http.Response.Headers.CacheControl = "public, max-age=60";
+        return Results.Text(CampaignBadge.Svg(progress), "image/svg+xml; charset=utf-8", System.Text.Encoding.UTF8);
     }
 
     private static async Task<IResult> StartAsync(IServiceProvider services, CheckoutRequest request, CancellationToken cancellationToken)
@@ -81,27 +115,51 @@ public static partial class DonationPages
         }
     }
 
-    private static Task<IResult> Form(PageRenderer renderer, DonationOptions options, long preselected, string? customAmount, string? currency, string? interval,
-        string? name, string? email, string? message, IEnumerable<string> errors, int status)
+    private static Task<IResult> Form(PageRenderer renderer, DonationOptions options, CampaignProgress? progress, long preselected, string? customAmount, string? currency,
+        string? interval, string? name, string? email, string? message, bool coverFees, IEnumerable<string> errors, int status)
     {
-        var chosenCurrency = options.Currencies.FirstOrDefault(c => string.Equals(c, currency, StringComparison.OrdinalIgnoreCase)) ?? options.DefaultCurrency;
-        var presetChosen = options.PresetAmounts.Contains(preselected);
-        return renderer.PageAsync("donate", "Support us", new()
+        // A running campaign collects in its own currency; an ended or upcoming one shows its bar above the general form.
+        var running = progress is { State: CampaignState.Running };
+        var chosenCurrency = running ? progress!.Campaign.Currency
+            : options.Currencies.FirstOrDefault(c => string.Equals(c, currency, StringComparison.OrdinalIgnoreCase))?.ToLowerInvariant() ?? options.DefaultCurrency;
+        var limits = options.AmountsFor(chosenCurrency);
+        var presetChosen = limits.PresetAmounts.Contains(preselected);
+        var offered = running ? [chosenCurrency] : options.Currencies.Select(c => c.ToLowerInvariant()).ToList();
+        var fee = options.FeeCover;
+        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, new()
         {
-            ["presets"] = options.PresetAmounts.Select(p => new Dictionary<string, object?>
+            ["presets"] = limits.PresetAmounts.Select(p => new Dictionary<string, object?>
             {
                 ["value"] = p, ["label"] = Money.Format(p, chosenCurrency), ["selected"] = p == preselected,
             }).ToList(),
             // A preselected amount that is not a preset (from a link) shows as the custom amount.
-            ["custom_amount"] = customAmount ?? (preselected > 0 && !presetChosen ? MajorUnits(preselected, chosenCurrency) : null),
-            ["currencies"] = options.Currencies.Select(c => new Dictionary<string, object?> { ["code"] = c.ToLowerInvariant(), ["label"] = c.ToUpperInvariant(), ["selected"] = c.Equals(chosenCurrency, StringComparison.OrdinalIgnoreCase) }).ToList(),
+            ["custom_amount"] = customAmount ?? (preselected > 0 && !presetChosen ? Money.Major(preselected, chosenCurrency) : null),
+            ["currencies"] = offered.Select(c => new Dictionary<string, object?> { ["code"] = c, ["label"] = c.ToUpperInvariant(), ["selected"] = c == chosenCurrency }).ToList(),
+            // Presets are in each currency's own units: when they differ, switching currency reloads the page instead of a select.
+            ["currency_links"] = !running && options.Amounts.Count > 0,
+            ["currency"] = chosenCurrency,
             ["monthly"] = interval is "month" or "monthly",
             ["name"] = name,
             ["email"] = email,
             ["message"] = message,
-            ["min"] = Money.Format(options.MinAmount, chosenCurrency),
-            ["max"] = Money.Format(options.MaxAmount, chosenCurrency),
+            ["min"] = Money.Format(limits.MinAmount, chosenCurrency),
+            ["max"] = Money.Format(limits.MaxAmount, chosenCurrency),
             ["max_message"] = CheckoutRequest.MaxMessageLength,
+            ["cover_fees_offered"] = fee.Offered,
+            ["cover_fees"] = coverFees,
+            ["fee_formula"] = fee.Describe(chosenCurrency),
+            ["fee_example"] = limits.PresetAmounts.Count > 0 ? $"{Money.Format(fee.FeeFor(limits.PresetAmounts[^1], chosenCurrency), chosenCurrency)} on {Money.Format(limits.PresetAmounts[^1], chosenCurrency)}" : null,
+            ["campaign"] = progress is null ? null : new Dictionary<string, object?>
+            {
+                ["slug"] = progress.Campaign.Slug,
+                ["name"] = progress.Campaign.Name,
+                ["running"] = running,
+                ["summary"] = progress.Summary,
+                ["percent"] = progress.Percent,
+                ["bar_percent"] = progress.BarPercent,
+                ["donors"] = progress.Donors,
+                ["when"] = progress.When,
+            },
             ["errors"] = errors.ToList(),
         }, status);
     }
@@ -109,7 +167,8 @@ public static partial class DonationPages
     private static Task<IResult> NotConfiguredPage(PageRenderer renderer) =>
         renderer.PageAsync("donate-unavailable", "Donations are not available", [], StatusCodes.Status200OK);
 
-    private static string MajorUnits(long amount, string currency) => Money.Format(amount, currency).Split(' ')[0];
+    private static Task<IResult> NoSuchCampaign(PageRenderer renderer) =>
+        renderer.MessageAsync("No such campaign", "We could not find that campaign. You can still support our work.", StatusCodes.Status404NotFound, "/donate", "Donate");
 
     private static string? Echo(string? value, int max = 300) =>
         value is null || value.Length > max || Email.HeaderText.ContainsControlCharacters(value) ? null : value;

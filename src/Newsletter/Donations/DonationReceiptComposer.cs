@@ -8,26 +8,37 @@ using Newsletter.Links;
 namespace Newsletter.Donations;
 
 /// <summary>
-/// The thank-you receipt for one paid donation, built from the donation's current row when the outbox sends it.
-/// A donation refunded or disputed before the send, or a donor erased, gets nothing.
+/// The thank-you receipt for one paid donation (Stripe, or offline when staff asked for one), built from the donation's
+/// current row when the outbox sends it, in the wording of Donations:Receipts. A Stripe gift's receipt links to the
+/// donor's own page (Billing Portal, statements). A donation refunded or disputed before the send, or a donor erased, gets nothing.
 /// </summary>
-public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, IOptions<SiteOptions> site) : ITransactionalEmailComposer
+public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, DonorLinks donorLinks, ReceiptWording wording,
+    DonationCalendar calendar, IOptions<SiteOptions> site) : ITransactionalEmailComposer
 {
     public string Kind => DonationLedger.ReceiptKind;
 
     public async Task<MimeMessage?> ComposeAsync(TransactionalEmail email, CancellationToken cancellationToken)
     {
         var donation = await db.Set<Donation>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == email.SubjectId, cancellationToken);
-        if (donation?.DonorEmail is null || donation.Status is not (DonationStatus.Paid or DonationStatus.PartiallyRefunded)) return null;
-        var (html, text) = await renderer.RenderAsync("receipt", new Dictionary<string, object?>
+        if (donation?.DonorEmail is null || donation.DonorEmailKey is null || donation.Status is not (DonationStatus.Paid or DonationStatus.PartiallyRefunded)) return null;
+        var campaign = donation.CampaignId is { } campaignId ? await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken) : null;
+        var offline = donation.Kind == DonationKind.Offline;
+        var model = new Dictionary<string, object?>
         {
             ["name"] = donation.DonorName,
             ["amount"] = Money.Format(donation.Amount, donation.Currency),
-            ["date"] = (donation.PaidAt ?? donation.CreatedAt).ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(donation.CoveredFee, donation.Currency) : null,
+            ["date"] = calendar.LongDate(donation.PaidAt ?? donation.CreatedAt),
             ["monthly"] = donation.Kind == DonationKind.Recurring,
+            ["offline_source"] = offline ? donation.Source : null,
             ["message"] = donation.Message,
+            ["campaign"] = campaign?.Name,
+            ["campaign_thanks"] = campaign?.ThankYouText,
             ["reference"] = "D-" + donation.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+            ["manage_url"] = offline ? null : donorLinks.Manage(await donorLinks.AccessAsync(donation.DonorEmailKey, cancellationToken)),
+        };
+        wording.AddTo(model);
+        var (html, text) = await renderer.RenderAsync("receipt", model);
         return messages.Create(donation.DonorEmail, donation.DonorName, $"Thank you for supporting {site.Value.Name}", html, text);
     }
 }

@@ -1,18 +1,16 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
 
 namespace Newsletter.Donations;
 
 /// <summary>
-/// A donor's annual statement: every gift of the year (Stripe and offline) and the totals per currency, net of
-/// refunds. The outbox row carries the year as its subject and the donor's address as recipient.
+/// A donor's annual statement email: the gifts of the year in the body, the same statement as a PDF attachment, and a
+/// signed link to download it again. The outbox row carries the year as its subject and the donor's address as recipient.
 /// </summary>
-public sealed class DonationStatementComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, IOptions<SiteOptions> site) : ITransactionalEmailComposer
+public sealed class DonationStatementComposer(DonorStatements statements, DonorLinks donorLinks, ReceiptWording wording, EmailRenderer renderer,
+    MessageFactory messages, IOptions<SiteOptions> site) : ITransactionalEmailComposer
 {
     /// <summary>The <see cref="TransactionalEmail.Kind"/> of an annual statement.</summary>
     public const string StatementKind = "donation.statement";
@@ -23,26 +21,35 @@ public sealed class DonationStatementComposer(NewsletterDb db, EmailRenderer ren
     {
         if (!EmailAddress.TryParse(email.Recipient, out var recipient, out _)) return null;
         var year = (int)email.SubjectId;
-        var (from, to) = (new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc));
-        var gifts = await db.Set<Donation>().AsNoTracking()
-            .Where(d => d.DonorEmailKey == recipient.Key && d.Outcome == PaymentOutcome.Paid && d.PaidAt >= from && d.PaidAt < to)
-            .OrderBy(d => d.PaidAt).ToListAsync(cancellationToken);
-        if (gifts.Count == 0) return null;
-        var name = gifts.Select(g => g.DonorName).LastOrDefault(n => n is not null);
-        var (html, text) = await renderer.RenderAsync("statement", new Dictionary<string, object?>
+        var statement = await statements.BuildAsync(recipient.Key, year, cancellationToken);
+        if (statement is null) return null;
+        var access = await donorLinks.AccessAsync(recipient.Key, cancellationToken);
+        var model = new Dictionary<string, object?>
         {
-            ["name"] = name,
+            ["name"] = statement.DonorName,
             ["year"] = year,
-            ["gifts"] = gifts.Select(g => new Dictionary<string, object?>
+            ["gifts"] = statement.Gifts.Select(g => new Dictionary<string, object?>
             {
-                ["date"] = g.PaidAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                ["amount"] = Money.Format(g.Amount - g.AmountRefunded, g.Currency),
-                ["kind"] = g.Kind switch { DonationKind.Recurring => "monthly", DonationKind.Offline => g.Source, _ => "one-time" },
-                ["refunded"] = g.AmountRefunded > 0,
+                ["date"] = g.Date,
+                ["amount"] = Money.Format(g.Amount, g.Currency),
+                ["kind"] = g.Description,
+                ["refunded"] = g.Note is not null,
+                ["reference"] = g.Reference,
             }).ToList(),
-            ["totals"] = gifts.GroupBy(g => g.Currency).OrderBy(g => g.Key)
-                .Select(g => Money.Format(g.Sum(d => d.Amount - d.AmountRefunded), g.Key)).ToList(),
-        });
-        return messages.Create(recipient.Address, name, $"Your {year} donations to {site.Value.Name}", html, text);
+            ["totals"] = statement.Totals.Select(t => Money.Format(t.Amount, t.Currency)).ToList(),
+            ["pdf_url"] = donorLinks.Statement(access, year),
+        };
+        wording.AddTo(model);
+        var (html, text) = await renderer.RenderAsync("statement", model);
+        var message = messages.Create(recipient.Address, statement.DonorName, $"Your {year} donations to {site.Value.Name}", html, text);
+        var attachment = new MimePart("application", "pdf")
+        {
+            Content = new MimeContent(new MemoryStream(statements.Pdf(statement))),
+            ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
+            ContentTransferEncoding = ContentEncoding.Base64,
+            FileName = $"donations-{year}.pdf",
+        };
+        message.Body = new Multipart("mixed") { message.Body!, attachment };
+        return message;
     }
 }

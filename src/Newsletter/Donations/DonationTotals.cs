@@ -1,33 +1,34 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
 
 namespace Newsletter.Donations;
 
 /// <summary>
-/// The dashboard's numbers. Only money that arrived counts (outcome Paid, by paid date); net is after refunds.
-/// Amounts stay per currency: we never convert. Ranges are [from, to) in UTC.
+/// The dashboard's numbers. Only money that arrived counts (outcome Paid, by paid date); net is after refunds and lost
+/// disputes (<see cref="DonationFigures"/>). Amounts stay per currency: we never convert. Ranges are [from, to) in UTC;
+/// days and months are the publisher's (<see cref="DonationCalendar"/>).
 /// </summary>
-public sealed class DonationTotals(NewsletterDb db)
+public sealed class DonationTotals(NewsletterDb db, DonationCalendar calendar)
 {
-    /// <summary>Totals per day or month and currency. Grouped in memory over the range, which a blog's donations keep small.</summary>
+    /// <summary>Totals per local day or month and currency. Grouped in memory over the range, which a blog's donations keep small.</summary>
     public async Task<IReadOnlyList<PeriodTotal>> ByPeriodAsync(TotalsPeriod period, DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
-        var rows = await Counted(from, to).Select(d => new { PaidAt = d.PaidAt!.Value, d.Currency, d.Amount, d.AmountRefunded }).ToListAsync(cancellationToken);
+        var rows = await Counted(from, to).ToListAsync(cancellationToken);
         var format = period == TotalsPeriod.Day ? "yyyy-MM-dd" : "yyyy-MM";
-        return rows.GroupBy(r => (Period: r.PaidAt.ToString(format, CultureInfo.InvariantCulture), r.Currency))
+        return rows.GroupBy(r => (Period: calendar.Local(r.PaidAt).ToString(format, System.Globalization.CultureInfo.InvariantCulture), r.Currency))
             .OrderBy(g => g.Key.Period, StringComparer.Ordinal).ThenBy(g => g.Key.Currency, StringComparer.Ordinal)
-            .Select(g => new PeriodTotal(g.Key.Period, g.Key.Currency, g.Sum(r => r.Amount), g.Sum(r => r.AmountRefunded), g.Sum(r => r.Amount - r.AmountRefunded), g.Count()))
+            .Select(g => new PeriodTotal(g.Key.Period, g.Key.Currency, g.Sum(r => r.Gross), g.Sum(r => r.Refunded), g.Sum(r => r.Net), g.Count(), g.Sum(r => r.LostToDispute)))
             .ToList();
     }
 
     /// <summary>Totals per currency.</summary>
     public async Task<IReadOnlyList<CurrencyTotal>> ByCurrencyAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
-        var rows = await Counted(from, to).GroupBy(d => d.Currency)
-            .Select(g => new { Currency = g.Key, Gross = g.Sum(d => d.Amount), Refunded = g.Sum(d => d.AmountRefunded), Count = g.Count() })
+        var rows = await Counted(from, to).GroupBy(f => f.Currency)
+            .Select(g => new { Currency = g.Key, Gross = g.Sum(f => f.Gross), Refunded = g.Sum(f => f.Refunded), Lost = g.Sum(f => f.LostToDispute), Count = g.Count() })
             .ToListAsync(cancellationToken);
-        return rows.OrderBy(r => r.Currency, StringComparer.Ordinal).Select(r => new CurrencyTotal(r.Currency, r.Gross, r.Refunded, r.Gross - r.Refunded, r.Count)).ToList();
+        return rows.OrderBy(r => r.Currency, StringComparer.Ordinal)
+            .Select(r => new CurrencyTotal(r.Currency, r.Gross, r.Refunded, r.Gross - r.Refunded - r.Lost, r.Count, r.Lost)).ToList();
     }
 
     /// <summary>Recurring monthly revenue per currency: active plans, yearly ones counted as a twelfth.</summary>
@@ -54,18 +55,18 @@ public sealed class DonationTotals(NewsletterDb db)
     {
         var rows = await Counted(from, to).Where(d => d.DonorEmailKey != null)
             .GroupBy(d => new { d.DonorEmailKey, d.Currency })
-            .Select(g => new { g.Key.DonorEmailKey, g.Key.Currency, Net = g.Sum(d => d.Amount - d.AmountRefunded), Gifts = g.Count(), Name = g.Max(d => d.DonorName) })
+            .Select(g => new { g.Key.DonorEmailKey, g.Key.Currency, Net = g.Sum(d => d.Gross - d.Refunded - d.LostToDispute), Gifts = g.Count(), Name = g.Max(d => d.DonorName) })
             .OrderByDescending(r => r.Net).ThenBy(r => r.DonorEmailKey).Take(Math.Clamp(limit, 1, 100))
             .ToListAsync(cancellationToken);
         return rows.Select(r => new Supporter(r.DonorEmailKey!, r.Name, r.Currency, r.Net, r.Gifts)).ToList();
     }
 
-    private IQueryable<Donation> Counted(DateTime? from, DateTime? to)
+    private IQueryable<DonationFigures> Counted(DateTime? from, DateTime? to)
     {
         var query = db.Set<Donation>().AsNoTracking().Where(d => d.Outcome == PaymentOutcome.Paid && d.PaidAt != null);
         if (from is { } start) query = query.Where(d => d.PaidAt >= start);
         if (to is { } end) query = query.Where(d => d.PaidAt < end);
-        return query;
+        return query.Select(DonationFigures.Of);
     }
 }
 
@@ -75,10 +76,10 @@ public enum TotalsPeriod
     Month,
 }
 
-/// <summary>Money per period and currency, in minor units.</summary>
-public sealed record PeriodTotal(string Period, string Currency, long Gross, long Refunded, long Net, int Count);
+/// <summary>Money per period and currency, in minor units. Net = gross - refunded - lost to disputes.</summary>
+public sealed record PeriodTotal(string Period, string Currency, long Gross, long Refunded, long Net, int Count, long LostToDisputes);
 
-public sealed record CurrencyTotal(string Currency, long Gross, long Refunded, long Net, int Count);
+public sealed record CurrencyTotal(string Currency, long Gross, long Refunded, long Net, int Count, long LostToDisputes);
 
 public sealed record MoneyAmount(string Currency, long Amount);
 

@@ -10,15 +10,15 @@ namespace Newsletter.Donations;
 
 public static class DonationsServiceCollectionExtensions
 {
-    /// <summary>Checkout, the Stripe webhook inbox and its job, the ledger, receipts, statements, totals, offline gifts.</summary>
+    /// <summary>Checkout, the Stripe webhook inbox and its job, the ledger, receipts, statements, totals, offline gifts, campaigns, the donor's portal, unmatched payments.</summary>
     public static IServiceCollection AddDonations(this IServiceCollection services)
     {
         services.AddOptions<StripeOptions>().BindConfiguration(StripeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DonationOptions>().BindConfiguration(DonationOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.MinAmount <= o.MaxAmount, "Donations:MinAmount must not be above Donations:MaxAmount.")
-            .Validate(o => o.Currencies.All(c => c.Length == 3 && c.All(char.IsAsciiLetter)), "Donations:Currencies must be three-letter codes like usd.")
-            .Validate(o => o.PresetAmounts.All(p => p >= o.MinAmount && p <= o.MaxAmount), "Donations:PresetAmounts must lie between MinAmount and MaxAmount.")
-            .ValidateOnStart();
+        services.AddOptions<DonationOptions>().BindConfiguration(DonationOptions.Section).PostConfigure(o => o.ApplyDefaults()).ValidateDataAnnotations().ValidateOnStart();
+        // Time zone, currencies (zero- and three-decimal ones right everywhere, Stripe's special cases refused), amounts.
+        services.AddSingleton<IValidateOptions<DonationOptions>, DonationOptionsValidator>();
+        services.AddSingleton<DonationCalendar>();
+        services.AddSingleton<ReceiptWording>();
         services.AddSingleton<IStripeClient>(sp =>
         {
             var stripe = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
@@ -31,6 +31,15 @@ public static class DonationsServiceCollectionExtensions
         services.AddSingleton<WebhookInboxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInboxWriter>());
         services.AddScoped<StripeEventApplier>();
+        services.AddScoped<SubscriptionChanges>();
+        services.AddScoped<ForeignSessions>();
+        services.AddScoped<InvoicePaymentLookup>();
+        services.AddScoped<IgnoredEventRequeue>();
+        services.AddScoped<UnmatchedPayments>();
+        services.AddScoped<Campaigns>();
+        services.AddScoped<DonorLinks>();
+        services.AddScoped<DonorPortal>();
+        services.AddScoped<DonorStatements>();
         services.AddScoped<DonationLedger>();
         services.AddScoped<StripeEventJob>();
         services.AddScoped<DonationTotals>();
@@ -39,7 +48,9 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<AnnualStatements>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, DonationReceiptComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, DonationStatementComposer>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, ManageLinkComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, DonationPrivacy>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, SupporterPrivacy>());
         services.AddSingleton<StripeEventRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, StripeEventRecovery>(sp => sp.GetRequiredService<StripeEventRecovery>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, StripeEventRecovery>(sp => sp.GetRequiredService<StripeEventRecovery>()));

@@ -2,27 +2,54 @@ using System.Globalization;
 
 namespace Newsletter.Donations;
 
-/// <summary>Amounts are integers in a currency's minor units (cents); this turns them into words and back.</summary>
+/// <summary>
+/// Amounts are integers in a currency's minor units, as Stripe counts them: cents for USD (2 decimals), whole yen for
+/// JPY (0), thousandths for KWD (3). This turns them into words and back; every page, email, PDF and CSV goes through it.
+/// </summary>
 public static class Money
 {
     // Stripe's zero-decimal currencies: their amounts are already whole units.
     private static readonly HashSet<string> ZeroDecimal = new(StringComparer.OrdinalIgnoreCase)
     {
-        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "vnd", "vuv", "xaf", "xof", "xpf",
     };
 
-    /// <summary>How many minor units one major unit has (100 for USD, 1 for JPY).</summary>
-    public static int MinorPerMajor(string currency) => ZeroDecimal.Contains(currency) ? 1 : 100;
+    // Stripe's three-decimal currencies: amounts in thousandths, and the last digit must be 0.
+    private static readonly HashSet<string> ThreeDecimal = new(StringComparer.OrdinalIgnoreCase) { "bhd", "jod", "kwd", "omr", "tnd" };
 
-    /// <summary>"25.00 USD", "500 JPY".</summary>
-    public static string Format(long amount, string currency)
+    // Stripe's special cases (ISK and UGX sent as two-decimal amounts divisible by 100; HUF and TWD divisible by 100):
+    // refused at start-up rather than half right.
+    private static readonly Dictionary<string, string> Special = new(StringComparer.OrdinalIgnoreCase)
     {
-        var factor = MinorPerMajor(currency);
-        var major = factor == 1 ? amount.ToString(CultureInfo.InvariantCulture) : (amount / (decimal)factor).ToString("0.00", CultureInfo.InvariantCulture);
-        return $"{major} {currency.ToUpperInvariant()}";
+        ["isk"] = "Stripe wants ISK as a two-decimal amount divisible by 100",
+        ["ugx"] = "Stripe wants UGX as a two-decimal amount divisible by 100",
+        ["huf"] = "Stripe only pays out HUF amounts divisible by 100",
+        ["twd"] = "Stripe only pays out TWD amounts divisible by 100",
+    };
+
+    /// <summary>Digits after the decimal point: 0 (JPY), 2 (USD) or 3 (KWD).</summary>
+    public static int Decimals(string currency) => ZeroDecimal.Contains(currency) ? 0 : ThreeDecimal.Contains(currency) ? 3 : 2;
+
+    /// <summary>How many minor units one major unit has (100 for USD, 1 for JPY, 1000 for KWD).</summary>
+    public static int MinorPerMajor(string currency) => Decimals(currency) switch { 0 => 1, 3 => 1000, _ => 100 };
+
+    /// <summary>Stripe takes three-decimal amounts only in steps of 10 minor units (25.120 KWD, never 25.125).</summary>
+    public static int StripeStep(string currency) => Decimals(currency) == 3 ? 10 : 1;
+
+    /// <summary>Why this service cannot take <paramref name="currency"/> through Stripe, or null when it can.</summary>
+    public static string? Unsupported(string currency) => Special.GetValueOrDefault(currency);
+
+    /// <summary>"25.00 USD", "500 JPY", "25.000 KWD".</summary>
+    public static string Format(long amount, string currency) => $"{Major(amount, currency)} {currency.ToUpperInvariant()}";
+
+    /// <summary>The amount in major units as digits only ("25.00", "500", "25.000"): CSV and form fields.</summary>
+    public static string Major(long amount, string currency)
+    {
+        var decimals = Decimals(currency);
+        return (amount / (decimal)MinorPerMajor(currency)).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Parses what a person types ("25", "25.5", "25.50") into minor units; false for anything else.</summary>
+    /// <summary>Parses what a person types ("25", "25.5", "25.50") into minor units; false for anything else (too many decimals too).</summary>
     public static bool TryParseMajor(string? input, string currency, out long amount)
     {
         amount = 0;

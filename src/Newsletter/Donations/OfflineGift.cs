@@ -9,15 +9,18 @@ public sealed record OfflineGift(DateTime Date, long Amount, string Currency, st
 {
     /// <summary>
     /// Checks raw values; <paramref name="amount"/> is in major units ("25.00") as a spreadsheet has it, and
-    /// <paramref name="date"/> is yyyy-MM-dd or an ISO 8601 time (taken as UTC). Errors are in plain words.
+    /// <paramref name="date"/> is yyyy-MM-dd or an ISO 8601 time, in the publisher's calendar (Donations:TimeZone) unless it
+    /// carries an offset or Z, so a cheque dated 1 January is in that year's statement. Errors are in plain words.
     /// </summary>
-    public static bool TryCreate(string? date, string? amount, string? currency, string? name, string? email, string? source, string? reference, string? message,
+    public static bool TryCreate(DonationCalendar calendar, string? date, string? amount, string? currency, string? name, string? email, string? source, string? reference, string? message,
         bool referenceRequired, [NotNullWhen(true)] out OfflineGift? gift, out List<string> errors)
     {
         errors = [];
         gift = null;
-        if (!DateTime.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when))
+        var when = default(DateTime);
+        if (!DateTime.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
             errors.Add("date must be a date like 2026-03-01.");
+        else when = calendar.ToUtc(parsed);
         var code = currency?.Trim().ToLowerInvariant() ?? string.Empty;
         if (code.Length != 3 || !code.All(char.IsAsciiLetterLower)) errors.Add("currency must be a three-letter code like USD.");
         long minor = 0;

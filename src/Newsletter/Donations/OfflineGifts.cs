@@ -1,3 +1,4 @@
+using Hangfire;
 using System.Globalization;
 using CsvHelper;
 using CsvHelper.Configuration;
@@ -12,13 +13,17 @@ namespace Newsletter.Donations;
 /// Staff record gifts made elsewhere, one by hand or many from a CSV (date, amount, currency, name, email, source,
 /// reference). Source + reference is unique, so importing the same export twice adds nothing the second time.
 /// </summary>
-public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, ILogger<OfflineGifts> logger)
+public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calendar, Hangfire.IBackgroundJobClient jobs, TimeProvider clock, ILogger<OfflineGifts> logger)
 {
     public const int BatchSize = 500;
     public const int MaxReportedErrors = 1000;
 
-    /// <summary>Records one gift; a gift with the same source and reference is returned as it is, not added again.</summary>
-    public async Task<(Donation Donation, bool Created)> RecordAsync(OfflineGift gift, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records one gift; a gift with the same source and reference is returned as it is, not added again. With
+    /// <paramref name="sendReceipt"/> (staff ticked the box) and an address, a receipt goes into the outbox in the same
+    /// transaction, once per gift (the ledger's receipt kind and once-key).
+    /// </summary>
+    public async Task<(Donation Donation, bool Created)> RecordAsync(OfflineGift gift, bool sendReceipt, CancellationToken cancellationToken)
     {
         if (gift.Reference is not null)
         {
@@ -26,8 +31,21 @@ public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, IL
             if (existing is not null) return (existing, false);
         }
         var donation = await ToDonationAsync(gift, cancellationToken);
-        db.Add(donation);
-        await db.SaveChangesAsync(cancellationToken);
+        var receiptId = await db.InTransactionAsync(async token =>
+        {
+            db.Add(donation);
+            await db.SaveChangesAsync(token);
+            if (!sendReceipt || donation.DonorEmail is null) return (long?)null;
+            var receipt = new Email.TransactionalEmail
+            {
+                Kind = DonationLedger.ReceiptKind, SubjectId = donation.Id, OnceKey = donation.Id.ToString(CultureInfo.InvariantCulture),
+                Recipient = donation.DonorEmail, CreatedAt = clock.GetUtcNow().UtcDateTime,
+            };
+            db.Add(receipt);
+            await db.SaveChangesAsync(token);
+            return receipt.Id;
+        }, cancellationToken);
+        if (receiptId is { } id) jobs.Enqueue<Email.TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
         LogRecorded(logger, 1, 0);
         return (donation, true);
     }
@@ -57,7 +75,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, IL
         while (await parser.ReadAsync())
         {
             var line = parser.Parser.Row;
-            if (OfflineGift.TryCreate(parser.GetField("date"), parser.GetField("amount"), parser.GetField("currency"), parser.GetField("name"), parser.GetField("email"),
+            if (OfflineGift.TryCreate(calendar, parser.GetField("date"), parser.GetField("amount"), parser.GetField("currency"), parser.GetField("name"), parser.GetField("email"),
                     parser.GetField("source"), parser.GetField("reference"), parser.GetField("message"), referenceRequired: true, out var gift, out var problems))
                 batch.Add((line, gift));
             else if (++rejected <= MaxReportedErrors)

@@ -19,6 +19,15 @@ public sealed class RecurringPlan
     /// <summary>The Stripe time of the event that set <see cref="Status"/>: an older event never overwrites a newer one.</summary>
     public DateTime StatusAsOf { get; set; }
 
+    /// <summary>The Stripe time of the subscription event that set <see cref="Amount"/> and <see cref="Interval"/> from its items.</summary>
+    public DateTime AmountAsOf { get; set; }
+
+    /// <summary>The Stripe customer (cus_...) whose Billing Portal changes or cancels this plan.</summary>
+    public string? StripeCustomerId { get; set; }
+
+    /// <summary>The campaign the plan was started for; its payments count toward it while the campaign runs.</summary>
+    public long? CampaignId { get; set; }
+
     public string? DonorName { get; set; }
     public string? DonorEmail { get; set; }
     public string? DonorEmailKey { get; set; }
@@ -37,4 +46,6 @@ public enum RecurringPlanStatus
     PastDue = 2,
     /// <summary>Final: a cancelled subscription never becomes active again (a new gift is a new plan).</summary>
     Cancelled = 3,
+    /// <summary>Payments paused (Stripe's paused status, or collection paused in the portal); resuming makes it Active.</summary>
+    Paused = 4,
 }

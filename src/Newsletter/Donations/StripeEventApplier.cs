@@ -7,10 +7,11 @@ namespace Newsletter.Donations;
 
 /// <summary>
 /// Reads one stored Stripe event and turns it into ledger changes. Pure translation: which ids, amounts and states
-/// the event carries. Sessions, invoices and subscriptions we did not start (no checkout id of ours in their
-/// metadata) are ignored with a note; refunds and disputes are kept by payment intent either way.
+/// the event carries. Sessions started elsewhere go to <see cref="ForeignSessions"/> (Payment Links, adopted
+/// payments, the unmatched list); invoices and subscriptions count once their plan is ours; refunds and disputes
+/// are kept by payment intent either way.
 /// </summary>
-public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
+public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, ForeignSessions foreign, SubscriptionChanges subscriptions, InvoicePaymentLookup invoicePayments)
 {
     /// <summary>The metadata key that carries our <see cref="DonationCheckout.PublicId"/> on sessions and subscriptions.</summary>
     public const string CheckoutIdKey = "checkout_id";
@@ -24,9 +25,9 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
             (EventTypes.CheckoutSessionCompleted or EventTypes.CheckoutSessionAsyncPaymentSucceeded or EventTypes.CheckoutSessionAsyncPaymentFailed, Session session)
                 => await SessionAsync(session, stripeEvent.Type, at, cancellationToken),
             (EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed, Invoice invoice)
-                => await InvoiceAsync(invoice, stripeEvent.Type == EventTypes.InvoicePaid, at, cancellationToken),
-            (EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted, Subscription subscription)
-                => await SubscriptionAsync(subscription, stripeEvent.Type == EventTypes.CustomerSubscriptionDeleted, at, cancellationToken),
+                => await InvoiceAsync(invoice, stored.Payload, stripeEvent.Type == EventTypes.InvoicePaid, at, cancellationToken),
+            (EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted or SubscriptionChanges.Paused or SubscriptionChanges.Resumed, Subscription subscription)
+                => await subscriptions.ApplyAsync(subscription, stripeEvent.Type, at, cancellationToken),
             (EventTypes.ChargeRefunded, Charge charge) => charge.PaymentIntentId is { } intent
                 ? await ledger.RecordPaymentFactsAsync(intent, charge.AmountRefunded, DisputeState.None, cancellationToken)
                 : LedgerResult.Ignored("The charge has no payment intent."),
@@ -37,71 +38,67 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
         };
     }
 
+    /// <summary>"paid" (or nothing to pay) is Paid; a failed async payment is Failed; otherwise Pending.</summary>
+    public static PaymentOutcome OutcomeOf(Session session, string type) =>
+        session.PaymentStatus is "paid" or "no_payment_required" ? PaymentOutcome.Paid
+        : type == EventTypes.CheckoutSessionAsyncPaymentFailed ? PaymentOutcome.Failed
+        : PaymentOutcome.Pending;
+
     private async Task<LedgerResult> SessionAsync(Session session, string type, DateTime at, CancellationToken cancellationToken)
     {
-        var checkout = await CheckoutAsync(session.Metadata, cancellationToken);
-        if (checkout is null) return LedgerResult.Ignored($"Checkout session {session.Id} was not started by this service.");
-        var outcome = session.PaymentStatus is "paid" or "no_payment_required" ? PaymentOutcome.Paid
-            : type == EventTypes.CheckoutSessionAsyncPaymentFailed ? PaymentOutcome.Failed
-            : PaymentOutcome.Pending;
+        var checkout = await CheckoutAsync(db, session.Metadata, cancellationToken);
+        if (checkout is null) return await foreign.ApplyAsync(session, type, at, cancellationToken);
+        var outcome = OutcomeOf(session, type);
         var donor = new Donor(checkout.DonorName ?? session.CustomerDetails?.Name, checkout.DonorEmail ?? session.CustomerDetails?.Email ?? session.CustomerEmail);
-        var amount = session.AmountTotal ?? checkout.Amount;
+        var amount = session.AmountTotal ?? checkout.Amount + checkout.CoveredFee;
         var currency = (session.Currency ?? checkout.Currency).ToLowerInvariant();
         long? planId = null;
         if (session.Mode == "subscription" && session.SubscriptionId is { } subscriptionId)
         {
             // The session and the subscription's first invoice are the same money: the donation is keyed by both ids.
             var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout.Interval, at,
-                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor), cancellationToken);
+                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId), cancellationToken);
             planId = plan.Id;
         }
         return await ledger.RecordStripePaymentAsync(new StripePayment(
             planId is null ? DonationKind.OneTime : DonationKind.Recurring, amount, currency, outcome, at,
             CheckoutSessionId: session.Id, PaymentIntentId: session.PaymentIntentId, InvoiceId: session.InvoiceId,
-            RecurringPlanId: planId, Donor: donor, Message: checkout.Message), cancellationToken);
+            RecurringPlanId: planId, Donor: donor, Message: checkout.Message, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId,
+            CoveredFee: CoveredFeeOf(checkout, amount)), cancellationToken);
     }
 
-    private async Task<LedgerResult> InvoiceAsync(Invoice invoice, bool paid, DateTime at, CancellationToken cancellationToken)
+    private async Task<LedgerResult> InvoiceAsync(Invoice invoice, string payload, bool paid, DateTime at, CancellationToken cancellationToken)
     {
         // Since the 2025 "basil" API the subscription is under parent.subscription_details.
         var details = invoice.Parent?.SubscriptionDetails;
         if (details?.SubscriptionId is not { } subscriptionId) return LedgerResult.Ignored($"Invoice {invoice.Id} is not for a subscription.");
-        var checkout = await CheckoutAsync(details.Metadata, cancellationToken);
+        var checkout = await CheckoutAsync(db, details.Metadata, cancellationToken);
         var known = await db.Set<RecurringPlan>().AnyAsync(p => p.StripeSubscriptionId == subscriptionId, cancellationToken);
-        if (checkout is null && !known) return LedgerResult.Ignored($"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.");
+        if (checkout is null && !known && !foreign.TakesEverything)
+            return new LedgerResult(false, $"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.", WaitsForSubscription: subscriptionId);
         var donor = new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
         var amount = paid ? invoice.AmountPaid : invoice.AmountDue;
         var currency = invoice.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Invoice {invoice.Id} has no currency.");
-        var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, checkout?.Amount ?? amount, currency, checkout?.Interval ?? "month", at,
-            paid ? RecurringPlanStatus.Active : null, Donor: donor), cancellationToken);
-        // The payment intent is only in the payload when Stripe includes the invoice's payments; refunds match on it.
-        var intent = invoice.Payments?.Data?.Select(p => p.Payment?.PaymentIntentId).FirstOrDefault(id => id is not null);
-        return await ledger.RecordStripePaymentAsync(new StripePayment(
-            DonationKind.Recurring, amount, currency, paid ? PaymentOutcome.Paid : PaymentOutcome.Failed, at,
-            InvoiceId: invoice.Id, PaymentIntentId: intent, RecurringPlanId: plan.Id, Donor: donor, Message: checkout?.Message), cancellationToken);
+        var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout?.Interval ?? "month", at,
+            paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId), cancellationToken);
+        var payment = new StripePayment(DonationKind.Recurring, amount, currency, paid ? PaymentOutcome.Paid : PaymentOutcome.Failed, at,
+            InvoiceId: invoice.Id, PaymentIntentId: InvoicePaymentLookup.FromPayload(invoice, payload), RecurringPlanId: plan.Id, Donor: donor, Message: checkout?.Message,
+            CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId ?? plan.CampaignId, CoveredFee: checkout is null ? 0 : CoveredFeeOf(checkout, amount));
+        var result = await ledger.RecordStripePaymentAsync(payment, cancellationToken);
+        if (payment.PaymentIntentId is not null || !paid) return result;
+        // The payload did not list the invoice's payments: ask Stripe which payment intent paid it, so a refund or
+        // dispute of this monthly payment (known only by payment intent) finds its donation. A failed call retries the event.
+        if (await invoicePayments.PaymentIntentOfAsync(invoice.Id, cancellationToken) is not { } intent) return result;
+        var completed = await ledger.RecordStripePaymentAsync(payment with { PaymentIntentId = intent }, cancellationToken);
+        return result with { ReceiptEmailId = result.ReceiptEmailId ?? completed.ReceiptEmailId };
     }
 
-    private async Task<LedgerResult> SubscriptionAsync(Subscription subscription, bool deleted, DateTime at, CancellationToken cancellationToken)
-    {
-        var checkout = await CheckoutAsync(subscription.Metadata, cancellationToken);
-        var known = await db.Set<RecurringPlan>().AnyAsync(p => p.StripeSubscriptionId == subscription.Id, cancellationToken);
-        if (checkout is null && !known) return LedgerResult.Ignored($"Subscription {subscription.Id} was not started by this service.");
-        var price = subscription.Items?.Data?.FirstOrDefault()?.Price;
-        var status = deleted ? RecurringPlanStatus.Cancelled : subscription.Status switch
-        {
-            "active" or "trialing" => RecurringPlanStatus.Active,
-            "past_due" or "unpaid" or "paused" => RecurringPlanStatus.PastDue,
-            "canceled" or "incomplete_expired" => RecurringPlanStatus.Cancelled,
-            _ => RecurringPlanStatus.Incomplete,
-        };
-        await ledger.RecordPlanAsync(new PlanChange(subscription.Id, price?.UnitAmount ?? checkout?.Amount ?? 0,
-            (subscription.Currency ?? checkout?.Currency ?? "usd").ToLowerInvariant(), price?.Recurring?.Interval ?? checkout?.Interval ?? "month", at,
-            status, subscription.CanceledAt ?? subscription.EndedAt,
-            checkout is null ? null : new Donor(checkout.DonorName, checkout.DonorEmail)), cancellationToken);
-        return new LedgerResult(true);
-    }
+    /// <summary>The fee the donor chose to cover, when the charged amount is the gift plus it (a new amount from the portal has none).</summary>
+    public static long CoveredFeeOf(DonationCheckout checkout, long charged) =>
+        checkout.CoveredFee > 0 && charged == checkout.Amount + checkout.CoveredFee ? checkout.CoveredFee : 0;
 
-    private async Task<DonationCheckout?> CheckoutAsync(IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    /// <summary>Our checkout named in a session's or subscription's metadata, if any.</summary>
+    public static async Task<DonationCheckout?> CheckoutAsync(NewsletterDb db, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         if (metadata is null || !metadata.TryGetValue(CheckoutIdKey, out var value) || !Guid.TryParse(value, out var publicId)) return null;
         return await db.Set<DonationCheckout>().AsNoTracking().SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken);

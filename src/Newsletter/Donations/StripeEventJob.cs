@@ -18,6 +18,7 @@ namespace Newsletter.Donations;
 public sealed partial class StripeEventJob(
     NewsletterDb db,
     StripeEventApplier applier,
+    IgnoredEventRequeue requeue,
     IBackgroundJobClient jobs,
     NewsletterMetrics metrics,
     IOptions<DonationOptions> options,
@@ -80,6 +81,8 @@ public sealed partial class StripeEventJob(
             }
             return outcomes.Count;
         }, CancellationToken.None);
+        await requeue.RecheckAsync(outcomes.Where(o => !o.Result.Applied && o.Result.WaitsForSubscription is not null)
+            .Select(o => (o.Event.Id, o.Result.WaitsForSubscription!)).ToList(), CancellationToken.None);
         foreach (var (stored, result) in outcomes)
         {
             metrics.StripeEventApplied(ignored: !result.Applied, processedAt - stored.StripeCreatedAt);

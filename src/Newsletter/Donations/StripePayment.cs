@@ -15,7 +15,10 @@ public sealed record StripePayment(
     string? InvoiceId = null,
     long? RecurringPlanId = null,
     Donor? Donor = null,
-    string? Message = null);
+    string? Message = null,
+    string? CustomerId = null,
+    long? CampaignId = null,
+    long CoveredFee = 0);
 
 /// <summary>Who gave, as far as we know. Either part may be missing (offline gifts, erased donors).</summary>
 public sealed record Donor(string? Name, string? Email)
@@ -25,7 +28,12 @@ public sealed record Donor(string? Name, string? Email)
 }
 
 /// <summary>The result of applying one event: applied, or ignored with the reason; and a receipt to send, if one was queued.</summary>
-public sealed record LedgerResult(bool Applied, string? Note = null, long? ReceiptEmailId = null)
+/// <remarks>
+/// <see cref="WaitsForSubscription"/> names the subscription an ignored event is about, when that subscription may
+/// become ours a moment later (a Payment Link's session still on its way): the job looks again once it has recorded
+/// the event as ignored, so neither order loses it.
+/// </remarks>
+public sealed record LedgerResult(bool Applied, string? Note = null, long? ReceiptEmailId = null, string? WaitsForSubscription = null)
 {
     public static LedgerResult Ignored(string reason) => new(false, reason);
 }

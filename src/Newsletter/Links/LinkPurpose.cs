@@ -7,4 +7,6 @@ public enum LinkPurpose : byte
     Confirm = 1,
     /// <summary>Change preferences, unsubscribe, resubscribe (does not expire: old emails must keep working).</summary>
     Manage = 2,
+    /// <summary>A donor's own page: their monthly gifts (to the Stripe Billing Portal) and statements (expires).</summary>
+    DonorManage = 3,
 }

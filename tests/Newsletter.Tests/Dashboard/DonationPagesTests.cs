@@ -134,7 +134,8 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
                 new RecurringPlan { StripeSubscriptionId = "sub_ov_3", Amount = 5000, Currency = "usd", Interval = "month", Status = RecurringPlanStatus.Cancelled });
             await db.SaveChangesAsync();
         });
-        var panel = await app.WithDbAsync(db => new Newsletter.Dashboard.DonationOverviewPanel(new DonationTotals(db), new FixedClock(now)).BuildAsync(CancellationToken.None));
+        var calendar = new DonationCalendar(Microsoft.Extensions.Options.Options.Create(new DonationOptions()), new FixedClock(now));
+        var panel = await app.WithDbAsync(db => new Newsletter.Dashboard.DonationOverviewPanel(new DonationTotals(db, calendar), calendar).BuildAsync(CancellationToken.None));
 
         Assert.Equal([("This month", "7.00 EUR + 40.00 USD"), ("Last month", "25.00 USD"), ("Recurring monthly revenue", "20.00 USD")],
             panel.Figures.Select(f => (f.Label, f.Value)));

@@ -12,15 +12,17 @@ using Microsoft.Extensions.Logging;
 namespace Newsletter.Tests.Donations;
 
 /// <summary>
-/// A local stand-in for the parts of Stripe's API the service calls (create Checkout Session), on Kestrel at
-/// 127.0.0.1. It records every request exactly as Stripe.net sent it (path, headers, form-encoded body) and answers
-/// like Stripe, including idempotency: a repeated key gets the first answer back.
+/// A local stand-in for the parts of Stripe's API the service calls (create a Checkout Session, create a Billing Portal
+/// session, list an invoice's payments), on Kestrel at 127.0.0.1. It records every request exactly as Stripe.net sent
+/// it (path, query, headers, form-encoded body) and answers like Stripe, including idempotency: a repeated key gets
+/// the first answer back; unknown paths get Stripe's 404 error shape.
 /// </summary>
 public sealed class FakeStripeApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _byIdempotencyKey = new();
     private int _sessions;
+    private int _portalSessions;
 
     public FakeStripeApi()
     {
@@ -29,6 +31,14 @@ public sealed class FakeStripeApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.MapPost("/v1/checkout/sessions", CreateSession);
+        _app.MapPost("/v1/billing_portal/sessions", CreatePortalSession);
+        _app.MapGet("/v1/invoice_payments", ListInvoicePayments);
+        _app.MapFallback(async http =>
+        {
+            await RecordAsync(http);
+            http.Response.StatusCode = 404;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", message = $"Unrecognized request URL ({http.Request.Method}: {http.Request.Path})." } });
+        });
         _app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
@@ -41,14 +51,74 @@ public sealed class FakeStripeApi : IAsyncDisposable
     /// <summary>How many of the next requests to answer with a retryable 500 (as Stripe does on a hiccup).</summary>
     public int FailNext;
 
+    /// <summary>Which payment intent paid which invoice, as Stripe's invoice_payments list would say (tests register them).</summary>
+    public ConcurrentDictionary<string, string> InvoicePayments { get; } = new();
+
     public void Clear() => Requests.Clear();
 
-    private async Task CreateSession(HttpContext http)
+    private async Task<RecordedRequest> RecordAsync(HttpContext http)
     {
         using var reader = new StreamReader(http.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        Requests.Enqueue(new RecordedRequest(http.Request.Method, http.Request.Path, headers, body));
+        var request = new RecordedRequest(http.Request.Method, http.Request.Path, headers, body, http.Request.QueryString.Value?.TrimStart('?') ?? string.Empty);
+        Requests.Enqueue(request);
+        return request;
+    }
+
+    private async Task CreatePortalSession(HttpContext http)
+    {
+        var form = (await RecordAsync(http)).Form;
+        if (!form.TryGetValue("customer", out var customer) || !customer.StartsWith("cus_", StringComparison.Ordinal))
+        {
+            http.Response.StatusCode = 400;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "parameter_missing", param = "customer", message = "Missing required param: customer." } });
+            return;
+        }
+        var id = $"bps_test_{Interlocked.Increment(ref _portalSessions):D6}";
+        await http.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+        {
+            ["id"] = id,
+            ["object"] = "billing_portal.session",
+            ["configuration"] = form.GetValueOrDefault("configuration") ?? "bpc_test_default",
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["customer"] = customer,
+            ["flow"] = null,
+            ["livemode"] = false,
+            ["locale"] = null,
+            ["on_behalf_of"] = null,
+            ["return_url"] = form.GetValueOrDefault("return_url"),
+            ["url"] = $"https://billing.stripe.test/p/session/{id}",
+        });
+    }
+
+    /// <summary>GET /v1/invoice_payments?invoice=in_...&amp;status=paid: the registered payment, or an empty list.</summary>
+    private async Task ListInvoicePayments(HttpContext http)
+    {
+        await RecordAsync(http);
+        var invoice = http.Request.Query["invoice"].ToString();
+        var data = InvoicePayments.TryGetValue(invoice, out var intent)
+            ? new object[]
+            {
+                new Dictionary<string, object?>
+                {
+                    ["id"] = "inpay_" + invoice, ["object"] = "invoice_payment", ["invoice"] = invoice, ["is_default"] = true, ["status"] = "paid",
+                    ["amount_paid"] = 1000, ["amount_requested"] = 1000, ["currency"] = "usd", ["livemode"] = false,
+                    ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    ["payment"] = new Dictionary<string, object?> { ["type"] = "payment_intent", ["payment_intent"] = intent },
+                },
+            }
+            : [];
+        await http.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+        {
+            ["object"] = "list", ["data"] = data, ["has_more"] = false, ["url"] = "/v1/invoice_payments",
+        });
+    }
+
+    private async Task CreateSession(HttpContext http)
+    {
+        var request = await RecordAsync(http);
+        var (body, headers) = (request.Body, request.Headers);
         if (Interlocked.Decrement(ref FailNext) >= 0)
         {
             http.Response.StatusCode = 500;
@@ -83,10 +153,12 @@ public sealed class FakeStripeApi : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-/// <summary>One request as it reached the fake: the body is the exact form-encoded text.</summary>
-public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body)
+/// <summary>One request as it reached the fake: the body (and the query of a GET) is the exact form-encoded text.</summary>
+public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, string Query = "")
 {
     public IReadOnlyDictionary<string, string> Form => Parse(Body);
+
+    public IReadOnlyDictionary<string, string> QueryForm => Parse(Query);
 
     public static Dictionary<string, string> Parse(string body) => body.Split('&', StringSplitOptions.RemoveEmptyEntries)
         .Select(pair => pair.Split('=', 2))

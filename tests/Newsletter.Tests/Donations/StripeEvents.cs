@@ -37,7 +37,8 @@ public static class StripeEvents
     }
 
     public static object Session(string sessionId, Guid? checkoutId, long amount, string paymentStatus = "paid", string mode = "payment",
-        string? paymentIntent = null, string? subscription = null, string? invoice = null, string currency = "usd", string? email = null) => new Dictionary<string, object?>
+        string? paymentIntent = null, string? subscription = null, string? invoice = null, string currency = "usd", string? email = null,
+        string? paymentLink = null, string? customer = null, string? name = null) => new Dictionary<string, object?>
     {
         ["id"] = sessionId,
         ["object"] = "checkout.session",
@@ -50,11 +51,16 @@ public static class StripeEvents
         ["subscription"] = subscription,
         ["invoice"] = invoice,
         ["metadata"] = checkoutId is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["checkout_id"] = checkoutId.Value.ToString() },
-        ["customer_details"] = email is null ? null : new { email, name = (string?)null },
+        ["customer_details"] = email is null && name is null ? null : new { email, name },
+        ["payment_link"] = paymentLink,
+        ["customer"] = customer,
     };
 
-    public static object Invoice(string invoiceId, string subscriptionId, Guid? checkoutId, long amount, bool paid = true, string? paymentIntent = null, string currency = "usd") => new Dictionary<string, object?>
+    public static object Invoice(string invoiceId, string subscriptionId, Guid? checkoutId, long amount, bool paid = true, string? paymentIntent = null, string currency = "usd",
+        string? customer = null, string? email = null) => new Dictionary<string, object?>
     {
+        ["customer"] = customer,
+        ["customer_email"] = email,
         ["id"] = invoiceId,
         ["object"] = "invoice",
         ["status"] = paid ? "paid" : "open",
@@ -78,8 +84,11 @@ public static class StripeEvents
         },
     };
 
-    public static object Subscription(string subscriptionId, Guid? checkoutId, string status, long amount = 1000, DateTimeOffset? canceledAt = null) => new Dictionary<string, object?>
+    public static object Subscription(string subscriptionId, Guid? checkoutId, string status, long amount = 1000, DateTimeOffset? canceledAt = null,
+        string? customer = null, bool collectionPaused = false, long quantity = 1) => new Dictionary<string, object?>
     {
+        ["customer"] = customer,
+        ["pause_collection"] = collectionPaused ? new { behavior = "void", resumes_at = (long?)null } : null,
         ["id"] = subscriptionId,
         ["object"] = "subscription",
         ["status"] = status,
@@ -89,7 +98,7 @@ public static class StripeEvents
         ["items"] = new
         {
             @object = "list",
-            data = new[] { new { id = NewId("si"), @object = "subscription_item", price = new { id = NewId("price"), @object = "price", unit_amount = amount, currency = "usd", recurring = new { interval = "month", interval_count = 1 } } } },
+            data = new[] { new { id = NewId("si"), @object = "subscription_item", quantity, price = new { id = NewId("price"), @object = "price", unit_amount = amount, currency = "usd", recurring = new { interval = "month", interval_count = 1 } } } },
         },
     };
 

@@ -11,6 +11,9 @@ public sealed class ConfigurationTests
     [InlineData("Roles=web,cook", "Configuration error: Roles has unknown role(s) 'cook'")]
     [InlineData("Database__Provider=SqlServer", "Configuration error: Database:ConnectionString is required when Database:Provider is SqlServer.")]
     [InlineData("Site__BaseUrl=not a url", "Configuration error: ")]
+    [InlineData("Donations__TimeZone=Mars/Olympus", "Configuration error: Donations:TimeZone 'Mars/Olympus' is not a known time zone; use an IANA id such as America/New_York.")]
+    [InlineData("Donations__Currencies__0=isk", "Configuration error: Donations:Currencies: ISK is not supported")]
+    [InlineData("Donations__Amounts__jpy__MinAmount=100", "Configuration error: Donations:Amounts:jpy names a currency that is not in Donations:Currencies.")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));

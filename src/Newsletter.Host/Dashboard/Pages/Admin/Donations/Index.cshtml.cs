@@ -13,7 +13,8 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 /// Donations: the filtered list (status, one-time/recurring/offline, dates, currency) with its totals, recurring plans,
 /// recording one offline gift or importing many from CSV, the CSV export, and queuing annual statements.
 /// </summary>
-public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options, TimeProvider clock) : StaffPage
+public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options,
+    DonationCalendar calendar, TimeProvider clock) : StaffPage
 {
     public const int PageSize = 50;
 
@@ -38,7 +39,12 @@ public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGi
     public IReadOnlyList<string> FilterErrors { get; private set; } = [];
     public OfflineImportReport? ImportReport { get; private set; }
     public StatementRun? Statements { get; private set; }
-    public int ThisYear => clock.GetUtcNow().Year;
+    public int ThisYear => calendar.Today.Year;
+
+    /// <summary>The publisher's date of a stored UTC time.</summary>
+    public string LocalDate(DateTime utc) => calendar.Date(utc);
+
+    public string TimeZone => calendar.Zone.Id;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken) ? Page() : Invalid();
 
@@ -54,13 +60,13 @@ public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGi
 
     public async Task<IActionResult> OnPostOfflineAsync(CancellationToken cancellationToken)
     {
-        if (!OfflineGift.TryCreate(Gift.Date, Gift.Amount, Gift.Currency, Gift.Name, Gift.Email, Gift.Source, Gift.Reference, Gift.Message,
+        if (!OfflineGift.TryCreate(calendar, Gift.Date, Gift.Amount, Gift.Currency, Gift.Name, Gift.Email, Gift.Source, Gift.Reference, Gift.Message,
                 referenceRequired: false, out var gift, out var errors))
         {
             Errors = errors;
             return await InvalidAsync(cancellationToken);
         }
-        var (_, created) = await gifts.RecordAsync(gift, cancellationToken);
+        var (_, created) = await gifts.RecordAsync(gift, Gift.SendReceipt, cancellationToken);
         return Redirect("/admin/donations?notice=" + (created ? "recorded" : "already-recorded"));
     }
 
@@ -129,19 +135,19 @@ public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGi
         return errors.Count == 0;
     }
 
-    /// <summary>The "to" date is inclusive on the form, so the range ends at the start of the next day.</summary>
+    /// <summary>The form's dates are the publisher's days (Donations:TimeZone); "to" is inclusive, so the range ends at the start of the next day.</summary>
     private bool TryDates(out DateTime? from, out DateTime? to)
     {
         from = to = null;
         var ok = true;
         if (!string.IsNullOrWhiteSpace(From))
         {
-            if (DateTime.TryParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var f)) from = f;
+            if (DateOnly.TryParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var f)) from = calendar.StartOfDayUtc(f);
             else ok = false;
         }
         if (!string.IsNullOrWhiteSpace(To))
         {
-            if (DateTime.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)) to = t.AddDays(1);
+            if (DateOnly.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) to = calendar.StartOfDayUtc(t.AddDays(1));
             else ok = false;
         }
         return ok;
@@ -174,4 +180,7 @@ public sealed class OfflineGiftForm
     public string? Source { get; set; }
     public string? Reference { get; set; }
     public string? Message { get; set; }
+
+    /// <summary>Email the donor a receipt (offline gifts are otherwise thanked where they were given).</summary>
+    public bool SendReceipt { get; set; }
 }

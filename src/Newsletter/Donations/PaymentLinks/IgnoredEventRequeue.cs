@@ -1,0 +1,56 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Data;
+
+namespace Newsletter.Donations;
+
+/// <summary>
+/// Gives stored events that were ignored a second chance once what they are about became ours: a Payment Link's
+/// subscription recorded after its first invoice arrived, or a payment staff adopted. They go back to Received and
+/// are applied again; applying is idempotent, so an event requeued twice changes nothing more.
+/// </summary>
+public sealed class IgnoredEventRequeue(NewsletterDb db, IBackgroundJobClient jobs)
+{
+    /// <summary>Event types that can be about a subscription.</summary>
+    public static readonly string[] SubscriptionTypes =
+        ["invoice.paid", "invoice.payment_failed", "customer.subscription.updated", "customer.subscription.deleted", SubscriptionChanges.Paused, SubscriptionChanges.Resumed];
+
+    /// <summary>Event types that can be about a checkout session.</summary>
+    public static readonly string[] SessionTypes =
+        ["checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed"];
+
+    /// <summary>Requeues ignored events of <paramref name="types"/> whose payload names <paramref name="stripeId"/>; returns how many.</summary>
+    public async Task<int> RequeueAsync(string stripeId, string[] types, CancellationToken cancellationToken)
+    {
+        var quoted = "\"" + stripeId + "\"";
+        var ids = await db.Set<StripeWebhookEvent>().AsNoTracking()
+            .Where(e => e.State == StripeEventState.Ignored && types.Contains(e.Type) && e.Payload.Contains(quoted))
+            .Select(e => e.Id).Take(1000).ToArrayAsync(cancellationToken);
+        return await RequeueAsync(ids, cancellationToken);
+    }
+
+    /// <summary>Requeues these ignored events (those still Ignored) and starts a job for them.</summary>
+    public async Task<int> RequeueAsync(long[] ids, CancellationToken cancellationToken)
+    {
+        if (ids.Length == 0) return 0;
+        var reset = await db.Set<StripeWebhookEvent>().Where(e => ids.Contains(e.Id) && e.State == StripeEventState.Ignored)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received)
+                .SetProperty(e => e.Attempts, 0)
+                .SetProperty(e => e.NextAttemptAt, (DateTime?)null), cancellationToken);
+        if (reset > 0) jobs.Enqueue<StripeEventJob>(job => job.ProcessManyAsync(ids, CancellationToken.None));
+        return reset;
+    }
+
+    /// <summary>
+    /// After the job recorded events as ignored because their subscription was not ours: if it is ours now (its
+    /// session was recorded meanwhile), apply them again. With the requeue the session does, neither order loses one.
+    /// </summary>
+    public async Task RecheckAsync(IReadOnlyList<(long EventId, string SubscriptionId)> waiting, CancellationToken cancellationToken)
+    {
+        if (waiting.Count == 0) return;
+        var subscriptions = waiting.Select(w => w.SubscriptionId).Distinct().ToList();
+        var ours = (await db.Set<RecurringPlan>().AsNoTracking().Where(p => subscriptions.Contains(p.StripeSubscriptionId))
+            .Select(p => p.StripeSubscriptionId).ToListAsync(cancellationToken)).ToHashSet();
+        await RequeueAsync(waiting.Where(w => ours.Contains(w.SubscriptionId)).Select(w => w.EventId).ToArray(), cancellationToken);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Donations;
+using Newsletter.Email;
+using Newsletter.Links;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Donations;
+
+/// <summary>Donors manage their own giving: the signed link (from a receipt or on request), the Billing Portal session with the exact request, and the plan following the portal's events.</summary>
+[Collection(HostCollection.Name)]
+public sealed class DonorPortalTests(SupportersApp app) : IClassFixture<SupportersApp>
+{
+    private async Task<(string Subscription, Guid Checkout)> MonthlyGiftAsync(string email, string customer, long amount = 1000)
+    {
+        var checkout = await app.NewCheckoutAsync(amount, "month", email: email, name: "Monthly Donor");
+        var (session, subscription, invoice) = (StripeEvents.NewId("cs"), StripeEvents.NewId("sub"), StripeEvents.NewId("in"));
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, checkout.PublicId, amount, mode: "subscription",
+            subscription: subscription, invoice: invoice, customer: customer), created: at));
+        await app.DeliverOkAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(invoice, subscription, checkout.PublicId, amount, paymentIntent: StripeEvents.NewId("pi"), customer: customer), created: at));
+        await app.AllEventsAppliedAsync();
+        return (subscription, checkout.PublicId);
+    }
+
+    [Fact]
+    public async Task The_receipts_link_opens_the_donors_page_and_its_button_opens_a_billing_portal_session_for_their_customer()
+    {
+        await MonthlyGiftAsync("portal@example.org", "cus_portal1");
+        var receipt = await app.Smtp.WaitForMessageToAsync("portal@example.org");
+        var link = Mail.Link(receipt, "/donate/manage/");
+        var reader = app.CreateReaderClient();
+        var page = await reader.GetStringAsync(link);
+        Assert.Contains("10.00 USD every month since", page);
+        Assert.Contains("name=\"customer\" value=\"cus_portal1\"", page);
+
+        app.Stripe.Clear();
+        var opened = await reader.PostAsync(link + "/portal", new FormUrlEncodedContent([new("customer", "cus_portal1")]));
+        Assert.Equal(HttpStatusCode.SeeOther, opened.StatusCode);
+        Assert.StartsWith("https://billing.stripe.test/p/session/bps_test_", opened.Headers.Location!.ToString());
+        var request = Assert.Single(app.Stripe.Requests);
+        Assert.Equal(("POST", "/v1/billing_portal/sessions"), (request.Method, request.Path));
+        Assert.Equal("Bearer sk_test_fake_0123456789", request.Headers["Authorization"]);
+        var form = request.Form;
+        Assert.Equal(["customer", "return_url"], form.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("cus_portal1", form["customer"]);
+        Assert.StartsWith("http://localhost/donate/manage/", form["return_url"]);
+
+        // Someone else's customer is refused and Stripe is not asked.
+        app.Stripe.Clear();
+        var foreign = await reader.PostAsync(link + "/portal", new FormUrlEncodedContent([new("customer", "cus_someone_else")]));
+        Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.Empty(app.Stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Forged_and_expired_links_open_nothing_and_an_expired_one_asks_for_the_address_again()
+    {
+        await MonthlyGiftAsync("expired@example.org", "cus_expired1");
+        var token = await app.ManageTokenAsync("expired@example.org");
+        var access = await app.WithDbAsync(db => db.Set<DonorAccess>().AsNoTracking().SingleAsync(a => a.EmailKey == "expired@example.org"));
+        var expired = app.Tokens.Create(LinkPurpose.DonorManage, access.PublicId, DateTime.UtcNow.AddMinutes(-1));
+        var wrongPurpose = app.Tokens.Create(LinkPurpose.Manage, access.PublicId);
+        var reader = app.CreateReaderClient();
+        app.Stripe.Clear();
+
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/donate/manage/{token}")).StatusCode);
+        var old = await reader.GetAsync($"/donate/manage/{expired}");
+        Assert.Equal(HttpStatusCode.Gone, old.StatusCode);
+        Assert.Contains("That link has expired", await old.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync($"/donate/manage/{wrongPurpose}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync($"/donate/manage/{token[..^2]}xx")).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await reader.PostAsync($"/donate/manage/{expired}/portal", new FormUrlEncodedContent([new("customer", "cus_expired1")]))).StatusCode);
+        Assert.Empty(app.Stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Asking_for_a_link_mails_donors_once_in_ten_minutes_and_tells_strangers_the_same_without_mailing_them()
+    {
+        await MonthlyGiftAsync("asks@example.org", "cus_asks1");
+        var reader = app.CreateReaderClient();
+        Assert.Contains("Email me a link", await reader.GetStringAsync("/donate/manage"));
+        var asked = await reader.PostAsync("/donate/manage", new FormUrlEncodedContent([new("email", "asks@EXAMPLE.org")]));
+        var stranger = await reader.PostAsync("/donate/manage", new FormUrlEncodedContent([new("email", "never-gave@example.org")]));
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        Assert.Equal(await asked.Content.ReadAsStringAsync(), await stranger.Content.ReadAsStringAsync());
+        var email = await app.Smtp.WaitForMessageToAsync("asks@example.org", m => m.Subject!.StartsWith("Your gifts to", StringComparison.Ordinal));
+        Assert.Contains("cus_asks1", await reader.GetStringAsync(Mail.Link(email, "/donate/manage/")));
+        await reader.PostAsync("/donate/manage", new FormUrlEncodedContent([new("email", "asks@example.org")]));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<TransactionalEmail>().CountAsync(e => e.Kind == DonorPortal.ManageLinkKind && e.Recipient == "asks@example.org")));
+        Assert.False(await app.WithDbAsync(db => db.Set<TransactionalEmail>().AnyAsync(e => e.Recipient == "never-gave@example.org")));
+        Assert.Equal(HttpStatusCode.BadRequest, (await reader.PostAsync("/donate/manage", new FormUrlEncodedContent([new("email", "not an address")]))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Changes_made_in_the_portal_update_the_plan_new_amount_pause_resume_and_cancel()
+    {
+        var (subscription, checkout) = await MonthlyGiftAsync("changes@example.org", "cus_changes1");
+        var at = DateTimeOffset.UtcNow.AddMinutes(-10);
+        async Task<RecurringPlan> After(string type, object subscriptionObject, int minute)
+        {
+            await app.DeliverOkAsync(StripeEvents.Event(type, subscriptionObject, created: at.AddMinutes(minute)));
+            await app.AllEventsAppliedAsync();
+            return await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        }
+        // The portal changes the amount as a quantity of a per-unit price or as another price: both are price × quantity.
+        var raised = await After("customer.subscription.updated", StripeEvents.Subscription(subscription, checkout, "active", 500, customer: "cus_changes1", quantity: 5), 1);
+        Assert.Equal((RecurringPlanStatus.Active, 2500L), (raised.Status, raised.Amount));
+        Assert.Equal(RecurringPlanStatus.Paused, (await After("customer.subscription.updated", StripeEvents.Subscription(subscription, checkout, "active", 2500, customer: "cus_changes1", collectionPaused: true), 2)).Status);
+        Assert.Equal(RecurringPlanStatus.Active, (await After("customer.subscription.resumed", StripeEvents.Subscription(subscription, checkout, "active", 2500, customer: "cus_changes1"), 3)).Status);
+        Assert.Equal(RecurringPlanStatus.Paused, (await After("customer.subscription.paused", StripeEvents.Subscription(subscription, checkout, "paused", 2500, customer: "cus_changes1"), 4)).Status);
+        // An older update arriving late changes nothing.
+        Assert.Equal((RecurringPlanStatus.Paused, 2500L), await After("customer.subscription.updated", StripeEvents.Subscription(subscription, checkout, "active", 700, customer: "cus_changes1"), 0)
+            is var late ? (late.Status, late.Amount) : default);
+        var cancelled = await After("customer.subscription.deleted", StripeEvents.Subscription(subscription, checkout, "canceled", 2500, canceledAt: at.AddMinutes(5), customer: "cus_changes1"), 5);
+        Assert.Equal(RecurringPlanStatus.Cancelled, cancelled.Status);
+        Assert.Equal(RecurringPlanStatus.Cancelled, (await After("customer.subscription.resumed", StripeEvents.Subscription(subscription, checkout, "active", 2500, customer: "cus_changes1"), 6)).Status);
+    }
+}

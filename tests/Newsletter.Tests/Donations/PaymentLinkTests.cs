@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Newsletter.Donations;
+using Newsletter.Email;
+using Newsletter.Web;
+using Newsletter.Tests.Dashboard;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Donations;
+
+/// <summary>Payments started outside the service: listed Payment Links are recorded, others wait on the staff page for Adopt or Dismiss.</summary>
+[Collection(HostCollection.Name)]
+public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<SupportersApp>
+{
+    [Fact]
+    public async Task A_session_from_a_listed_payment_link_is_a_donation_with_the_donor_stripe_collected_and_is_thanked()
+    {
+        var session = StripeEvents.NewId("cs");
+        var payload = StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 3000, paymentIntent: StripeEvents.NewId("pi"),
+            email: "linked@example.org", name: "Lin Ked", paymentLink: SupportersApp.ListedLink, customer: "cus_linked1"));
+        await app.DeliverOkAsync(payload);
+        await app.DeliverOkAsync(payload);
+        await app.AllEventsAppliedAsync();
+
+        var donation = await app.DonationBySessionAsync(session);
+        Assert.Equal((3000L, DonationStatus.Paid, "Lin Ked", "linked@example.org", "cus_linked1"),
+            (donation!.Amount, donation.Status, donation.DonorName, donation.DonorEmail, donation.StripeCustomerId));
+        Assert.Contains("30.00 USD", Mail.Text(await app.Smtp.WaitForMessageToAsync("linked@example.org")));
+        Assert.False(await app.WithDbAsync(db => db.Set<UnmatchedStripePayment>().AnyAsync(u => u.CheckoutSessionId == session)));
+    }
+
+    [Fact]
+    public async Task An_unlisted_payment_waits_for_staff_and_adopting_it_records_it_with_its_earlier_refund_once()
+    {
+        var (session, intent) = (StripeEvents.NewId("cs"), StripeEvents.NewId("pi"));
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 8000, paymentIntent: intent,
+            email: "stranger@example.org", name: "Stran Ger", paymentLink: "plink_1NotListed")));
+        await app.DeliverOkAsync(StripeEvents.Event("charge.refunded", StripeEvents.Charge(intent, 8000, 2000)));
+        await app.AllEventsAppliedAsync();
+        Assert.Null(await app.DonationBySessionAsync(session));
+
+        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "links-editor@example.org")))
+            await StaffBrowser.CreateAccountAsync(app, "links-editor@example.org", StaffRoles.Editor);
+        var browser = new StaffBrowser(app);
+        await browser.LogInAsync("links-editor@example.org");
+        var page = await browser.GetPageAsync("/admin/donations/unmatched");
+        var row = page[page.IndexOf($"data-session=\"{session}\"", StringComparison.Ordinal)..];
+        Assert.Contains("80.00 USD", row[..row.IndexOf("</tr>", StringComparison.Ordinal)]);
+        Assert.Contains("stranger@example.org", row[..row.IndexOf("</tr>", StringComparison.Ordinal)]);
+        var id = await app.WithDbAsync(db => db.Set<UnmatchedStripePayment>().Where(u => u.CheckoutSessionId == session).Select(u => u.Id).SingleAsync());
+
+        var adopted = await browser.PostFormAsync($"/admin/donations/unmatched?handler=adopt&id={id}", [], "/admin/donations/unmatched");
+        Assert.Equal(HttpStatusCode.Redirect, adopted.StatusCode);
+        Assert.EndsWith("notice=adopted", adopted.Headers.Location!.OriginalString);
+        await app.AllEventsAppliedAsync();
+        var donation = await app.DonationBySessionAsync(session);
+        Assert.Equal((8000L, 2000L, DonationStatus.PartiallyRefunded, "stranger@example.org"), (donation!.Amount, donation.AmountRefunded, donation.Status, donation.DonorEmail));
+        await app.Smtp.WaitForMessageToAsync("stranger@example.org");
+        Assert.DoesNotContain($"data-session=\"{session}\"", await browser.GetPageAsync("/admin/donations/unmatched"));
+
+        // A second click decides nothing more, and the money is recorded once.
+        var again = await browser.PostFormAsync($"/admin/donations/unmatched?handler=adopt&id={id}", [], "/admin/donations/unmatched");
+        Assert.EndsWith("notice=gone", again.Headers.Location!.OriginalString);
+        await app.AllEventsAppliedAsync();
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Donation>().CountAsync(d => d.StripeCheckoutSessionId == session)));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<TransactionalEmail>().CountAsync(e => e.Kind == DonationLedger.ReceiptKind && e.Recipient == "stranger@example.org")));
+    }
+
+    [Fact]
+    public async Task A_dismissed_payment_leaves_the_list_and_never_becomes_a_donation()
+    {
+        var session = StripeEvents.NewId("cs");
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 1999, paymentIntent: StripeEvents.NewId("pi"), email: "shop@example.org")));
+        await app.AllEventsAppliedAsync();
+        var staff = app.CreateStaffClient();
+        var listed = await staff.GetFromJsonAsync<JsonElement>("/api/admin/donations/unmatched");
+        var id = listed.EnumerateArray().Single(u => u.GetProperty("checkoutSessionId").GetString() == session).GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await staff.PostAsync($"/api/admin/donations/unmatched/{id}/dismiss", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await staff.PostAsync($"/api/admin/donations/unmatched/{id}/adopt", null)).StatusCode);
+        Assert.DoesNotContain((await staff.GetFromJsonAsync<JsonElement>("/api/admin/donations/unmatched")).EnumerateArray(), u => u.GetProperty("id").GetInt64() == id);
+        Assert.Null(await app.DonationBySessionAsync(session));
+        Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/admin/donations/unmatched?state=maybe")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_monthly_payment_link_whose_invoice_and_update_arrive_before_its_session_ends_in_one_gift_and_an_active_plan()
+    {
+        var (session, subscription, first, second) = (StripeEvents.NewId("cs"), StripeEvents.NewId("sub"), StripeEvents.NewId("in"), StripeEvents.NewId("in"));
+        var start = DateTimeOffset.UtcNow.AddMinutes(-20);
+        await app.DeliverOkAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(first, subscription, null, 1500, paymentIntent: StripeEvents.NewId("pi"), customer: "cus_pl_month"), created: start));
+        await app.DeliverOkAsync(StripeEvents.Event("customer.subscription.updated", StripeEvents.Subscription(subscription, null, "active", 1500, customer: "cus_pl_month"), created: start));
+        await app.AllEventsAppliedAsync();
+        Assert.Equal(2, await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().CountAsync(e => e.Payload.Contains(subscription) && e.State == StripeEventState.Ignored)));
+
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 1500, mode: "subscription", subscription: subscription,
+            invoice: first, email: "monthly-link@example.org", paymentLink: SupportersApp.ListedLink, customer: "cus_pl_month"), created: start));
+        await app.AllEventsAppliedAsync();
+        await app.DeliverOkAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(second, subscription, null, 1500, paymentIntent: StripeEvents.NewId("pi"), customer: "cus_pl_month"), created: start.AddMinutes(5)));
+        await app.AllEventsAppliedAsync();
+
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Assert.Equal((RecurringPlanStatus.Active, 1500L, "cus_pl_month", "monthly-link@example.org"), (plan.Status, plan.Amount, plan.StripeCustomerId, plan.DonorEmail));
+        var gifts = await app.WithDbAsync(db => db.Set<Donation>().AsNoTracking().Where(d => d.RecurringPlanId == plan.Id).ToListAsync());
+        Assert.Equal(2, gifts.Count);
+        Assert.Single(gifts, g => g.StripeInvoiceId == first && g.StripeCheckoutSessionId == session);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().CountAsync(e => e.Payload.Contains(subscription) && e.State == StripeEventState.Ignored)));
+    }
+}
