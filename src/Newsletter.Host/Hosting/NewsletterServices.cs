@@ -74,6 +74,8 @@ public static class NewsletterServices
     public static WebApplication UseNewsletter(this WebApplication app)
     {
         var hosting = app.Services.GetRequiredService<IOptions<HostingOptions>>().Value;
+        // First, so error pages, redirects and files carry them too.
+        app.UseSecurityHeaders();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

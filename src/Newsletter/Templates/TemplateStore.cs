@@ -14,6 +14,16 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
     /// <summary>The biggest template text accepted, in characters.</summary>
     public const int MaxLength = 200_000;
 
+    /// <summary>
+    /// The layouts every public page and every archived issue are rendered in, on this site's own origin. Only owners
+    /// change them: a layout sees every visitor, a logged-in owner's browser included. (Public pages also carry a
+    /// policy under which no script runs, see <c>Web/SecurityHeaders</c>; this is the second lock.)
+    /// </summary>
+    public static readonly IReadOnlySet<string> OwnerOnly = new HashSet<string>(StringComparer.Ordinal) { "pages/layout", "email/layout.html" };
+
+    /// <summary>True when only an owner may save or reset <paramref name="name"/>.</summary>
+    public static bool RequiresOwner(string name) => OwnerOnly.Contains(name);
+
     /// <summary>Every template with where its version in force comes from and whether it parses.</summary>
     public IReadOnlyList<TemplateStatus> List()
     {
