@@ -41,6 +41,7 @@ public static class NewsletterServices
         services.AddNewsletterJobs(hosting);
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi(options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
         services.AddHealthChecks()
             .AddDbContextCheck<NewsletterDb>("database")

@@ -52,9 +52,8 @@ public static partial class DonationPages
         IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
-        if (!http.Request.HasFormContentType)
+        if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await renderer.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var form = await http.Request.ReadFormAsync(cancellationToken);
         if (!CheckoutRequest.TryCreate(options.Value, form["amount"], form["custom_amount"], form["currency"], form["interval"], form["name"], form["email"], form["message"],
                 out var request, out var errors))
         {
