@@ -21,7 +21,7 @@ public static class SubscriberAdminApi
         api.MapPost("/{id:long}/unsubscribe", Unsubscribe);
         api.MapDelete("/{id:long}", Erase).WithSummary("Erase a subscriber; the address's hash stays on the suppression list.");
         api.MapPost("/import", Import).WithSummary("Import a CSV (email, name, frequency, status, subscribed_at), streamed.")
-            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new SubscriberImportLimitAttribute());
         api.MapGet("/export", Export).WithSummary("All subscribers as CSV, streamed.");
         return routes;
     }
@@ -82,16 +82,33 @@ public static class SubscriberAdminApi
             _ => (ImportMode?)null,
         };
         if (importMode is null) return TypedResults.Problem(statusCode: 400, title: "Unknown import mode", detail: "mode must be 'confirmed' or 'send-confirmation'.");
-        if (http.Request.ContentLength > options.Value.MaxImportBytes)
-            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: $"Imports are limited to {options.Value.MaxImportBytes} bytes.");
+        // The body is limited as it is read (SubscriberImportLimit): a chunked upload past the limit stops there.
+        var saved = new LatestReport();
         try
         {
-            return TypedResults.Ok(await import.ImportAsync(http.Request.Body, importMode.Value, cancellationToken));
+            return TypedResults.Ok(await import.ImportAsync(http.Request.Body, importMode.Value, cancellationToken, saved));
         }
         catch (ImportFormatException e)
         {
             return TypedResults.Problem(statusCode: 400, title: "The file cannot be imported", detail: e.Message);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: TooLarge(options.Value.MaxImportBytes, saved.Last));
+        }
+    }
+
+    /// <summary>What to say when an upload passed the limit: the batches saved before it stay imported.</summary>
+    public static string TooLarge(long maxBytes, ImportReport? saved) =>
+        $"Imports are limited to {maxBytes} bytes and the upload was larger; it was read up to the limit. "
+        + (saved is null ? "No row was imported." : $"The rows saved before that stay: {saved.Imported} imported, {saved.Updated} updated.");
+
+    /// <summary>Keeps the report after each saved batch (synchronously, unlike Progress&lt;T&gt;).</summary>
+    public sealed class LatestReport : IProgress<ImportReport>
+    {
+        public ImportReport? Last { get; private set; }
+
+        public void Report(ImportReport value) => Last = value;
     }
 
     private static async Task Export(HttpContext http, SubscriberExport export, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 /// Donations: the filtered list (status, one-time/recurring/offline, dates, currency) with its totals, recurring plans,
 /// recording one offline gift or importing many from CSV, the CSV export, and queuing annual statements.
 /// </summary>
+[Newsletter.Donations.DonationImportLimit]
 public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options, TimeProvider clock) : StaffPage
 {
     public const int PageSize = 50;
