@@ -21,6 +21,7 @@ public static class DashboardSetup
             options.Conventions.AllowAnonymousToPage("/Admin/Login");
             options.Conventions.AllowAnonymousToPage("/Admin/Setup");
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
+            options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
         }).AddMvcOptions(options => options.Filters.Add<PasswordChangeFilter>());
         services.AddScoped<PasswordChangeFilter>();
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Newsletter.Articles;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Dashboard;
 using Newsletter.Digests;
@@ -27,6 +28,7 @@ public static class NewsletterServices
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
 
         services.AddNewsletterData(builder.Configuration);
+        services.AddAudit();
         services.AddEmail();
         services.AddSubscribers();
         services.AddStaff();

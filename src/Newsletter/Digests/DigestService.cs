@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Subscribers;
@@ -18,6 +19,7 @@ public sealed partial class DigestService(
     DigestRenderer renderer,
     DigestMessageBuilder builder,
     SmtpSessionPool pool,
+    AuditLog audit,
     ILogger<DigestService> logger)
 {
     /// <summary>Plans the next issue of a frequency without sending it (null: no new articles).</summary>
@@ -28,12 +30,18 @@ public sealed partial class DigestService(
     {
         var issue = await planner.PlanAsync(frequency, cancellationToken);
         if (issue is null) return null;
-        await fanOut.StartAsync(issue.Id, cancellationToken);
+        if (await fanOut.StartAsync(issue.Id, cancellationToken))
+            await audit.RecordAsync(AuditActions.DigestSent, $"issue {issue.Id}", $"{frequency} digest, send now", cancellationToken);
         return await FindAsync(issue.Id, cancellationToken);
     }
 
     /// <summary>Starts sending a planned issue. False when it is not Planned any more (already sending or sent).</summary>
-    public Task<bool> StartAsync(long issueId, CancellationToken cancellationToken) => fanOut.StartAsync(issueId, cancellationToken);
+    public async Task<bool> StartAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var started = await fanOut.StartAsync(issueId, cancellationToken);
+        if (started) await audit.RecordAsync(AuditActions.DigestSent, $"issue {issueId}", null, cancellationToken);
+        return started;
+    }
 
     public Task<DigestIssue?> FindAsync(long issueId, CancellationToken cancellationToken) =>
         db.Set<DigestIssue>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == issueId, cancellationToken);
@@ -66,6 +74,7 @@ public sealed partial class DigestService(
             throw;
         }
         LogTestSent(logger, issueId);
+        await audit.RecordAsync(AuditActions.DigestTestSent, $"issue {issueId}", "to " + address.Address, cancellationToken);
     }
 
     /// <summary>The HTML <paramref name="subscriberId"/> would receive (their topics, their links); null when unknown or empty.</summary>
@@ -105,6 +114,7 @@ public sealed partial class DigestService(
         {
             await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
             LogRetry(logger, issueId, count);
+            await audit.RecordAsync(AuditActions.DigestRetried, $"issue {issueId}", $"{count} failed deliveries sent again", cancellationToken);
         }
         return count;
     }

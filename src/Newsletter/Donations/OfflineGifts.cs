@@ -3,6 +3,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Subscribers;
 
@@ -12,7 +13,7 @@ namespace Newsletter.Donations;
 /// Staff record gifts made elsewhere, one by hand or many from a CSV (date, amount, currency, name, email, source,
 /// reference). Source + reference is unique, so importing the same export twice adds nothing the second time.
 /// </summary>
-public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, ILogger<OfflineGifts> logger)
+public sealed partial class OfflineGifts(NewsletterDb db, AuditLog audit, TimeProvider clock, ILogger<OfflineGifts> logger)
 {
     public const int BatchSize = 500;
     public const int MaxReportedErrors = 1000;
@@ -29,6 +30,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, IL
         db.Add(donation);
         await db.SaveChangesAsync(cancellationToken);
         LogRecorded(logger, 1, 0);
+        await audit.RecordAsync(AuditActions.OfflineGiftRecorded, $"donation {donation.Id}", $"{donation.Amount} {donation.Currency} ({donation.Source})", cancellationToken);
         return (donation, true);
     }
 
@@ -73,6 +75,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, TimeProvider clock, IL
             (added, duplicates) = (added + a, duplicates + d);
         }
         LogRecorded(logger, added, duplicates);
+        await audit.RecordAsync(AuditActions.DonationsImported, null, $"{added} recorded, {duplicates} already recorded, {rejected} rejected", cancellationToken);
         return new OfflineImportReport(added, duplicates, rejected, errors);
     }
 

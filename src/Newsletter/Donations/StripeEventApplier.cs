@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Stripe;
 using Stripe.Checkout;
@@ -10,7 +11,7 @@ namespace Newsletter.Donations;
 /// the event carries. Sessions, invoices and subscriptions we did not start (no checkout id of ours in their
 /// metadata) are ignored with a note; refunds and disputes are kept by payment intent either way.
 /// </summary>
-public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
+public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, AuditLog audit)
 {
     /// <summary>The metadata key that carries our <see cref="DonationCheckout.PublicId"/> on sessions and subscriptions.</summary>
     public const string CheckoutIdKey = "checkout_id";
@@ -28,10 +29,12 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
             (EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted, Subscription subscription)
                 => await SubscriptionAsync(subscription, stripeEvent.Type == EventTypes.CustomerSubscriptionDeleted, at, cancellationToken),
             (EventTypes.ChargeRefunded, Charge charge) => charge.PaymentIntentId is { } intent
-                ? await ledger.RecordPaymentFactsAsync(intent, charge.AmountRefunded, DisputeState.None, cancellationToken)
+                ? await SeenAsync(AuditActions.RefundSeen, intent, $"{charge.AmountRefunded} {charge.Currency} refunded in all ({stored.EventId})",
+                    await ledger.RecordPaymentFactsAsync(intent, charge.AmountRefunded, DisputeState.None, cancellationToken), cancellationToken)
                 : LedgerResult.Ignored("The charge has no payment intent."),
             (EventTypes.ChargeDisputeCreated or EventTypes.ChargeDisputeClosed, Dispute dispute) => dispute.PaymentIntentId is { } intent
-                ? await ledger.RecordPaymentFactsAsync(intent, 0, DisputeOf(stripeEvent.Type, dispute.Status), cancellationToken)
+                ? await SeenAsync(AuditActions.DisputeSeen, intent, $"dispute {DisputeOf(stripeEvent.Type, dispute.Status)} ({stored.EventId})",
+                    await ledger.RecordPaymentFactsAsync(intent, 0, DisputeOf(stripeEvent.Type, dispute.Status), cancellationToken), cancellationToken)
                 : LedgerResult.Ignored("The dispute has no payment intent."),
             _ => LedgerResult.Ignored($"Event type {stripeEvent.Type} is not one we act on."),
         };
@@ -99,6 +102,14 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger)
             status, subscription.CanceledAt ?? subscription.EndedAt,
             checkout is null ? null : new Donor(checkout.DonorName, checkout.DonorEmail)), cancellationToken);
         return new LedgerResult(true);
+    }
+
+    /// <summary>Money going back is worth a line in the audit log, with Stripe as the actor (a retried event adds another).</summary>
+    private async Task<LedgerResult> SeenAsync(string action, string paymentIntentId, string detail, LedgerResult result, CancellationToken cancellationToken)
+    {
+        audit.ActAs("stripe");
+        await audit.RecordAsync(action, paymentIntentId, detail, cancellationToken);
+        return result;
     }
 
     private async Task<DonationCheckout?> CheckoutAsync(IDictionary<string, string>? metadata, CancellationToken cancellationToken)

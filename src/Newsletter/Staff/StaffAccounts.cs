@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Web;
 
@@ -13,7 +14,7 @@ namespace Newsletter.Staff;
 /// owner changes roles, unlocks, resets passwords and removes accounts, but never removes or demotes themselves or
 /// the last owner.
 /// </summary>
-public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleManager<IdentityRole> roles, NewsletterDb db, TimeProvider clock, ILogger<StaffAccounts> logger)
+public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleManager<IdentityRole> roles, NewsletterDb db, AuditLog audit, TimeProvider clock, ILogger<StaffAccounts> logger)
 {
     /// <summary>The roles a staff account can have; Owner manages staff.</summary>
     public static readonly IReadOnlyList<string> Roles = [StaffRoles.Owner, StaffRoles.Editor];
@@ -51,6 +52,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
             return StaffCreation.Failed(inRole.Errors.Select(e => e.Description).ToArray());
         }
         LogCreated(logger, user.Id, role);
+        await audit.RecordAsync(AuditActions.StaffCreated, user.Email, role + (generated ? ", one-time password" : ""), cancellationToken);
         return new StaffCreation(user, generated ? password : null, []);
     }
 
@@ -78,7 +80,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     public Task<StaffChange> ChangeRoleAsync(string id, string role, string? actingId, CancellationToken cancellationToken)
     {
         if (!Roles.Contains(role)) return Task.FromResult(StaffChange.Failed($"Role must be one of: {string.Join(", ", Roles)}."));
-        return ManageAsync(id, async user =>
+        return ManageAsync(AuditActions.RoleChanged, role, id, async user =>
         {
             var current = await users.GetRolesAsync(user);
             if (current.Count == 1 && current[0] == role) return StaffChange.Done(user, $"{user.Email} is already {role}.");
@@ -97,7 +99,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     }
 
     /// <summary>Ends a lockout after too many wrong passwords, and forgets the failures counted so far.</summary>
-    public Task<StaffChange> UnlockAsync(string id, CancellationToken cancellationToken) => ManageAsync(id, async user =>
+    public Task<StaffChange> UnlockAsync(string id, CancellationToken cancellationToken) => ManageAsync(AuditActions.Unlocked, null, id, async user =>
     {
         var ended = await users.SetLockoutEndDateAsync(user, null);
         if (!ended.Succeeded) return StaffChange.Failed(ended);
@@ -113,7 +115,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     public Task<StaffChange> ResetPasswordAsync(string id, string? actingId, CancellationToken cancellationToken)
     {
         var password = GeneratePassword();
-        return ManageAsync(id, async user =>
+        return ManageAsync(AuditActions.PasswordReset, "one-time password", id, async user =>
         {
             if (user.Id == actingId) return StaffChange.Failed("Change your own password on the \"Change your password\" page.");
             if (await users.HasPasswordAsync(user))
@@ -137,7 +139,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// Deletes the account for good once <paramref name="confirmEmail"/> repeats its address. Refused for your own
     /// account and the last owner.
     /// </summary>
-    public Task<StaffChange> RemoveAsync(string id, string? confirmEmail, string? actingId, CancellationToken cancellationToken) => ManageAsync(id, async user =>
+    public Task<StaffChange> RemoveAsync(string id, string? confirmEmail, string? actingId, CancellationToken cancellationToken) => ManageAsync(AuditActions.StaffRemoved, null, id, async user =>
     {
         if (!string.Equals(confirmEmail?.Trim(), user.Email, StringComparison.OrdinalIgnoreCase))
             return StaffChange.Failed("To remove an account, type its email address exactly.");
@@ -152,13 +154,14 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
 
     /// <summary>
     /// Runs one change in a transaction (BEGIN IMMEDIATE on SQLite), so two owners demoting each other at once cannot
-    /// both pass the last-owner check. A refused change throws inside to roll back whatever it did.
+    /// both pass the last-owner check. A refused change throws inside to roll back whatever it did. A change that
+    /// happened is written to the audit log as <paramref name="action"/>.
     /// </summary>
-    private async Task<StaffChange> ManageAsync(string id, Func<StaffUser, Task<StaffChange>> change, CancellationToken cancellationToken)
+    private async Task<StaffChange> ManageAsync(string action, string? detail, string id, Func<StaffUser, Task<StaffChange>> change, CancellationToken cancellationToken)
     {
         try
         {
-            return await db.InTransactionAsync(async _ =>
+            var done = await db.InTransactionAsync(async _ =>
             {
                 var user = string.IsNullOrEmpty(id) ? null : await users.FindByIdAsync(id);
                 if (user is null) return StaffChange.Failed("There is no such staff account (maybe it was just removed).");
@@ -166,6 +169,8 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
                 if (!result.Succeeded) throw new RefusedChange(result);
                 return result;
             }, cancellationToken);
+            await audit.RecordAsync(action, done.Email, detail, cancellationToken);
+            return done;
         }
         catch (RefusedChange refused)
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Web;
 
@@ -56,10 +57,12 @@ public static class SubscriberAdminApi
         return subscriber is null ? TypedResults.NotFound() : TypedResults.Ok(Summary(subscriber));
     }
 
-    private static async Task<Results<Ok<SubscriberDataExport>, NotFound>> ExportData(long id, SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SubscriberDataExport>, NotFound>> ExportData(long id, SubscriberPrivacy privacy, AuditLog audit, CancellationToken cancellationToken)
     {
         var data = await privacy.ExportAsync(id, cancellationToken);
-        return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
+        if (data is null) return TypedResults.NotFound();
+        await audit.RecordAsync(AuditActions.SubscriberDataExported, $"subscriber {id}", null, cancellationToken);
+        return TypedResults.Ok(data);
     }
 
     private static async Task<Results<NoContent, NotFound>> Unsubscribe(long id, NewsletterDb db, SubscriptionService subscriptions, CancellationToken cancellationToken)

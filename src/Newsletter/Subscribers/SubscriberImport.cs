@@ -4,6 +4,7 @@ using CsvHelper.Configuration;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 
@@ -14,7 +15,7 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
@@ -66,6 +67,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
             jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
         var result = report.Build();
         LogImported(logger, result.Imported, result.Updated, result.Rejected);
+        await audit.RecordAsync(AuditActions.SubscribersImported, null,
+            $"{result.Imported} imported, {result.Updated} updated, {result.Rejected} rejected ({(mode == ImportMode.Confirmed ? "confirmed" : "send-confirmation")})", cancellationToken);
         return result;
     }
 

@@ -1,12 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 
 namespace Newsletter.Subscribers;
 
 /// <summary>GDPR rights: a subscriber's data as JSON (art. 15, 20), and erasure (art. 17) that keeps only a hash on the suppression list.</summary>
-public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, TimeProvider clock, ILogger<SubscriberPrivacy> logger)
+public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, AuditLog audit, TimeProvider clock, ILogger<SubscriberPrivacy> logger)
 {
     public async Task<SubscriberDataExport?> ExportAsync(long subscriberId, CancellationToken cancellationToken)
     {
@@ -42,7 +43,11 @@ public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubs
             await db.SaveChangesAsync(token);
             return true;
         }, cancellationToken);
-        if (erased) LogErased(logger, subscriberId);
+        if (erased)
+        {
+            LogErased(logger, subscriberId);
+            await audit.RecordAsync(AuditActions.SubscriberErased, $"subscriber {subscriberId}", null, cancellationToken);
+        }
         return erased;
     }
 

@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
@@ -17,6 +18,7 @@ public sealed partial class SubscriptionService(
     LinkTokens tokens,
     SuppressionList suppression,
     IBackgroundJobClient jobs,
+    AuditLog audit,
     IOptions<SubscriberOptions> options,
     TimeProvider clock,
     ILogger<SubscriptionService> logger)
@@ -181,6 +183,8 @@ public sealed partial class SubscriptionService(
         await db.SaveChangesAsync(cancellationToken);
         if (goodbye is not null) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(goodbye.Id, CancellationToken.None));
         LogUnsubscribed(logger, subscriber.Id, source);
+        if (source.StartsWith("staff", StringComparison.Ordinal))
+            await audit.RecordAsync(AuditActions.SubscriberUnsubscribed, $"subscriber {subscriber.Id}", null, cancellationToken);
     }
 
     /// <summary>Comes back from the preferences page: the signed link proves the address, so no new confirmation.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 
 namespace Newsletter.Templates;
@@ -9,7 +10,7 @@ namespace Newsletter.Templates;
 /// parse is never saved. Saving or resetting takes effect in this process at once and in the others within
 /// <see cref="TemplateFolderOptions.RefreshInterval"/>.
 /// </summary>
-public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary library, TimeProvider clock, ILogger<TemplateStore> logger)
+public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary library, AuditLog audit, TimeProvider clock, ILogger<TemplateStore> logger)
 {
     /// <summary>The biggest template text accepted, in characters.</summary>
     public const int MaxLength = 200_000;
@@ -63,6 +64,7 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
             return true;
         }, cancellationToken);
         LogSaved(logger, name, savedBy);
+        await audit.RecordAsync(AuditActions.TemplateSaved, name, $"{text.Length} characters", cancellationToken);
         await RefreshAsync(cancellationToken);
         return null;
     }
@@ -72,6 +74,7 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
     {
         await db.Set<TemplateOverride>().Where(t => t.Name == name).ExecuteDeleteAsync(cancellationToken);
         LogReset(logger, name, resetBy);
+        await audit.RecordAsync(AuditActions.TemplateReset, name, null, cancellationToken);
         await RefreshAsync(cancellationToken);
     }
 
