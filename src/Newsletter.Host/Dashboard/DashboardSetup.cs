@@ -20,6 +20,9 @@ public static class DashboardSetup
             options.Conventions.AuthorizeFolder("/Admin", StaffRoles.StaffPolicy);
             options.Conventions.AllowAnonymousToPage("/Admin/Login");
             options.Conventions.AllowAnonymousToPage("/Admin/Setup");
+            // Anonymous pages that check secrets: the same per-address limit as the public forms.
+            foreach (var page in new[] { "/Admin/Login", "/Admin/Setup" })
+                options.Conventions.AddPageApplicationModelConvention(page, model => model.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimitPolicies.PublicWrites)));
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
         }).AddMvcOptions(options => options.Filters.Add<PasswordChangeFilter>());

@@ -842,6 +842,19 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("TransactionalEmails", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Staff.FirstOwnerClaim", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FirstOwnerClaims", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Staff.StaffUser", b =>
                 {
                     b.Property<string>("Id")

@@ -805,6 +805,19 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.ToTable("TransactionalEmails", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Staff.FirstOwnerClaim", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FirstOwnerClaims", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Staff.StaffUser", b =>
                 {
                     b.Property<string>("Id")

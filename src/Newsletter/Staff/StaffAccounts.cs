@@ -28,6 +28,15 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// </summary>
     public async Task<StaffCreation> CreateAsync(string email, string role, string? password, CancellationToken cancellationToken)
     {
+        var created = await CreateUnauditedAsync(email, role, password, cancellationToken);
+        if (created.Succeeded)
+            await audit.RecordAsync(AuditActions.StaffCreated, created.User!.Email, role + (created.OneTimePassword is null ? "" : ", one-time password"), cancellationToken);
+        return created;
+    }
+
+    /// <summary>The creation itself; the audit entry is the caller's, written after any transaction it runs in.</summary>
+    private async Task<StaffCreation> CreateUnauditedAsync(string email, string role, string? password, CancellationToken cancellationToken)
+    {
         if (!Roles.Contains(role)) return StaffCreation.Failed($"Role must be one of: {string.Join(", ", Roles)}.");
         if (!Email.EmailAddress.TryParse(email, out var address, out var emailError)) return StaffCreation.Failed(emailError);
         if (await users.FindByEmailAsync(address!.Address) is not null) return StaffCreation.Failed("A staff account with this email already exists.");
@@ -52,9 +61,46 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
             return StaffCreation.Failed(inRole.Errors.Select(e => e.Description).ToArray());
         }
         LogCreated(logger, user.Id, role);
-        await audit.RecordAsync(AuditActions.StaffCreated, user.Email, role + (generated ? ", one-time password" : ""), cancellationToken);
         return new StaffCreation(user, generated ? password : null, []);
     }
+
+    /// <summary>
+    /// First-run setup: creates the first owner, once. In one transaction it inserts the single <see cref="FirstOwnerClaim"/>
+    /// row (a fixed primary key), checks that no staff account exists, and creates the account; of two setups at once
+    /// the second fails on that key (it waits for the first transaction, then finds the row) and creates nothing. A
+    /// refused password rolls the claim back, so setup stays open.
+    /// </summary>
+    public async Task<StaffCreation> CreateFirstOwnerAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await db.InTransactionAsync(async token =>
+            {
+                db.Add(new FirstOwnerClaim { ClaimedAt = clock.GetUtcNow().UtcDateTime });
+                await db.SaveChangesAsync(token);
+                if (await users.Users.AnyAsync(token)) throw new RefusedCreation(StaffCreation.Failed(SetupDone));
+                var result = await CreateUnauditedAsync(email, StaffRoles.Owner, password, token);
+                if (!result.Succeeded) throw new RefusedCreation(result);
+                return result;
+            }, cancellationToken);
+            await audit.RecordAsync(AuditActions.Setup, created.User!.Email, "first owner", cancellationToken);
+            return created;
+        }
+        catch (RefusedCreation refused)
+        {
+            db.ChangeTracker.Clear();
+            return refused.Result;
+        }
+        catch (DbUpdateException)
+        {
+            // The claim's key was taken by a setup that committed first.
+            db.ChangeTracker.Clear();
+            return StaffCreation.Failed(SetupDone);
+        }
+    }
+
+    /// <summary>What a setup that came second is told.</summary>
+    public const string SetupDone = "The owner account has already been created. Log in, or ask the owner for an account.";
 
     /// <summary>Every staff account with its role, for the owner's staff page.</summary>
     public async Task<IReadOnlyList<StaffMember>> ListAsync(CancellationToken cancellationToken)
@@ -185,6 +231,11 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     private sealed class RefusedChange(StaffChange result) : Exception(string.Join("; ", result.Errors))
     {
         public StaffChange Result { get; } = result;
+    }
+
+    private sealed class RefusedCreation(StaffCreation result) : Exception(string.Join("; ", result.Errors))
+    {
+        public StaffCreation Result { get; } = result;
     }
 
     /// <summary>18 random bytes as base64url (24 characters, 144 bits), typed once and then replaced by the person's own.</summary>

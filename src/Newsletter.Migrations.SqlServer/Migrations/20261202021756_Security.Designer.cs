@@ -12,7 +12,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202020322_Security")]
+    [Migration("20261202021756_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -843,6 +843,19 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("TransactionalEmails", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Staff.FirstOwnerClaim", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FirstOwnerClaims", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Staff.StaffUser", b =>

@@ -29,6 +29,18 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     table.PrimaryKey("PK_AuditEntries", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "FirstOwnerClaims",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    ClaimedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FirstOwnerClaims", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_Action_At",
                 table: "AuditEntries",
@@ -55,6 +67,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "FirstOwnerClaims");
         }
     }
 }

@@ -11,7 +11,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202020254_Security")]
+    [Migration("20261202021706_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -806,6 +806,19 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("TransactionalEmails", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Staff.FirstOwnerClaim", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FirstOwnerClaims", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Staff.StaffUser", b =>
