@@ -25,6 +25,7 @@ public static class DashboardSetup
                 options.Conventions.AddPageApplicationModelConvention(page, model => model.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimitPolicies.PublicWrites)));
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
+            options.Conventions.AuthorizeFolder("/Admin/ApiKeys", StaffAuthentication.OwnerPolicy);
         }).AddMvcOptions(options => options.Filters.Add<PasswordChangeFilter>());
         services.AddScoped<PasswordChangeFilter>();
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);

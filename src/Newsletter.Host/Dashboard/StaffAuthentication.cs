@@ -29,11 +29,12 @@ public static class StaffAuthentication
                 options.DefaultScheme = SchemeName;
                 options.DefaultChallengeScheme = SchemeName;
             })
+            // A key is looked at only under /api; anywhere else (the dashboard, the jobs) only the login counts.
             .AddPolicyScheme(SchemeName, "Staff login or API key", options => options.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey("X-Api-Key") || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && StaffApiKeyAuthentication.Presents(context.Request)
                     ? StaffApiKeyAuthentication.SchemeName
                     : IdentityConstants.ApplicationScheme)
-            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, options => options.Key = configuration["Security:StaffApiKey"])
+            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, _ => { })
             .AddIdentityCookies();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<IOptions<StaffOptions>>((cookie, staff) =>
         {

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Newsletter.ApiKeys;
 using Newsletter.Articles;
 using Newsletter.Audit;
 using Newsletter.Data;
@@ -32,6 +33,7 @@ public static class NewsletterServices
         services.AddEmail();
         services.AddSubscribers();
         services.AddStaff();
+        services.AddApiKeys();
         services.AddDashboardQueries();
         services.AddArticles();
         services.AddDigests();

@@ -16,7 +16,7 @@ public static class DonationAdminApi
 {
     public static IEndpointRouteBuilder MapDonationAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/admin/donations").WithTags("Staff: donations").RequireAuthorization(StaffRoles.StaffPolicy);
+        var api = routes.MapGroup("/api/admin/donations").WithTags("Staff: donations").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through donations, newest first (keyset: pass the last id as 'before').");
         api.MapGet("/{id:long}", Get);
         api.MapGet("/totals", Totals).WithSummary("Totals by day or month and by currency, recurring monthly revenue, donor count, top supporters.");

@@ -15,7 +15,7 @@ public static class SubscriberAdminApi
 {
     public static IEndpointRouteBuilder MapSubscriberAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(StaffRoles.StaffPolicy);
+        var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through subscribers (keyset: pass the last id as 'after').");
         api.MapGet("/{id:long}", Get);
         api.MapGet("/{id:long}/data", ExportData).WithSummary("Everything we hold about one subscriber, as JSON.");

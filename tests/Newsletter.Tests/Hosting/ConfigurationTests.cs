@@ -11,6 +11,7 @@ public sealed class ConfigurationTests
     [InlineData("Roles=web,cook", "Configuration error: Roles has unknown role(s) 'cook'")]
     [InlineData("Database__Provider=SqlServer", "Configuration error: Database:ConnectionString is required when Database:Provider is SqlServer.")]
     [InlineData("Site__BaseUrl=not a url", "Configuration error: ")]
+    [InlineData("Security__StaffApiKey=shorter-than-32-chars", "Configuration error: Security:StaffApiKey must be at least 32 characters")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
