@@ -527,6 +527,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -637,6 +640,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -678,6 +684,13 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CancelError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("datetime2");
 
@@ -693,6 +706,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
+
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
 
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
@@ -805,6 +821,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<DateTime?>("PayloadRedactedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("datetime2");
 
@@ -826,6 +845,8 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("ReceivedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

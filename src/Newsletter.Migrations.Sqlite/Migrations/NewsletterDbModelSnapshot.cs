@@ -503,6 +503,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -607,6 +610,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -646,6 +652,13 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CancelError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("TEXT");
 
@@ -660,6 +673,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DonorErasedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("DonorName")
@@ -769,6 +785,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PayloadRedactedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT");
 
@@ -790,6 +809,8 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("ReceivedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

@@ -19,5 +19,8 @@ public sealed class DonationCheckout
     public string? DonorEmailKey { get; set; }
     public string? Message { get; set; }
     public string? StripeCheckoutSessionId { get; set; }
+
+    /// <summary>When the donor was erased: the checkout's webhooks still record the money, never the donor.</summary>
+    public DateTime? DonorErasedAt { get; set; }
     public DateTime CreatedAt { get; set; }
 }

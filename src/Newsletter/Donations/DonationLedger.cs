@@ -55,8 +55,14 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             donation.Amount = payment.Amount;
             donation.Currency = payment.Currency;
         }
-        donation.Message ??= payment.Message;
-        await FillDonorAsync(donation, payment.Donor, cancellationToken);
+        // An erased donor stays erased: the checkout or plan they gave through says so, and so does the donation.
+        if (donation.DonorErasedAt is null && (payment.DonorErased || await PlanErasedAsync(donation.RecurringPlanId, cancellationToken)))
+            donation.DonorErasedAt = now;
+        if (donation.DonorErasedAt is null)
+        {
+            donation.Message ??= payment.Message;
+            await FillDonorAsync(donation, payment.Donor, cancellationToken);
+        }
 
         var wasPaid = donation.Outcome == PaymentOutcome.Paid;
         if (payment.Outcome > donation.Outcome) donation.Outcome = payment.Outcome;
@@ -116,7 +122,8 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             };
             db.Add(plan);
         }
-        if (change.Donor is { } donor)
+        if (change.DonorErased && plan.DonorErasedAt is null) plan.DonorErasedAt = now;
+        if (change.Donor is { } donor && plan.DonorErasedAt is null)
         {
             plan.DonorName ??= donor.Name;
             if (plan.DonorEmail is null && donor.ParsedEmail is { } email)
@@ -153,6 +160,9 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
         if (donation.SubscriberId is null && donation.DonorEmailKey is not null)
             donation.SubscriberId = await SubscriberIdAsync(donation.DonorEmailKey, cancellationToken);
     }
+
+    private async Task<bool> PlanErasedAsync(long? planId, CancellationToken cancellationToken) =>
+        planId is { } id && await db.Set<RecurringPlan>().AnyAsync(p => p.Id == id && p.DonorErasedAt != null, cancellationToken);
 
     private Task<long?> SubscriberIdAsync(string emailKey, CancellationToken cancellationToken) =>
         db.Set<Subscriber>().Where(s => s.EmailKey == emailKey).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
@@ -221,4 +231,4 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
 
 /// <summary>A recurring plan as one event describes it; <see cref="Status"/> null leaves the status alone.</summary>
 public sealed record PlanChange(string SubscriptionId, long Amount, string Currency, string Interval, DateTime At,
-    RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null);
+    RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null, bool DonorErased = false);

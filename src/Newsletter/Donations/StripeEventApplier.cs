@@ -47,7 +47,9 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, A
         var outcome = session.PaymentStatus is "paid" or "no_payment_required" ? PaymentOutcome.Paid
             : type == EventTypes.CheckoutSessionAsyncPaymentFailed ? PaymentOutcome.Failed
             : PaymentOutcome.Pending;
-        var donor = new Donor(checkout.DonorName ?? session.CustomerDetails?.Name, checkout.DonorEmail ?? session.CustomerDetails?.Email ?? session.CustomerEmail);
+        // A checkout whose donor was erased records the money only: Stripe's copy of the name and address is not taken back in.
+        var erased = checkout.DonorErasedAt is not null;
+        var donor = erased ? null : new Donor(checkout.DonorName ?? session.CustomerDetails?.Name, checkout.DonorEmail ?? session.CustomerDetails?.Email ?? session.CustomerEmail);
         var amount = session.AmountTotal ?? checkout.Amount;
         var currency = (session.Currency ?? checkout.Currency).ToLowerInvariant();
         long? planId = null;
@@ -55,13 +57,13 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, A
         {
             // The session and the subscription's first invoice are the same money: the donation is keyed by both ids.
             var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout.Interval, at,
-                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor), cancellationToken);
+                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor, DonorErased: erased), cancellationToken);
             planId = plan.Id;
         }
         return await ledger.RecordStripePaymentAsync(new StripePayment(
             planId is null ? DonationKind.OneTime : DonationKind.Recurring, amount, currency, outcome, at,
             CheckoutSessionId: session.Id, PaymentIntentId: session.PaymentIntentId, InvoiceId: session.InvoiceId,
-            RecurringPlanId: planId, Donor: donor, Message: checkout.Message), cancellationToken);
+            RecurringPlanId: planId, Donor: donor, Message: checkout.Message, DonorErased: erased), cancellationToken);
     }
 
     private async Task<LedgerResult> InvoiceAsync(Invoice invoice, bool paid, DateTime at, CancellationToken cancellationToken)
@@ -72,16 +74,18 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, A
         var checkout = await CheckoutAsync(details.Metadata, cancellationToken);
         var known = await db.Set<RecurringPlan>().AnyAsync(p => p.StripeSubscriptionId == subscriptionId, cancellationToken);
         if (checkout is null && !known) return LedgerResult.Ignored($"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.");
-        var donor = new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
+        // The plan's own erasure marker is the ledger's to check; the checkout's is checked here.
+        var erased = checkout?.DonorErasedAt is not null;
+        var donor = erased ? null : new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
         var amount = paid ? invoice.AmountPaid : invoice.AmountDue;
         var currency = invoice.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Invoice {invoice.Id} has no currency.");
         var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, checkout?.Amount ?? amount, currency, checkout?.Interval ?? "month", at,
-            paid ? RecurringPlanStatus.Active : null, Donor: donor), cancellationToken);
+            paid ? RecurringPlanStatus.Active : null, Donor: donor, DonorErased: erased), cancellationToken);
         // The payment intent is only in the payload when Stripe includes the invoice's payments; refunds match on it.
         var intent = invoice.Payments?.Data?.Select(p => p.Payment?.PaymentIntentId).FirstOrDefault(id => id is not null);
         return await ledger.RecordStripePaymentAsync(new StripePayment(
             DonationKind.Recurring, amount, currency, paid ? PaymentOutcome.Paid : PaymentOutcome.Failed, at,
-            InvoiceId: invoice.Id, PaymentIntentId: intent, RecurringPlanId: plan.Id, Donor: donor, Message: checkout?.Message), cancellationToken);
+            InvoiceId: invoice.Id, PaymentIntentId: intent, RecurringPlanId: plan.Id, Donor: donor, Message: erased ? null : checkout?.Message, DonorErased: erased), cancellationToken);
     }
 
     private async Task<LedgerResult> SubscriptionAsync(Subscription subscription, bool deleted, DateTime at, CancellationToken cancellationToken)
@@ -100,7 +104,8 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, A
         await ledger.RecordPlanAsync(new PlanChange(subscription.Id, price?.UnitAmount ?? checkout?.Amount ?? 0,
             (subscription.Currency ?? checkout?.Currency ?? "usd").ToLowerInvariant(), price?.Recurring?.Interval ?? checkout?.Interval ?? "month", at,
             status, subscription.CanceledAt ?? subscription.EndedAt,
-            checkout is null ? null : new Donor(checkout.DonorName, checkout.DonorEmail)), cancellationToken);
+            checkout is null || checkout.DonorErasedAt is not null ? null : new Donor(checkout.DonorName, checkout.DonorEmail),
+            DonorErased: checkout?.DonorErasedAt is not null), cancellationToken);
         return new LedgerResult(true);
     }
 

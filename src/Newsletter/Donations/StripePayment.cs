@@ -15,7 +15,8 @@ public sealed record StripePayment(
     string? InvoiceId = null,
     long? RecurringPlanId = null,
     Donor? Donor = null,
-    string? Message = null);
+    string? Message = null,
+    bool DonorErased = false);
 
 /// <summary>Who gave, as far as we know. Either part may be missing (offline gifts, erased donors).</summary>
 public sealed record Donor(string? Name, string? Email)

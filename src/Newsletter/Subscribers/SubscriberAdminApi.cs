@@ -24,7 +24,28 @@ public static class SubscriberAdminApi
         api.MapPost("/import", Import).WithSummary("Import a CSV (email, name, frequency, status, subscribed_at), streamed.")
             .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new SubscriberImportLimitAttribute());
         api.MapGet("/export", Export).WithSummary("All subscribers as CSV, streamed.");
+        // A person by address, whether or not they subscribed (a donor, say): GDPR access and erasure.
+        var people = routes.MapGroup("/api/admin/people").WithTags("Staff: people").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
+        people.MapGet("/data", ExportPerson).WithSummary("Everything held about an address (subscriber or not), as JSON.");
+        people.MapPost("/erase", ErasePerson).WithSummary("Erase whoever an address is (subscriber or donor); its hash stays on the suppression list.");
         return routes;
+    }
+
+    public sealed record PersonRequest(string? Email);
+
+    private static async Task<Results<Ok<PersonDataExport>, NotFound, ValidationProblem>> ExportPerson(string? email, SubscriberPrivacy privacy, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!Email.EmailAddress.TryParse(email, out var address, out var error)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
+        var data = await privacy.ExportPersonAsync(address, cancellationToken);
+        if (data is null) return TypedResults.NotFound();
+        await audit.RecordAsync(data.Subscriber is null ? AuditActions.DonorDataExported : AuditActions.SubscriberDataExported, null, "by address", cancellationToken);
+        return TypedResults.Ok(data);
+    }
+
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> ErasePerson(PersonRequest request, SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    {
+        if (!Email.EmailAddress.TryParse(request.Email, out var address, out var error)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
+        return await privacy.ErasePersonAsync(address, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     public sealed record SubscriberSummary(long Id, string Email, string? Name, string Frequency, string Status, string[] Topics, DateTime SubscribedAt, DateTime? ConfirmedAt, DateTime? UnsubscribedAt);

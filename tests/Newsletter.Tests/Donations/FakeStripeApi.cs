@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Newsletter.Tests.Donations;
 
 /// <summary>
-/// A local stand-in for the parts of Stripe's API the service calls (create Checkout Session), on Kestrel at
+/// A local stand-in for the parts of Stripe's API the service calls (create Checkout Session, cancel a subscription), on Kestrel at
 /// 127.0.0.1. It records every request exactly as Stripe.net sent it (path, headers, form-encoded body) and answers
 /// like Stripe, including idempotency: a repeated key gets the first answer back.
 /// </summary>
@@ -29,6 +29,7 @@ public sealed class FakeStripeApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.MapPost("/v1/checkout/sessions", CreateSession);
+        _app.MapDelete("/v1/subscriptions/{id}", CancelSubscription);
         _app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
@@ -42,6 +43,36 @@ public sealed class FakeStripeApi : IAsyncDisposable
     public int FailNext;
 
     public void Clear() => Requests.Clear();
+
+    /// <summary>Subscriptions the fake does not know (answered 404 resource_missing, as Stripe does).</summary>
+    public ConcurrentDictionary<string, bool> MissingSubscriptions { get; } = new();
+
+    /// <summary>Answers the next cancellations with a non-retryable 400 (Stripe refusing), while this is above zero.</summary>
+    public int RefuseCancellations;
+
+    private async Task CancelSubscription(HttpContext http, string id)
+    {
+        var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        Requests.Enqueue(new RecordedRequest(http.Request.Method, http.Request.Path, headers, await new StreamReader(http.Request.Body).ReadToEndAsync(), http.Request.QueryString.Value ?? string.Empty));
+        if (MissingSubscriptions.ContainsKey(id))
+        {
+            http.Response.StatusCode = 404;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such subscription: '{id}'" } });
+            return;
+        }
+        if (Interlocked.Decrement(ref RefuseCancellations) >= 0)
+        {
+            http.Response.StatusCode = 400;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "subscription_locked", message = "The subscription cannot be changed now." } });
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = id, ["object"] = "subscription", ["status"] = "canceled", ["currency"] = "usd", ["livemode"] = false,
+            ["canceled_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["ended_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        }));
+    }
 
     private async Task CreateSession(HttpContext http)
     {
@@ -84,7 +115,7 @@ public sealed class FakeStripeApi : IAsyncDisposable
 }
 
 /// <summary>One request as it reached the fake: the body is the exact form-encoded text.</summary>
-public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body)
+public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, string Query = "")
 {
     public IReadOnlyDictionary<string, string> Form => Parse(Body);
 

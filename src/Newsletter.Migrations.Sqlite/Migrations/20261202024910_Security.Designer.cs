@@ -11,7 +11,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202023118_Security")]
+    [Migration("20261202024910_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -506,6 +506,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -610,6 +613,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -649,6 +655,13 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CancelError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("TEXT");
 
@@ -663,6 +676,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DonorErasedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("DonorName")
@@ -772,6 +788,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PayloadRedactedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT");
 
@@ -793,6 +812,8 @@ namespace Newsletter.Migrations.Sqlite.Migrations
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("ReceivedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

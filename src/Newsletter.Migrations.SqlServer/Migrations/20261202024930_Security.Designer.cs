@@ -12,7 +12,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202023151_Security")]
+    [Migration("20261202024930_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -530,6 +530,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -640,6 +643,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
 
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -681,6 +687,13 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CancelError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("datetime2");
 
@@ -696,6 +709,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
                         .HasColumnType("nvarchar(320)");
+
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("datetime2");
 
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
@@ -808,6 +824,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<DateTime?>("PayloadRedactedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("datetime2");
 
@@ -829,6 +848,8 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("ReceivedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

@@ -11,6 +11,43 @@ namespace Newsletter.Migrations.SqlServer.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "PayloadRedactedAt",
+                table: "StripeWebhookEvents",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "CancelError",
+                table: "RecurringPlans",
+                type: "nvarchar(1000)",
+                maxLength: 1000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "CancelRequestedAt",
+                table: "RecurringPlans",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "DonorErasedAt",
+                table: "RecurringPlans",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "DonorErasedAt",
+                table: "Donations",
+                type: "datetime2",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "DonorErasedAt",
+                table: "DonationCheckouts",
+                type: "datetime2",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "ApiKeys",
                 columns: table => new
@@ -63,6 +100,11 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_StripeWebhookEvents_ReceivedAt",
+                table: "StripeWebhookEvents",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_Prefix",
                 table: "ApiKeys",
                 column: "Prefix",
@@ -100,6 +142,34 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "FirstOwnerClaims");
+
+            migrationBuilder.DropIndex(
+                name: "IX_StripeWebhookEvents_ReceivedAt",
+                table: "StripeWebhookEvents");
+
+            migrationBuilder.DropColumn(
+                name: "PayloadRedactedAt",
+                table: "StripeWebhookEvents");
+
+            migrationBuilder.DropColumn(
+                name: "CancelError",
+                table: "RecurringPlans");
+
+            migrationBuilder.DropColumn(
+                name: "CancelRequestedAt",
+                table: "RecurringPlans");
+
+            migrationBuilder.DropColumn(
+                name: "DonorErasedAt",
+                table: "RecurringPlans");
+
+            migrationBuilder.DropColumn(
+                name: "DonorErasedAt",
+                table: "Donations");
+
+            migrationBuilder.DropColumn(
+                name: "DonorErasedAt",
+                table: "DonationCheckouts");
         }
     }
 }
