@@ -75,19 +75,9 @@ public sealed partial class DigestBatchJob(
         LogBatchSent(logger, issueId, fromId, toId, run.SentCount, run.Outcomes.Count(o => o.Kind != OutcomeKind.Sent));
     }
 
-    /// <summary>Which of these address keys are suppressed: one indexed lookup per 500 hashes.</summary>
-    private async Task<HashSet<string>> SuppressedAsync(IEnumerable<string> emailKeys, CancellationToken cancellationToken)
-    {
-        var byHash = emailKeys.Distinct().ToDictionary(EmailAddress.HashForSuppression);
-        var found = new HashSet<string>();
-        foreach (var chunk in byHash.Keys.Chunk(500))
-        {
-            var hashes = chunk.ToList();
-            var hits = await db.Set<SuppressedAddress>().AsNoTracking().Where(s => hashes.Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(cancellationToken);
-            found.UnionWith(hits.Select(h => byHash[h]));
-        }
-        return found;
-    }
+    /// <summary>Which of these address keys are suppressed (the list hashes with its own key, so it does the lookup).</summary>
+    private Task<HashSet<string>> SuppressedAsync(IEnumerable<string> emailKeys, CancellationToken cancellationToken) =>
+        suppression.SuppressedKeysAsync(emailKeys, cancellationToken);
 
     private async Task RecordAsync(long issueId, long fromId, long toId, Guid token, BatchRun run, IReadOnlyDictionary<long, int> attempts)
     {

@@ -15,7 +15,7 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList suppression, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
@@ -114,16 +114,15 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
             else unique[row.Email.Key] = row;
         }
         var keys = unique.Keys.ToList();
-        var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
         var outcome = await db.InTransactionAsync(async token =>
         {
-            var suppressed = (await db.Set<SuppressedAddress>().Where(s => EF.Parameter(hashes).Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
+            var suppressed = await suppression.SuppressedKeysAsync(keys, token);
             var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
             var result = new BatchOutcome();
             var created = new List<Subscriber>();
             foreach (var row in unique.Values)
             {
-                if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
+                if (suppressed.Contains(row.Email.Key)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
                 if (existing.TryGetValue(row.Email.Key, out var subscriber))
                 {
                     if (row.Name is not null) subscriber.Name = row.Name;

@@ -10,7 +10,7 @@ namespace Newsletter.Subscribers;
 /// GDPR rights: a person's data as JSON (art. 15, 20), and erasure (art. 17) that keeps only a hash on the suppression
 /// list. A person is a subscriber, or only an address other features hold data about (a donor who never subscribed).
 /// </summary>
-public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, AuditLog audit, TimeProvider clock, ILogger<SubscriberPrivacy> logger)
+public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, SuppressionList suppression, AuditLog audit, ILogger<SubscriberPrivacy> logger)
 {
     public async Task<SubscriberDataExport?> ExportAsync(long subscriberId, CancellationToken cancellationToken)
     {
@@ -106,9 +106,7 @@ public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubs
 
     private async Task SuppressAsync(DataSubject subject, CancellationToken cancellationToken)
     {
-        var hash = EmailAddress.HashForSuppression(subject.EmailKey);
-        if (!await db.Set<SuppressedAddress>().AnyAsync(s => s.AddressHash == hash, cancellationToken))
-            db.Add(new SuppressedAddress { AddressHash = hash, Reason = SuppressionReason.Erased, CreatedAt = clock.GetUtcNow().UtcDateTime });
+        await suppression.StageAsync(subject.EmailKey, SuppressionReason.Erased, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 

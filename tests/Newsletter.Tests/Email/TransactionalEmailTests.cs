@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
@@ -54,7 +55,9 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
             Assert.Equal(550, email.SmtpStatus);
             Assert.Contains("No such user", email.LastError);
             Assert.Equal(1, email.Attempts);
-            var suppressed = await app.WithDbAsync(db => db.Set<SuppressedAddress>().SingleAsync(s => s.AddressHash == EmailAddress.HashForSuppression("gone@example.org")));
+            await using var scope = app.Services.CreateAsyncScope();
+            var hash = scope.ServiceProvider.GetRequiredService<SuppressionList>().HashOf("gone@example.org");
+            var suppressed = await app.WithDbAsync(db => db.Set<SuppressedAddress>().SingleAsync(s => s.AddressHash == hash));
             Assert.Equal(SuppressionReason.HardBounce, suppressed.Reason);
         }
         finally

@@ -11,7 +11,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202024910_Security")]
+    [Migration("20261202025651_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -1091,6 +1091,11 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false);
 
                     b.Property<int>("Reason")
                         .HasColumnType("INTEGER");

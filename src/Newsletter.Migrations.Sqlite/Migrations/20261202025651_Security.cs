@@ -11,6 +11,13 @@ namespace Newsletter.Migrations.Sqlite.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "Keyed",
+                table: "SuppressedAddresses",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.AddColumn<DateTime>(
                 name: "PayloadRedactedAt",
                 table: "StripeWebhookEvents",
@@ -146,6 +153,10 @@ namespace Newsletter.Migrations.Sqlite.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_StripeWebhookEvents_ReceivedAt",
                 table: "StripeWebhookEvents");
+
+            migrationBuilder.DropColumn(
+                name: "Keyed",
+                table: "SuppressedAddresses");
 
             migrationBuilder.DropColumn(
                 name: "PayloadRedactedAt",

@@ -11,6 +11,13 @@ namespace Newsletter.Migrations.SqlServer.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "Keyed",
+                table: "SuppressedAddresses",
+                type: "bit",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.AddColumn<DateTime>(
                 name: "PayloadRedactedAt",
                 table: "StripeWebhookEvents",
@@ -146,6 +153,10 @@ namespace Newsletter.Migrations.SqlServer.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_StripeWebhookEvents_ReceivedAt",
                 table: "StripeWebhookEvents");
+
+            migrationBuilder.DropColumn(
+                name: "Keyed",
+                table: "SuppressedAddresses");
 
             migrationBuilder.DropColumn(
                 name: "PayloadRedactedAt",

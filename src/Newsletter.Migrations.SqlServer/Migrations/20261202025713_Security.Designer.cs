@@ -12,7 +12,7 @@ using Newsletter.Data;
 namespace Newsletter.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202024930_Security")]
+    [Migration("20261202025713_Security")]
     partial class Security
     {
         /// <inheritdoc />
@@ -1137,6 +1137,11 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
                         .HasColumnType("nvarchar(1000)");
+
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bit")
+                        .HasDefaultValue(false);
 
                     b.Property<int>("Reason")
                         .HasColumnType("int");
