@@ -1151,6 +1151,20 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("SuppressedAddresses", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Subscribers.UnsubscribeTombstone", b =>
+                {
+                    b.Property<string>("AddressHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime>("UnsubscribedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("AddressHash");
+
+                    b.ToTable("UnsubscribeTombstones", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Templates.TemplateOverride", b =>
                 {
                     b.Property<string>("Name")

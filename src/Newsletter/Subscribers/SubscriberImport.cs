@@ -15,7 +15,7 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList suppression, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList suppression, UnsubscribeTombstones tombstones, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
@@ -117,6 +117,7 @@ public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList su
         var outcome = await db.InTransactionAsync(async token =>
         {
             var suppressed = await suppression.SuppressedKeysAsync(keys, token);
+            var unsubscribed = await tombstones.TombstonedKeysAsync(keys, token);
             var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
             var result = new BatchOutcome();
             var created = new List<Subscriber>();
@@ -143,6 +144,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList su
                     result.Updated++;
                     continue;
                 }
+                // The address unsubscribed once (its row may be gone): only the owner's own sign-up brings it back.
+                if (unsubscribed.Contains(row.Email.Key)) { result.Rejected.Add((row.Line, "The address unsubscribed; only the reader can subscribe again (a sign-up they confirm).")); continue; }
                 created.Add(new Subscriber
                 {
                     Email = row.Email.Address,

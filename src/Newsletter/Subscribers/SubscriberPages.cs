@@ -64,9 +64,9 @@ public static class SubscriberPages
         return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = await EmailOf(subscriptions, check, cancellationToken) });
     }
 
-    private static async Task<IResult> Confirm(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
+    private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
     {
-        var (status, subscriber) = await subscriptions.ConfirmAsync(token, cancellationToken);
+        var (status, subscriber) = await subscriptions.ConfirmAsync(token, SignupContext.From(http, "confirm link"), cancellationToken);
         if (status == LinkTokenStatus.Expired) return await Expired(pages);
         if (subscriber is null) return await InvalidLink(pages);
         return await pages.MessageAsync("You're subscribed", "Thank you! Your subscription is confirmed.", StatusCodes.Status200OK,

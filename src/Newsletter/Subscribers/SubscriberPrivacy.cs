@@ -10,7 +10,7 @@ namespace Newsletter.Subscribers;
 /// GDPR rights: a person's data as JSON (art. 15, 20), and erasure (art. 17) that keeps only a hash on the suppression
 /// list. A person is a subscriber, or only an address other features hold data about (a donor who never subscribed).
 /// </summary>
-public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, SuppressionList suppression, AuditLog audit, ILogger<SubscriberPrivacy> logger)
+public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubscriberDataParticipant> participants, SuppressionList suppression, UnsubscribeTombstones tombstones, AuditLog audit, ILogger<SubscriberPrivacy> logger)
 {
     public async Task<SubscriberDataExport?> ExportAsync(long subscriberId, CancellationToken cancellationToken)
     {
@@ -55,6 +55,8 @@ public sealed partial class SubscriberPrivacy(NewsletterDb db, IEnumerable<ISubs
             foreach (var participant in participants) await participant.EraseAsync(subject, token);
             await db.Set<TransactionalEmail>().Where(e => e.SubjectId == subscriberId && e.Kind.StartsWith("subscriber.")).ExecuteDeleteAsync(token);
             await db.Set<SubscriberEvent>().Where(e => e.SubscriberId == subscriberId).ExecuteDeleteAsync(token);
+            // The suppression list now says more than the tombstone did: keep one hash of the address, not two.
+            await tombstones.LiftAsync(subject.EmailKey, token);
             db.Remove(subscriber);
             await db.SaveChangesAsync(token);
             return subject;

@@ -106,6 +106,18 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     table.PrimaryKey("PK_FirstOwnerClaims", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "UnsubscribeTombstones",
+                columns: table => new
+                {
+                    AddressHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UnsubscribedAt = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnsubscribeTombstones", x => x.AddressHash);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_StripeWebhookEvents_ReceivedAt",
                 table: "StripeWebhookEvents",
@@ -149,6 +161,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "FirstOwnerClaims");
+
+            migrationBuilder.DropTable(
+                name: "UnsubscribeTombstones");
 
             migrationBuilder.DropIndex(
                 name: "IX_StripeWebhookEvents_ReceivedAt",
