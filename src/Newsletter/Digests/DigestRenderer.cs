@@ -14,7 +14,7 @@ namespace Newsletter.Digests;
 
 /// <summary>
 /// Renders an issue once per distinct topic set: Liquid (digest inside the shared email layout), then CSS inlining with
-/// PreMailer, then cut at the per-reader slots. Results are cached per process; an issue's articles never change
+/// PreMailer (offline: see <see cref="OfflineCss"/>), then cut at the per-reader slots. Results are cached per process; an issue's articles never change
 /// once planned, so the cache holds immutable values and every worker computes the same thing.
 /// </summary>
 public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site)
@@ -70,7 +70,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         var html = await templates.RenderHtmlAsync("email/layout.html", model);
         model["content"] = text;
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
-        var inlined = PreMailer.Net.PreMailer.MoveCssInline(html, removeStyleElements: true, stripIdAndClassAttributes: true).Html;
+        var inlined = OfflineCss.Inline(html);
         return new RenderedDigest(issueId, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)));
     }
 
