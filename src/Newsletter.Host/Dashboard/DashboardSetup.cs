@@ -26,8 +26,7 @@ public static class DashboardSetup
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/ApiKeys", StaffAuthentication.OwnerPolicy);
-        }).AddMvcOptions(options => options.Filters.Add<PasswordChangeFilter>());
-        services.AddScoped<PasswordChangeFilter>();
+        });
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         return services;
     }

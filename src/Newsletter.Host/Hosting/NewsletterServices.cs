@@ -93,6 +93,7 @@ public static class NewsletterServices
         app.UseRequestBodyLimits();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapGet("/", () => Results.Redirect("/subscribe")).ExcludeFromDescription();

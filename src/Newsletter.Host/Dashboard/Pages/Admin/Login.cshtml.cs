@@ -51,7 +51,7 @@ public sealed class LoginModel(SignInManager<StaffUser> signIn, StaffAccounts ac
         // This request is still anonymous: the new session starts with the next one.
         audit.ActAs(user.Email ?? user.Id);
         await audit.RecordAsync(AuditActions.Login, user.Email);
-        if (user.MustChangePassword) return Redirect(PasswordChangeFilter.ChangePasswordPath);
+        if (user.MustChangePassword) return Redirect(PasswordChangeGate.ChangePasswordPath);
         return Redirect(!string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) && ReturnUrl.StartsWith("/admin", StringComparison.OrdinalIgnoreCase) ? ReturnUrl : "/admin");
     }
 
