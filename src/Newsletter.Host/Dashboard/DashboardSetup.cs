@@ -20,9 +20,13 @@ public static class DashboardSetup
             options.Conventions.AuthorizeFolder("/Admin", StaffRoles.StaffPolicy);
             options.Conventions.AllowAnonymousToPage("/Admin/Login");
             options.Conventions.AllowAnonymousToPage("/Admin/Setup");
+            // Anonymous pages that check secrets: the same per-address limit as the public forms.
+            foreach (var page in new[] { "/Admin/Login", "/Admin/Setup" })
+                options.Conventions.AddPageApplicationModelConvention(page, model => model.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimitPolicies.PublicWrites)));
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
-        }).AddMvcOptions(options => options.Filters.Add<PasswordChangeFilter>());
-        services.AddScoped<PasswordChangeFilter>();
+            options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
+            options.Conventions.AuthorizeFolder("/Admin/ApiKeys", StaffAuthentication.OwnerPolicy);
+        });
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         return services;
     }

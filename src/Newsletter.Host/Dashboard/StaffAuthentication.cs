@@ -22,6 +22,9 @@ public static class StaffAuthentication
 
     public const string LoginPath = "/admin/login";
 
+    /// <summary>The authentication property that holds when the password was entered.</summary>
+    private const string SignedInItem = ".signed-in";
+
     public static IServiceCollection AddStaffAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAuthentication(options =>
@@ -29,11 +32,12 @@ public static class StaffAuthentication
                 options.DefaultScheme = SchemeName;
                 options.DefaultChallengeScheme = SchemeName;
             })
+            // A key is looked at only under /api; anywhere else (the dashboard, the jobs) only the login counts.
             .AddPolicyScheme(SchemeName, "Staff login or API key", options => options.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey("X-Api-Key") || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && StaffApiKeyAuthentication.Presents(context.Request)
                     ? StaffApiKeyAuthentication.SchemeName
                     : IdentityConstants.ApplicationScheme)
-            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, options => options.Key = configuration["Security:StaffApiKey"])
+            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, _ => { })
             .AddIdentityCookies();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<IOptions<StaffOptions>>((cookie, staff) =>
         {
@@ -49,6 +53,27 @@ public static class StaffAuthentication
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // An absolute limit on top of the sliding one: the sign-in time travels in the ticket's properties, which
+            // sliding renewals, security-stamp refreshes and the password change's re-sign-in all keep.
+            cookie.Events.OnSigningIn = context =>
+            {
+                context.Properties.Items.TryAdd(SignedInItem, context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToString("O"));
+                return Task.CompletedTask;
+            };
+            var validateStamp = cookie.Events.OnValidatePrincipal;
+            cookie.Events.OnValidatePrincipal = async context =>
+            {
+                var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                if (!context.Properties.Items.TryGetValue(SignedInItem, out var at) || !DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var signedIn)
+                    || now - signedIn > staff.Value.AbsoluteSessionLifetime)
+                {
+                    // Too old, or from before the limit existed: log in again.
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                    return;
+                }
+                await validateStamp(context);
+            };
             cookie.Events.OnRedirectToLogin = context => Answer(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Answer(context, StatusCodes.Status403Forbidden);
         });

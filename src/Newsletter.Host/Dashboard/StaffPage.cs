@@ -9,7 +9,7 @@ public abstract class StaffPage : PageModel
     /// <summary>The page's heading and the window title.</summary>
     public abstract string Title { get; }
 
-    /// <summary>The logged-in staff member's name for the history and logs ("api-key" for scripts).</summary>
+    /// <summary>The logged-in staff member's name (their email) for the history and logs.</summary>
     public string StaffName => User.Identity?.Name ?? "staff";
 
     public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)

@@ -35,6 +35,7 @@ public static class CommandLine
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
             await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await using var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Newsletter.Audit.AuditLog>().ActAs("cli");
         await using var stream = File.OpenRead(file);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var progress = new Progress<ImportReport>(r => Console.Error.Write($"\r{r.Imported + r.Updated + r.Rejected:N0} rows..."));
@@ -64,6 +65,7 @@ public static class CommandLine
         if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
             await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Newsletter.Audit.AuditLog>().ActAs("cli");
         var accounts = scope.ServiceProvider.GetRequiredService<StaffAccounts>();
         var role = requestedRole is null
             ? await accounts.AnyAsync(CancellationToken.None) ? StaffRoles.Editor : StaffRoles.Owner

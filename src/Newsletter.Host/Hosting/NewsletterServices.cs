@@ -2,8 +2,10 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Newsletter.ApiKeys;
 using Newsletter.Articles;
 using Newsletter.Bounces;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Dashboard;
 using Newsletter.Digests;
@@ -31,9 +33,11 @@ public static class NewsletterServices
         services.AddNewsletterData(builder.Configuration);
         services.AddNewsletterObservability();
         services.AddNewsletterMetrics(builder.Configuration);
+        services.AddAudit();
         services.AddEmail();
         services.AddSubscribers();
         services.AddStaff();
+        services.AddApiKeys();
         services.AddDashboardQueries();
         services.AddArticles();
         services.AddDigests();
@@ -46,6 +50,7 @@ public static class NewsletterServices
         services.AddNewsletterJobs(hosting);
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi(options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
         services.AddHealthChecks()
             .AddDbContextCheck<NewsletterDb>("database")
@@ -79,6 +84,8 @@ public static class NewsletterServices
     public static WebApplication UseNewsletter(this WebApplication app)
     {
         var hosting = app.Services.GetRequiredService<IOptions<HostingOptions>>().Value;
+        // First, so error pages, redirects and files carry them too.
+        app.UseSecurityHeaders();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -93,6 +100,7 @@ public static class NewsletterServices
         app.UseRequestBodyLimits();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapGet("/", () => Results.Redirect("/subscribe")).ExcludeFromDescription();

@@ -31,6 +31,8 @@ public sealed partial class StartupTasks(
         }
         var templates = services.GetRequiredService<TemplateLibrary>();
         LogTemplates(logger, templates.Names.Count, templates.Folder);
+        // A new install says where its setup token is; one with staff removes the token file.
+        if (hosting.Value.IsWeb) await services.GetRequiredService<Newsletter.Staff.FirstRunSetup>().AnnounceAsync(cancellationToken);
         if (!hosting.Value.IsWorker) return;
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         foreach (var source in services.GetServices<IRecurringJobSource>())

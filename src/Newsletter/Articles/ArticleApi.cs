@@ -20,9 +20,9 @@ public static class ArticleApi
         routes.MapPut("/api/articles/{externalId}", Push)
             .WithTags("Articles")
             .WithSummary("Create or update an article by the CMS's id (needs the API key).")
-            .RequireAuthorization(StaffRoles.StaffPolicy)
+            .RequireAuthorization(ApiKeys.ApiScopes.ArticlesPushPolicy)
             .WithBodyLimit(MaxPushBytes);
-        var admin = routes.MapGroup("/api/admin/articles").WithTags("Staff: articles").RequireAuthorization(StaffRoles.StaffPolicy);
+        var admin = routes.MapGroup("/api/admin/articles").WithTags("Staff: articles").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         admin.MapGet("/", List).WithSummary("Newest articles first (keyset: pass the last id as 'before').");
         admin.MapPost("/{id:long}/hide", (long id, ArticleStore store, CancellationToken ct) => SetHidden(id, true, store, ct))
             .WithSummary("Keep an article out of every future digest.");

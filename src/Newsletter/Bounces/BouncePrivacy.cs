@@ -14,10 +14,11 @@ public sealed class BouncePrivacy(NewsletterDb db) : ISubscriberDataParticipant
 
     public sealed record BounceEntry(DateTime At, string Kind, string Source, long? IssueId, string? Status, string? Diagnostic, string? Effect);
 
-    public async Task<object?> ExportAsync(Subscriber subscriber, CancellationToken cancellationToken) =>
-        (await db.Set<BounceEvent>().AsNoTracking().Where(e => e.SubscriberId == subscriber.Id).OrderBy(e => e.Id).ToListAsync(cancellationToken))
+    // Bounce events are kept by subscriber: someone who never subscribed has none.
+    public async Task<object?> ExportAsync(DataSubject subject, CancellationToken cancellationToken) => subject.SubscriberId is not { } id ? null
+        : (await db.Set<BounceEvent>().AsNoTracking().Where(e => e.SubscriberId == id).OrderBy(e => e.Id).ToListAsync(cancellationToken))
             .Select(e => new BounceEntry(e.At, e.Kind.ToString(), e.Source.ToString(), e.IssueId, e.Status, e.Diagnostic, e.Effect)).ToList();
 
-    public Task EraseAsync(Subscriber subscriber, CancellationToken cancellationToken) =>
-        db.Set<BounceEvent>().Where(e => e.SubscriberId == subscriber.Id).ExecuteDeleteAsync(cancellationToken);
+    public async Task<int> EraseAsync(DataSubject subject, CancellationToken cancellationToken) => subject.SubscriberId is not { } id ? 0
+        : await db.Set<BounceEvent>().Where(e => e.SubscriberId == id).ExecuteDeleteAsync(cancellationToken);
 }

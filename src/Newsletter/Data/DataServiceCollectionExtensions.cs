@@ -36,6 +36,7 @@ public static class DataServiceCollectionExtensions
     public static void Configure(DbContextOptionsBuilder options, DatabaseOptions database, DataDirectory dataDirectory)
     {
         var connectionString = ResolveConnectionString(database, dataDirectory);
+        options.AddInterceptors(new Audit.AppendOnlyAuditInterceptor());
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:

@@ -13,7 +13,7 @@ public static class DigestAdminApi
 {
     public static IEndpointRouteBuilder MapDigestAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/admin/digests").WithTags("Staff: digests").RequireAuthorization(StaffRoles.StaffPolicy);
+        var api = routes.MapGroup("/api/admin/digests").WithTags("Staff: digests").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Issues, newest first (keyset: pass the last id as 'before').");
         api.MapGet("/{id:long}", Get).WithSummary("One issue with its progress counts.");
         api.MapPost("/plan", Plan).WithSummary("Plan the next issue of a frequency without sending it.");

@@ -14,7 +14,7 @@ namespace Newsletter.Digests;
 
 /// <summary>
 /// Renders an issue once per distinct topic set: Liquid (digest inside the shared email layout), then CSS inlining with
-/// PreMailer, then cut at the per-reader slots. Results are cached per process; an issue's articles never change
+/// PreMailer (offline: see <see cref="OfflineCss"/>), then cut at the per-reader slots. Results are cached per process; an issue's articles never change
 /// once planned, so the cache holds immutable values and every worker computes the same thing.
 /// The email carries at most <see cref="DigestOptions.MaxArticles"/> articles and stays under
 /// <see cref="DigestOptions.MaxHtmlBytes"/> (Gmail clips at about 102 KB, footer and unsubscribe link with it); the rest
@@ -106,7 +106,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         var html = await templates.RenderHtmlAsync("email/layout.html", model);
         model["content"] = text;
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
-        var inlined = PreMailer.Net.PreMailer.MoveCssInline(html, removeStyleElements: true, stripIdAndClassAttributes: true).Html;
+        var inlined = OfflineCss.Inline(html);
         return new RenderedDigest(issue.Id, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)),
             included.Count, articles.Count);
     }

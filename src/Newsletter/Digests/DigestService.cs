@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Subscribers;
@@ -22,6 +23,7 @@ public sealed partial class DigestService(
     DigestRenderer renderer,
     DigestMessageBuilder builder,
     [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool testLane,
+    AuditLog audit,
     ILogger<DigestService> logger)
 {
     /// <summary>Plans the next issue of a frequency without sending it (null: no new articles).</summary>
@@ -32,12 +34,18 @@ public sealed partial class DigestService(
     {
         var issue = await planner.PlanAsync(frequency, cancellationToken);
         if (issue is null) return null;
-        await fanOut.StartAsync(issue.Id, cancellationToken);
+        if (await fanOut.StartAsync(issue.Id, cancellationToken))
+            await audit.RecordAsync(AuditActions.DigestSent, $"issue {issue.Id}", $"{frequency} digest, send now", cancellationToken);
         return await FindAsync(issue.Id, cancellationToken);
     }
 
     /// <summary>Starts sending a planned issue. False when it is not Planned any more (already sending or sent).</summary>
-    public Task<bool> StartAsync(long issueId, CancellationToken cancellationToken) => fanOut.StartAsync(issueId, cancellationToken);
+    public async Task<bool> StartAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var started = await fanOut.StartAsync(issueId, cancellationToken);
+        if (started) await audit.RecordAsync(AuditActions.DigestSent, $"issue {issueId}", null, cancellationToken);
+        return started;
+    }
 
     public Task<DigestIssue?> FindAsync(long issueId, CancellationToken cancellationToken) =>
         db.Set<DigestIssue>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == issueId, cancellationToken);
@@ -61,7 +69,11 @@ public sealed partial class DigestService(
         var message = builder.Build(digest, new DigestRecipient(0, address.Address, null, Guid.Empty, ""), "[Test] ");
         await using var session = await testLane.RentAsync(cancellationToken);
         var result = await session.SendAsync(message, null, cancellationToken);
-        if (result.IsAccepted) LogTestSent(logger, issueId);
+        if (result.IsAccepted)
+        {
+            LogTestSent(logger, issueId);
+            await audit.RecordAsync(AuditActions.DigestTestSent, $"issue {issueId}", "to " + address.Address, cancellationToken);
+        }
         return result;
     }
 
@@ -110,6 +122,7 @@ public sealed partial class DigestService(
         {
             await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
             LogSendAgain(logger, issueId, count, state);
+            await audit.RecordAsync(AuditActions.DigestRetried, $"issue {issueId}", $"{count} {state.ToString().ToLowerInvariant()} deliveries sent again", cancellationToken);
         }
         return count;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 
@@ -12,7 +13,7 @@ namespace Newsletter.Donations;
 /// Queues one statement email per donor who gave in a year. Each goes into the outbox with a once-key of year and
 /// donor, so pressing the button twice sends nobody a second statement.
 /// </summary>
-public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar calendar, IBackgroundJobClient jobs, TimeProvider clock, ILogger<AnnualStatements> logger)
+public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar calendar, IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<AnnualStatements> logger)
 {
     public async Task<StatementRun> QueueAsync(int year, CancellationToken cancellationToken)
     {
@@ -40,6 +41,7 @@ public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar c
         // The outbox sweep sends them over one connection.
         if (queued > 0) jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
         LogQueued(logger, year, queued, donors.Count - queued);
+        await audit.RecordAsync(AuditActions.StatementsQueued, year.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{queued} queued, {donors.Count - queued} already sent", cancellationToken);
         return new StatementRun(year, donors.Count, queued, donors.Count - queued);
     }
 

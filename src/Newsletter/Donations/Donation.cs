@@ -40,6 +40,12 @@ public sealed class Donation
     /// <summary>The donor's short note (at most 255 characters).</summary>
     public string? Message { get; set; }
 
+    /// <summary>
+    /// When the donor was erased (GDPR art. 17). From then on nothing fills in who gave: not a late webhook, not the
+    /// next invoice of the same plan. The money facts stay for the books.
+    /// </summary>
+    public DateTime? DonorErasedAt { get; set; }
+
     /// <summary>The subscriber with the same address when the gift was recorded, if any.</summary>
     public long? SubscriberId { get; set; }
 

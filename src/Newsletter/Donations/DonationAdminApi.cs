@@ -16,7 +16,7 @@ public static class DonationAdminApi
 {
     public static IEndpointRouteBuilder MapDonationAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/admin/donations").WithTags("Staff: donations").RequireAuthorization(StaffRoles.StaffPolicy);
+        var api = routes.MapGroup("/api/admin/donations").WithTags("Staff: donations").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through donations, newest first (keyset: pass the last id as 'before').");
         api.MapGet("/{id:long}", Get);
         api.MapGet("/totals", Totals).WithSummary("Totals by day or month and by currency, recurring monthly revenue, donor count, top supporters.");
@@ -24,7 +24,7 @@ public static class DonationAdminApi
         api.MapGet("/plans", Plans).WithSummary("Recurring plans.");
         api.MapPost("/offline", RecordOffline).WithSummary("Record a gift made elsewhere; the same source and reference are recorded once.");
         api.MapPost("/import", Import).WithSummary("Import offline gifts from CSV (date, amount, currency, name, email, source, reference).")
-            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new DonationImportLimitAttribute());
         api.MapPost("/statements", Statements).WithSummary("Queue an annual statement email for every donor who gave in the year.");
         api.MapGet("/webhook-events", WebhookEvents).WithSummary("Stored Stripe events, e.g. state=failed for those that need a person.");
         api.MapPost("/webhook-events/{id:long}/retry", RetryWebhookEvent);
@@ -118,8 +118,7 @@ public static class DonationAdminApi
 
     private static async Task<Results<Ok<OfflineImportReport>, ProblemHttpResult>> Import(HttpContext http, OfflineGifts gifts, IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
-        if (http.Request.ContentLength > options.Value.MaxImportBytes)
-            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: $"Imports are limited to {options.Value.MaxImportBytes} bytes.");
+        // The body is limited as it is read (DonationImportLimit), so a chunked upload cannot pass the limit either.
         try
         {
             return TypedResults.Ok(await gifts.ImportAsync(http.Request.Body, cancellationToken));
@@ -127,6 +126,12 @@ public static class DonationAdminApi
         catch (ImportFormatException e)
         {
             return TypedResults.Problem(statusCode: 400, title: "The file cannot be imported", detail: e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: 413, title: "File too large",
+                detail: $"Imports are limited to {options.Value.MaxImportBytes} bytes and the upload was larger; it was read up to the limit, "
+                    + $"and gifts in batches of {OfflineGifts.BatchSize} saved before that stay recorded (importing the file again records each gift once).");
         }
     }
 

@@ -26,5 +26,7 @@ public sealed class DonationCheckout
 
     /// <summary>What the donor added to cover card fees; Stripe charges <see cref="Amount"/> plus this.</summary>
     public long CoveredFee { get; set; }
+    /// <summary>When the donor was erased: the checkout's webhooks still record the money, never the donor.</summary>
+    public DateTime? DonorErasedAt { get; set; }
     public DateTime CreatedAt { get; set; }
 }

@@ -51,6 +51,7 @@ internal sealed class RecurringPlanConfiguration : IEntityTypeConfiguration<Recu
         builder.Property(p => p.DonorEmailKey).HasMaxLength(320);
         builder.Property(p => p.StripeCustomerId).HasMaxLength(255);
         builder.Property(p => p.Version).IsConcurrencyToken();
+        builder.Property(p => p.CancelError).HasMaxLength(1000);
         builder.HasIndex(p => p.StripeSubscriptionId).IsUnique();
         builder.HasIndex(p => p.StripeCustomerId);
         builder.HasOne<Campaign>().WithMany().HasForeignKey(p => p.CampaignId).OnDelete(DeleteBehavior.Restrict);
@@ -88,6 +89,8 @@ internal sealed class StripeWebhookEventConfiguration : IEntityTypeConfiguration
         builder.Property(e => e.Note).HasMaxLength(1000);
         builder.HasIndex(e => e.EventId).IsUnique();
         builder.HasIndex(e => new { e.State, e.NextAttemptAt });
+        // The retention sweep: oldest first.
+        builder.HasIndex(e => e.ReceivedAt);
     }
 }
 

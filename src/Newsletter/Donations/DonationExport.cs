@@ -2,12 +2,13 @@ using System.Globalization;
 using CsvHelper;
 using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Newsletter.Audit;
 using Newsletter.Data;
 
 namespace Newsletter.Donations;
 
 /// <summary>Streams donations as CSV for accounting, a page at a time by id. Amounts in major units with their currency; net is after refunds and lost disputes.</summary>
-public sealed class DonationExport(NewsletterDb db)
+public sealed class DonationExport(NewsletterDb db, AuditLog audit)
 {
     private const int PageSize = 2000;
 
@@ -21,6 +22,7 @@ public sealed class DonationExport(NewsletterDb db)
     /// <summary>Writes every donation created or paid in [from, to) (all when both are null), oldest id first.</summary>
     public async Task WriteCsvAsync(Stream output, DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
+        await audit.RecordAsync(AuditActions.DonationsExported, null, $"from {from:yyyy-MM-dd} to {to:yyyy-MM-dd}", cancellationToken);
         await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         // Names and messages are donor-supplied: escape anything a spreadsheet would run as a formula.
         await using var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture) { InjectionOptions = InjectionOptions.Escape });

@@ -50,8 +50,14 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
         donation.StripePaymentIntentId ??= payment.PaymentIntentId;
         donation.RecurringPlanId ??= payment.RecurringPlanId;
         PaymentMerge.Apply(donation, payment);
-        donation.Message ??= payment.Message;
-        await FillDonorAsync(donation, payment.Donor, cancellationToken);
+        // An erased donor stays erased: the checkout or plan they gave through says so, and so does the donation.
+        if (donation.DonorErasedAt is null && (payment.DonorErased || await PlanErasedAsync(donation.RecurringPlanId, cancellationToken)))
+            donation.DonorErasedAt = now;
+        if (donation.DonorErasedAt is null)
+        {
+            donation.Message ??= payment.Message;
+            await FillDonorAsync(donation, payment.Donor, cancellationToken);
+        }
 
         var wasPaid = donation.Outcome == PaymentOutcome.Paid;
         if (payment.Outcome > donation.Outcome) donation.Outcome = payment.Outcome;
@@ -124,7 +130,8 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             };
             db.Add(plan);
         }
-        if (change.Donor is { } donor)
+        if (change.DonorErased && plan.DonorErasedAt is null) plan.DonorErasedAt = now;
+        if (change.Donor is { } donor && plan.DonorErasedAt is null)
         {
             plan.DonorName ??= donor.Name;
             if (plan.DonorEmail is null && donor.ParsedEmail is { } email)
@@ -154,6 +161,9 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
         if (donation.SubscriberId is null && donation.DonorEmailKey is not null)
             donation.SubscriberId = await SubscriberIdAsync(donation.DonorEmailKey, cancellationToken);
     }
+
+    private async Task<bool> PlanErasedAsync(long? planId, CancellationToken cancellationToken) =>
+        planId is { } id && await db.Set<RecurringPlan>().AnyAsync(p => p.Id == id && p.DonorErasedAt != null, cancellationToken);
 
     private Task<long?> SubscriberIdAsync(string emailKey, CancellationToken cancellationToken) =>
         db.Set<Subscriber>().Where(s => s.EmailKey == emailKey).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
@@ -227,4 +237,4 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
 /// </summary>
 public sealed record PlanChange(string SubscriptionId, long Amount, string Currency, string Interval, DateTime At,
     RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null,
-    bool FromItems = false, string? CustomerId = null, long? CampaignId = null);
+    bool FromItems = false, string? CustomerId = null, long? CampaignId = null, bool DonorErased = false);

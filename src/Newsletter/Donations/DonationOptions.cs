@@ -62,6 +62,14 @@ public sealed class DonationOptions
     /// <summary>The delay before the second attempt; it doubles after each failure.</summary>
     public TimeSpan WebhookRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a stored Stripe event is kept. Applied events keep only ids and amounts from the start; after this they
+    /// are deleted (failed ones keep their row for staff, with the payload cut to ids and amounts). Longer than
+    /// Stripe's three days of redelivery, so a repeated event is still recognised.
+    /// </summary>
+    [Range(typeof(TimeSpan), "7.00:00:00", "3650.00:00:00")]
+    public TimeSpan WebhookEventRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The largest offline-gift CSV import accepted, in bytes.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxImportBytes { get; set; } = 50L * 1024 * 1024;

@@ -63,9 +63,8 @@ public static partial class DonationPages
         IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
-        if (!http.Request.HasFormContentType)
+        if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await renderer.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var form = await http.Request.ReadFormAsync(cancellationToken);
         var slug = form["campaign"].ToString();
         var found = await campaigns.BySlugAsync(slug, cancellationToken);
         if (!string.IsNullOrWhiteSpace(slug) && found is null) return await NoSuchCampaign(renderer);

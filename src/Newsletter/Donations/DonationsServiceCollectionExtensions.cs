@@ -42,6 +42,9 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<DonorStatements>();
         services.AddScoped<DonationLedger>();
         services.AddScoped<StripeEventJob>();
+        services.AddScoped<StripeEventRetention>();
+        services.AddScoped<ErasedPlanCancellation>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, ErasedPlanAlert>());
         services.AddScoped<DonationTotals>();
         services.AddScoped<DonationExport>();
         services.AddScoped<OfflineGifts>();

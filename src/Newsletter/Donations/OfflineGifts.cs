@@ -4,6 +4,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Subscribers;
 
@@ -13,7 +14,7 @@ namespace Newsletter.Donations;
 /// Staff record gifts made elsewhere, one by hand or many from a CSV (date, amount, currency, name, email, source,
 /// reference). Source + reference is unique, so importing the same export twice adds nothing the second time.
 /// </summary>
-public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calendar, Hangfire.IBackgroundJobClient jobs, TimeProvider clock, ILogger<OfflineGifts> logger)
+public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calendar, Hangfire.IBackgroundJobClient jobs, AuditLog audit, TimeProvider clock, ILogger<OfflineGifts> logger)
 {
     public const int BatchSize = 500;
     public const int MaxReportedErrors = 1000;
@@ -47,6 +48,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calen
         }, cancellationToken);
         if (receiptId is { } id) jobs.Enqueue<Email.TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
         LogRecorded(logger, 1, 0);
+        await audit.RecordAsync(AuditActions.OfflineGiftRecorded, $"donation {donation.Id}", $"{donation.Amount} {donation.Currency} ({donation.Source})", cancellationToken);
         return (donation, true);
     }
 
@@ -91,6 +93,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calen
             (added, duplicates) = (added + a, duplicates + d);
         }
         LogRecorded(logger, added, duplicates);
+        await audit.RecordAsync(AuditActions.DonationsImported, null, $"{added} recorded, {duplicates} already recorded, {rejected} rejected", cancellationToken);
         return new OfflineImportReport(added, duplicates, rejected, errors);
     }
 

@@ -33,6 +33,18 @@ public sealed class RecurringPlan
     public string? DonorEmailKey { get; set; }
     public long? SubscriberId { get; set; }
 
+    /// <summary>When the donor was erased: no event fills the donor in again, and every later payment of the plan is anonymous too.</summary>
+    public DateTime? DonorErasedAt { get; set; }
+
+    /// <summary>
+    /// When Stripe accepted our request to cancel the subscription of an erased donor (see <see cref="ErasedPlanCancellation"/>);
+    /// null while that is still to do.
+    /// </summary>
+    public DateTime? CancelRequestedAt { get; set; }
+
+    /// <summary>Why the last cancellation request failed, for staff (the dashboard flags such plans).</summary>
+    public string? CancelError { get; set; }
+
     public DateTime StartedAt { get; set; }
     public DateTime? CancelledAt { get; set; }
     public DateTime UpdatedAt { get; set; }

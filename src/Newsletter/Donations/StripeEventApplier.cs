@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Stripe;
 using Stripe.Checkout;
@@ -11,7 +12,7 @@ namespace Newsletter.Donations;
 /// payments, the unmatched list); invoices and subscriptions count once their plan is ours; refunds and disputes
 /// are kept by payment intent either way.
 /// </summary>
-public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, ForeignSessions foreign, SubscriptionChanges subscriptions, InvoicePaymentLookup invoicePayments)
+public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, ForeignSessions foreign, SubscriptionChanges subscriptions, InvoicePaymentLookup invoicePayments, AuditLog audit)
 {
     /// <summary>The metadata key that carries our <see cref="DonationCheckout.PublicId"/> on sessions and subscriptions.</summary>
     public const string CheckoutIdKey = "checkout_id";
@@ -29,10 +30,12 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
             (EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted or SubscriptionChanges.Paused or SubscriptionChanges.Resumed, Subscription subscription)
                 => await subscriptions.ApplyAsync(subscription, stripeEvent.Type, at, cancellationToken),
             (EventTypes.ChargeRefunded, Charge charge) => charge.PaymentIntentId is { } intent
-                ? await ledger.RecordPaymentFactsAsync(intent, charge.AmountRefunded, DisputeState.None, cancellationToken)
+                ? await SeenAsync(AuditActions.RefundSeen, intent, $"{charge.AmountRefunded} {charge.Currency} refunded in all ({stored.EventId})",
+                    await ledger.RecordPaymentFactsAsync(intent, charge.AmountRefunded, DisputeState.None, cancellationToken), cancellationToken)
                 : LedgerResult.Ignored("The charge has no payment intent."),
             (EventTypes.ChargeDisputeCreated or EventTypes.ChargeDisputeClosed, Dispute dispute) => dispute.PaymentIntentId is { } intent
-                ? await ledger.RecordPaymentFactsAsync(intent, 0, DisputeOf(stripeEvent.Type, dispute.Status), cancellationToken)
+                ? await SeenAsync(AuditActions.DisputeSeen, intent, $"dispute {DisputeOf(stripeEvent.Type, dispute.Status)} ({stored.EventId})",
+                    await ledger.RecordPaymentFactsAsync(intent, 0, DisputeOf(stripeEvent.Type, dispute.Status), cancellationToken), cancellationToken)
                 : LedgerResult.Ignored("The dispute has no payment intent."),
             _ => LedgerResult.Ignored($"Event type {stripeEvent.Type} is not one we act on."),
         };
@@ -49,7 +52,9 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
         var checkout = await CheckoutAsync(db, session.Metadata, cancellationToken);
         if (checkout is null) return await foreign.ApplyAsync(session, type, at, cancellationToken);
         var outcome = OutcomeOf(session, type);
-        var donor = new Donor(checkout.DonorName ?? session.CustomerDetails?.Name, checkout.DonorEmail ?? session.CustomerDetails?.Email ?? session.CustomerEmail);
+        // A checkout whose donor was erased records the money only: Stripe's copy of the name and address is not taken back in.
+        var erased = checkout.DonorErasedAt is not null;
+        var donor = erased ? null : new Donor(checkout.DonorName ?? session.CustomerDetails?.Name, checkout.DonorEmail ?? session.CustomerDetails?.Email ?? session.CustomerEmail);
         var amount = session.AmountTotal ?? checkout.Amount + checkout.CoveredFee;
         var currency = (session.Currency ?? checkout.Currency).ToLowerInvariant();
         long? planId = null;
@@ -57,14 +62,15 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
         {
             // The session and the subscription's first invoice are the same money: the donation is keyed by both ids.
             var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout.Interval, at,
-                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId), cancellationToken);
+                outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId,
+                DonorErased: erased), cancellationToken);
             planId = plan.Id;
         }
         return await ledger.RecordStripePaymentAsync(new StripePayment(
             planId is null ? DonationKind.OneTime : DonationKind.Recurring, amount, currency, outcome, at,
             CheckoutSessionId: session.Id, PaymentIntentId: session.PaymentIntentId, InvoiceId: session.InvoiceId,
-            RecurringPlanId: planId, Donor: donor, Message: checkout.Message, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId,
-            CoveredFee: CoveredFeeOf(checkout, amount)), cancellationToken);
+            RecurringPlanId: planId, Donor: donor, Message: erased ? null : checkout.Message, CustomerId: session.CustomerId, CampaignId: checkout.CampaignId,
+            CoveredFee: CoveredFeeOf(checkout, amount), DonorErased: erased), cancellationToken);
     }
 
     private async Task<LedgerResult> InvoiceAsync(Invoice invoice, string payload, bool paid, DateTime at, CancellationToken cancellationToken)
@@ -76,14 +82,17 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
         var known = await db.Set<RecurringPlan>().AnyAsync(p => p.StripeSubscriptionId == subscriptionId, cancellationToken);
         if (checkout is null && !known && !foreign.TakesEverything)
             return new LedgerResult(false, $"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.", WaitsForSubscription: subscriptionId);
-        var donor = new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
+        // The plan's own erasure marker is the ledger's to check; the checkout's is checked here.
+        var erased = checkout?.DonorErasedAt is not null;
+        var donor = erased ? null : new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
         var amount = paid ? invoice.AmountPaid : invoice.AmountDue;
         var currency = invoice.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Invoice {invoice.Id} has no currency.");
         var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout?.Interval ?? "month", at,
-            paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId), cancellationToken);
+            paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId, DonorErased: erased), cancellationToken);
         var payment = new StripePayment(DonationKind.Recurring, amount, currency, paid ? PaymentOutcome.Paid : PaymentOutcome.Failed, at,
-            InvoiceId: invoice.Id, PaymentIntentId: InvoicePaymentLookup.FromPayload(invoice, payload), RecurringPlanId: plan.Id, Donor: donor, Message: checkout?.Message,
-            CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId ?? plan.CampaignId, CoveredFee: checkout is null ? 0 : CoveredFeeOf(checkout, amount));
+            InvoiceId: invoice.Id, PaymentIntentId: InvoicePaymentLookup.FromPayload(invoice, payload), RecurringPlanId: plan.Id, Donor: donor,
+            Message: erased ? null : checkout?.Message, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId ?? plan.CampaignId,
+            CoveredFee: checkout is null ? 0 : CoveredFeeOf(checkout, amount), DonorErased: erased);
         var result = await ledger.RecordStripePaymentAsync(payment, cancellationToken);
         if (payment.PaymentIntentId is not null || !paid) return result;
         // The payload did not list the invoice's payments: ask Stripe which payment intent paid it, so a refund or
@@ -96,6 +105,14 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
     /// <summary>The fee the donor chose to cover, when the charged amount is the gift plus it (a new amount from the portal has none).</summary>
     public static long CoveredFeeOf(DonationCheckout checkout, long charged) =>
         checkout.CoveredFee > 0 && charged == checkout.Amount + checkout.CoveredFee ? checkout.CoveredFee : 0;
+
+    /// <summary>Money going back is worth a line in the audit log, with Stripe as the actor (a retried event adds another).</summary>
+    private async Task<LedgerResult> SeenAsync(string action, string paymentIntentId, string detail, LedgerResult result, CancellationToken cancellationToken)
+    {
+        audit.ActAs("stripe");
+        await audit.RecordAsync(action, paymentIntentId, detail, cancellationToken);
+        return result;
+    }
 
     /// <summary>Our checkout named in a session's or subscription's metadata, if any.</summary>
     public static async Task<DonationCheckout?> CheckoutAsync(NewsletterDb db, IDictionary<string, string>? metadata, CancellationToken cancellationToken)

@@ -74,9 +74,13 @@ public sealed partial class StripeEventJob(
         {
             foreach (var (stored, result) in outcomes)
             {
+                // Applied: the ledger has what it needs; the names and addresses in Stripe's payload go.
+                var redacted = StripePayloadRedactor.Redact(stored.Payload);
                 await events.Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
                     .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
                         .SetProperty(e => e.ProcessedAt, processedAt)
+                        .SetProperty(e => e.Payload, redacted)
+                        .SetProperty(e => e.PayloadRedactedAt, processedAt)
                         .SetProperty(e => e.Note, Truncate(result.Note)), token);
             }
             return outcomes.Count;

@@ -18,7 +18,8 @@ public sealed record StripePayment(
     string? Message = null,
     string? CustomerId = null,
     long? CampaignId = null,
-    long CoveredFee = 0);
+    long CoveredFee = 0,
+    bool DonorErased = false);
 
 /// <summary>Who gave, as far as we know. Either part may be missing (offline gifts, erased donors).</summary>
 public sealed record Donor(string? Name, string? Email)

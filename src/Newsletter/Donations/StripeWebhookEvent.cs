@@ -18,8 +18,14 @@ public sealed class StripeWebhookEvent
 
     public DateTime ReceivedAt { get; set; }
 
-    /// <summary>The exact body Stripe signed.</summary>
+    /// <summary>
+    /// The exact body Stripe signed, until the event is applied; then only its ids, amounts and states
+    /// (<see cref="StripePayloadRedactor"/>), and the row is deleted after Donations:WebhookEventRetention.
+    /// </summary>
     public required string Payload { get; set; }
+
+    /// <summary>When <see cref="Payload"/> was cut down to ids and amounts (applied, or its donor erased); null: still as signed.</summary>
+    public DateTime? PayloadRedactedAt { get; set; }
 
     public StripeEventState State { get; set; } = StripeEventState.Received;
     public int Attempts { get; set; }

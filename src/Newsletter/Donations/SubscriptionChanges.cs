@@ -26,8 +26,10 @@ public sealed class SubscriptionChanges(NewsletterDb db, DonationLedger ledger, 
         var status = type == EventTypes.CustomerSubscriptionDeleted ? RecurringPlanStatus.Cancelled : StatusOf(subscription, type);
         await ledger.RecordPlanAsync(new PlanChange(subscription.Id, amount > 0 ? amount : checkout?.Amount + checkout?.CoveredFee ?? 0,
             (subscription.Currency ?? checkout?.Currency ?? "usd").ToLowerInvariant(), price?.Recurring?.Interval ?? checkout?.Interval ?? "month", at,
-            status, subscription.CanceledAt ?? subscription.EndedAt, checkout is null ? null : new Donor(checkout.DonorName, checkout.DonorEmail),
-            FromItems: amount > 0, CustomerId: subscription.CustomerId, CampaignId: checkout?.CampaignId), cancellationToken);
+            status, subscription.CanceledAt ?? subscription.EndedAt,
+            // An erased donor's checkout gives no name or address back (the ledger also checks the plan's own marker).
+            checkout is null || checkout.DonorErasedAt is not null ? null : new Donor(checkout.DonorName, checkout.DonorEmail),
+            FromItems: amount > 0, CustomerId: subscription.CustomerId, CampaignId: checkout?.CampaignId, DonorErased: checkout?.DonorErasedAt is not null), cancellationToken);
         return new LedgerResult(true);
     }
 

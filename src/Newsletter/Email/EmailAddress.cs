@@ -28,15 +28,6 @@ public sealed record EmailAddress
     /// <summary>The comparison key: unique per reader in the database.</summary>
     public string Key { get; }
 
-    /// <summary>
-    /// The hash kept on the suppression list. It lower-cases the whole address, so the list errs on the side of
-    /// not mailing: John@ and john@ at the same domain are the same person in practice.
-    /// </summary>
-    public string SuppressionHash => HashForSuppression(Key);
-
-    public static string HashForSuppression(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToLowerInvariant())));
-
     public override string ToString() => Address;
 
     /// <summary>Parses user input. On failure <paramref name="error"/> says what is wrong in plain words.</summary>

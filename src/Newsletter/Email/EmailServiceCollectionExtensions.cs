@@ -21,7 +21,7 @@ public static class EmailServiceCollectionExtensions
         services.AddOptions<TransactionalEmailOptions>().BindConfiguration(TransactionalEmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SigningKeyOptions>().BindConfiguration(SigningKeyOptions.Section);
-        services.AddOptions<TemplateFolderOptions>().BindConfiguration(TemplateFolderOptions.Section);
+        services.AddOptions<TemplateFolderOptions>().BindConfiguration(TemplateFolderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SigningKey>();
         services.AddSingleton<LinkTokens>();
         services.AddSingleton<Links.Links>();

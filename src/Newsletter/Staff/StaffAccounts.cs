@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Web;
 
@@ -13,7 +14,7 @@ namespace Newsletter.Staff;
 /// owner changes roles, unlocks, resets passwords and removes accounts, but never removes or demotes themselves or
 /// the last owner.
 /// </summary>
-public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleManager<IdentityRole> roles, NewsletterDb db, TimeProvider clock, ILogger<StaffAccounts> logger)
+public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleManager<IdentityRole> roles, NewsletterDb db, AuditLog audit, TimeProvider clock, ILogger<StaffAccounts> logger)
 {
     /// <summary>The roles a staff account can have; Owner manages staff.</summary>
     public static readonly IReadOnlyList<string> Roles = [StaffRoles.Owner, StaffRoles.Editor];
@@ -26,6 +27,15 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// returned once, and must be changed at the first login. Errors come back in plain words; nothing is saved then.
     /// </summary>
     public async Task<StaffCreation> CreateAsync(string email, string role, string? password, CancellationToken cancellationToken)
+    {
+        var created = await CreateUnauditedAsync(email, role, password, cancellationToken);
+        if (created.Succeeded)
+            await audit.RecordAsync(AuditActions.StaffCreated, created.User!.Email, role + (created.OneTimePassword is null ? "" : ", one-time password"), cancellationToken);
+        return created;
+    }
+
+    /// <summary>The creation itself; the audit entry is the caller's, written after any transaction it runs in.</summary>
+    private async Task<StaffCreation> CreateUnauditedAsync(string email, string role, string? password, CancellationToken cancellationToken)
     {
         if (!Roles.Contains(role)) return StaffCreation.Failed($"Role must be one of: {string.Join(", ", Roles)}.");
         if (!Email.EmailAddress.TryParse(email, out var address, out var emailError)) return StaffCreation.Failed(emailError);
@@ -54,6 +64,44 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
         return new StaffCreation(user, generated ? password : null, []);
     }
 
+    /// <summary>
+    /// First-run setup: creates the first owner, once. In one transaction it inserts the single <see cref="FirstOwnerClaim"/>
+    /// row (a fixed primary key), checks that no staff account exists, and creates the account; of two setups at once
+    /// the second fails on that key (it waits for the first transaction, then finds the row) and creates nothing. A
+    /// refused password rolls the claim back, so setup stays open.
+    /// </summary>
+    public async Task<StaffCreation> CreateFirstOwnerAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await db.InTransactionAsync(async token =>
+            {
+                db.Add(new FirstOwnerClaim { ClaimedAt = clock.GetUtcNow().UtcDateTime });
+                await db.SaveChangesAsync(token);
+                if (await users.Users.AnyAsync(token)) throw new RefusedCreation(StaffCreation.Failed(SetupDone));
+                var result = await CreateUnauditedAsync(email, StaffRoles.Owner, password, token);
+                if (!result.Succeeded) throw new RefusedCreation(result);
+                return result;
+            }, cancellationToken);
+            await audit.RecordAsync(AuditActions.Setup, created.User!.Email, "first owner", cancellationToken);
+            return created;
+        }
+        catch (RefusedCreation refused)
+        {
+            db.ChangeTracker.Clear();
+            return refused.Result;
+        }
+        catch (DbUpdateException)
+        {
+            // The claim's key was taken by a setup that committed first.
+            db.ChangeTracker.Clear();
+            return StaffCreation.Failed(SetupDone);
+        }
+    }
+
+    /// <summary>What a setup that came second is told.</summary>
+    public const string SetupDone = "The owner account has already been created. Log in, or ask the owner for an account.";
+
     /// <summary>Every staff account with its role, for the owner's staff page.</summary>
     public async Task<IReadOnlyList<StaffMember>> ListAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +126,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     public Task<StaffChange> ChangeRoleAsync(string id, string role, string? actingId, CancellationToken cancellationToken)
     {
         if (!Roles.Contains(role)) return Task.FromResult(StaffChange.Failed($"Role must be one of: {string.Join(", ", Roles)}."));
-        return ManageAsync(id, async user =>
+        return ManageAsync(AuditActions.RoleChanged, role, id, async user =>
         {
             var current = await users.GetRolesAsync(user);
             if (current.Count == 1 && current[0] == role) return StaffChange.Done(user, $"{user.Email} is already {role}.");
@@ -97,7 +145,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     }
 
     /// <summary>Ends a lockout after too many wrong passwords, and forgets the failures counted so far.</summary>
-    public Task<StaffChange> UnlockAsync(string id, CancellationToken cancellationToken) => ManageAsync(id, async user =>
+    public Task<StaffChange> UnlockAsync(string id, CancellationToken cancellationToken) => ManageAsync(AuditActions.Unlocked, null, id, async user =>
     {
         var ended = await users.SetLockoutEndDateAsync(user, null);
         if (!ended.Succeeded) return StaffChange.Failed(ended);
@@ -113,7 +161,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     public Task<StaffChange> ResetPasswordAsync(string id, string? actingId, CancellationToken cancellationToken)
     {
         var password = GeneratePassword();
-        return ManageAsync(id, async user =>
+        return ManageAsync(AuditActions.PasswordReset, "one-time password", id, async user =>
         {
             if (user.Id == actingId) return StaffChange.Failed("Change your own password on the \"Change your password\" page.");
             if (await users.HasPasswordAsync(user))
@@ -137,7 +185,7 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// Deletes the account for good once <paramref name="confirmEmail"/> repeats its address. Refused for your own
     /// account and the last owner.
     /// </summary>
-    public Task<StaffChange> RemoveAsync(string id, string? confirmEmail, string? actingId, CancellationToken cancellationToken) => ManageAsync(id, async user =>
+    public Task<StaffChange> RemoveAsync(string id, string? confirmEmail, string? actingId, CancellationToken cancellationToken) => ManageAsync(AuditActions.StaffRemoved, null, id, async user =>
     {
         if (!string.Equals(confirmEmail?.Trim(), user.Email, StringComparison.OrdinalIgnoreCase))
             return StaffChange.Failed("To remove an account, type its email address exactly.");
@@ -154,13 +202,14 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// Runs one change in a transaction that first locks the Owner role's row, so two owners demoting or removing each
     /// other at once cannot both pass the last-owner check: at READ COMMITTED (PostgreSQL, SQL Server) each would still
     /// count the other as an owner; after the lock the second sees what the first committed. (On SQLite BEGIN
-    /// IMMEDIATE serialises them anyway.) A refused change throws inside to roll back whatever it did.
+    /// IMMEDIATE serialises them anyway.) A refused change throws inside to roll back whatever it did. A change that
+    /// happened is written to the audit log as <paramref name="action"/>.
     /// </summary>
-    private async Task<StaffChange> ManageAsync(string id, Func<StaffUser, Task<StaffChange>> change, CancellationToken cancellationToken)
+    private async Task<StaffChange> ManageAsync(string action, string? detail, string id, Func<StaffUser, Task<StaffChange>> change, CancellationToken cancellationToken)
     {
         try
         {
-            return await db.InTransactionAsync(async token =>
+            var done = await db.InTransactionAsync(async token =>
             {
                 var owner = roles.NormalizeKey(StaffRoles.Owner);
                 await db.Set<IdentityRole>().Where(r => r.NormalizedName == owner)
@@ -171,6 +220,8 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
                 if (!result.Succeeded) throw new RefusedChange(result);
                 return result;
             }, cancellationToken);
+            await audit.RecordAsync(action, done.Email, detail, cancellationToken);
+            return done;
         }
         catch (RefusedChange refused)
         {
@@ -185,6 +236,11 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     private sealed class RefusedChange(StaffChange result) : Exception(string.Join("; ", result.Errors))
     {
         public StaffChange Result { get; } = result;
+    }
+
+    private sealed class RefusedCreation(StaffCreation result) : Exception(string.Join("; ", result.Errors))
+    {
+        public StaffCreation Result { get; } = result;
     }
 
     /// <summary>18 random bytes as base64url (24 characters, 144 bits), typed once and then replaced by the person's own.</summary>

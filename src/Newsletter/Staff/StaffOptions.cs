@@ -20,6 +20,13 @@ public sealed class StaffOptions
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
+    /// How long a login lasts at most, however busy: the sliding <see cref="SessionLifetime"/> would otherwise keep a
+    /// used session (or a stolen cookie) alive for ever. Counted from the password entered.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "90.00:00:00")]
+    public TimeSpan AbsoluteSessionLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
     /// How often a login is checked against its account (security stamp): a role change, a password reset or a removal
     /// reaches sessions already open within this time. Zero checks every request.
     /// </summary>

@@ -33,6 +33,8 @@ public static class StaffServiceCollectionExtensions
             identity.User.RequireUniqueEmail = true;
         });
         services.AddScoped<StaffAccounts>();
+        services.AddSingleton<SetupToken>();
+        services.AddSingleton<FirstRunSetup>();
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Web;
 
@@ -14,16 +15,37 @@ public static class SubscriberAdminApi
 {
     public static IEndpointRouteBuilder MapSubscriberAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(StaffRoles.StaffPolicy);
+        var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through subscribers (keyset: pass the last id as 'after').");
         api.MapGet("/{id:long}", Get);
         api.MapGet("/{id:long}/data", ExportData).WithSummary("Everything we hold about one subscriber, as JSON.");
         api.MapPost("/{id:long}/unsubscribe", Unsubscribe);
         api.MapDelete("/{id:long}", Erase).WithSummary("Erase a subscriber; the address's hash stays on the suppression list.");
         api.MapPost("/import", Import).WithSummary("Import a CSV (email, name, frequency, status, subscribed_at), streamed.")
-            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+            .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new SubscriberImportLimitAttribute());
         api.MapGet("/export", Export).WithSummary("All subscribers as CSV, streamed.");
+        // A person by address, whether or not they subscribed (a donor, say): GDPR access and erasure.
+        var people = routes.MapGroup("/api/admin/people").WithTags("Staff: people").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
+        people.MapGet("/data", ExportPerson).WithSummary("Everything held about an address (subscriber or not), as JSON.");
+        people.MapPost("/erase", ErasePerson).WithSummary("Erase whoever an address is (subscriber or donor); its hash stays on the suppression list.");
         return routes;
+    }
+
+    public sealed record PersonRequest(string? Email);
+
+    private static async Task<Results<Ok<PersonDataExport>, NotFound, ValidationProblem>> ExportPerson(string? email, SubscriberPrivacy privacy, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!Email.EmailAddress.TryParse(email, out var address, out var error)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
+        var data = await privacy.ExportPersonAsync(address, cancellationToken);
+        if (data is null) return TypedResults.NotFound();
+        await audit.RecordAsync(data.Subscriber is null ? AuditActions.DonorDataExported : AuditActions.SubscriberDataExported, null, "by address", cancellationToken);
+        return TypedResults.Ok(data);
+    }
+
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> ErasePerson(PersonRequest request, SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    {
+        if (!Email.EmailAddress.TryParse(request.Email, out var address, out var error)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
+        return await privacy.ErasePersonAsync(address, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     public sealed record SubscriberSummary(long Id, string Email, string? Name, string Frequency, string Status, string[] Topics, DateTime SubscribedAt, DateTime? ConfirmedAt, DateTime? UnsubscribedAt);
@@ -56,10 +78,12 @@ public static class SubscriberAdminApi
         return subscriber is null ? TypedResults.NotFound() : TypedResults.Ok(Summary(subscriber));
     }
 
-    private static async Task<Results<Ok<SubscriberDataExport>, NotFound>> ExportData(long id, SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SubscriberDataExport>, NotFound>> ExportData(long id, SubscriberPrivacy privacy, AuditLog audit, CancellationToken cancellationToken)
     {
         var data = await privacy.ExportAsync(id, cancellationToken);
-        return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
+        if (data is null) return TypedResults.NotFound();
+        await audit.RecordAsync(AuditActions.SubscriberDataExported, $"subscriber {id}", null, cancellationToken);
+        return TypedResults.Ok(data);
     }
 
     private static async Task<Results<NoContent, NotFound>> Unsubscribe(long id, NewsletterDb db, SubscriptionService subscriptions, CancellationToken cancellationToken)
@@ -82,16 +106,33 @@ public static class SubscriberAdminApi
             _ => (ImportMode?)null,
         };
         if (importMode is null) return TypedResults.Problem(statusCode: 400, title: "Unknown import mode", detail: "mode must be 'confirmed' or 'send-confirmation'.");
-        if (http.Request.ContentLength > options.Value.MaxImportBytes)
-            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: $"Imports are limited to {options.Value.MaxImportBytes} bytes.");
+        // The body is limited as it is read (SubscriberImportLimit): a chunked upload past the limit stops there.
+        var saved = new LatestReport();
         try
         {
-            return TypedResults.Ok(await import.ImportAsync(http.Request.Body, importMode.Value, cancellationToken));
+            return TypedResults.Ok(await import.ImportAsync(http.Request.Body, importMode.Value, cancellationToken, saved));
         }
         catch (ImportFormatException e)
         {
             return TypedResults.Problem(statusCode: 400, title: "The file cannot be imported", detail: e.Message);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: TooLarge(options.Value.MaxImportBytes, saved.Last));
+        }
+    }
+
+    /// <summary>What to say when an upload passed the limit: the batches saved before it stay imported.</summary>
+    public static string TooLarge(long maxBytes, ImportReport? saved) =>
+        $"Imports are limited to {maxBytes} bytes and the upload was larger; it was read up to the limit. "
+        + (saved is null ? "No row was imported." : $"The rows saved before that stay: {saved.Imported} imported, {saved.Updated} updated.");
+
+    /// <summary>Keeps the report after each saved batch (synchronously, unlike Progress&lt;T&gt;).</summary>
+    public sealed class LatestReport : IProgress<ImportReport>
+    {
+        public ImportReport? Last { get; private set; }
+
+        public void Report(ImportReport value) => Last = value;
     }
 
     private static async Task Export(HttpContext http, SubscriberExport export, CancellationToken cancellationToken)

@@ -47,5 +47,7 @@ internal sealed class SuppressedAddressConfiguration : IEntityTypeConfiguration<
         builder.Property(s => s.AddressHash).HasMaxLength(64);
         builder.Property(s => s.Detail).HasMaxLength(1000);
         builder.HasIndex(s => s.AddressHash).IsUnique();
+        // Rows from before the key are unkeyed; the migration adds the column as false for them.
+        builder.Property(s => s.Keyed).HasDefaultValue(false);
     }
 }

@@ -15,23 +15,30 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
     protected abstract string Template { get; }
     protected abstract string Subject(string siteName);
     protected abstract bool StillWanted(Subscriber subscriber);
-    protected virtual void AddToModel(Subscriber subscriber, Dictionary<string, object?> model) { }
+    protected virtual void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) { }
+
+    /// <summary>
+    /// Whether the mail may address the reader by the name on the row. Not in a confirmation: that name was typed by
+    /// whoever filled in the form, who may not own the address, and a stranger's text never goes into a mail.
+    /// </summary>
+    protected virtual bool UsesName => true;
 
     public async Task<MimeMessage?> ComposeAsync(TransactionalEmail email, CancellationToken cancellationToken)
     {
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == email.SubjectId, cancellationToken);
         if (subscriber is null || !StillWanted(subscriber)) return null;
+        var name = UsesName ? subscriber.Name : null;
         var model = new Dictionary<string, object?>
         {
-            ["name"] = subscriber.Name,
+            ["name"] = name,
             ["email"] = subscriber.Email,
             ["frequency"] = subscriber.Frequency.ToString().ToLowerInvariant(),
             ["preferences_url"] = links.Preferences(subscriber.PublicId),
             ["unsubscribe_url"] = links.Unsubscribe(subscriber.PublicId),
         };
-        AddToModel(subscriber, model);
+        AddToModel(subscriber, email, model);
         var (html, text) = await renderer.RenderAsync(Template, model);
-        return messages.Create(subscriber.Email, subscriber.Name, Subject(site.Value.Name), html, text);
+        return messages.Create(subscriber.Email, name, Subject(site.Value.Name), html, text);
     }
 
     protected Links.Links Links => links;
@@ -43,12 +50,15 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     public override string Kind => SubscriberEmailKinds.Confirm;
     protected override string Template => "confirm";
     protected override string Subject(string siteName) => $"Confirm your subscription to {siteName}";
-    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unconfirmed;
+    // A reader who unsubscribed stays so until this link is used (see SubscriptionService.SubscribeAsync).
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Unconfirmed or SubscriberStatus.Unsubscribed;
 
-    protected override void AddToModel(Subscriber subscriber, Dictionary<string, object?> model)
+    protected override bool UsesName => false;
+
+    protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model)
     {
-        // The link expires relative to the sign-up, not to when the job ran.
-        var validFor = subscriber.ConsentAt + options.Value.ConfirmationExpiry - clock.GetUtcNow().UtcDateTime;
+        // The link expires relative to the sign-up that asked for it, not to when the job ran.
+        var validFor = email.CreatedAt + options.Value.ConfirmationExpiry - clock.GetUtcNow().UtcDateTime;
         model["confirm_url"] = Links.Confirm(subscriber.PublicId, validFor > TimeSpan.Zero ? validFor : TimeSpan.Zero);
         model["expires_in_days"] = Math.Max(1, (int)Math.Round(options.Value.ConfirmationExpiry.TotalDays));
     }

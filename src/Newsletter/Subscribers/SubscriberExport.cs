@@ -2,12 +2,13 @@ using System.Globalization;
 using CsvHelper;
 using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Newsletter.Audit;
 using Newsletter.Data;
 
 namespace Newsletter.Subscribers;
 
 /// <summary>Streams every subscriber as CSV, a page at a time by id, so memory stays flat at a million rows.</summary>
-public sealed class SubscriberExport(NewsletterDb db)
+public sealed class SubscriberExport(NewsletterDb db, AuditLog audit)
 {
     private const int PageSize = 5000;
 
@@ -15,6 +16,7 @@ public sealed class SubscriberExport(NewsletterDb db)
 
     public async Task WriteCsvAsync(Stream output, CancellationToken cancellationToken)
     {
+        await audit.RecordAsync(AuditActions.SubscribersExported, null, "all subscribers as CSV", cancellationToken);
         await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         // Escape cells that a spreadsheet would run as a formula (=, +, -, @): names are reader-supplied.
         await using var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture) { InjectionOptions = InjectionOptions.Escape });

@@ -4,6 +4,7 @@ using CsvHelper.Configuration;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Observability;
@@ -15,7 +16,8 @@ namespace Newsletter.Subscribers;
 /// one transaction per batch, so memory stays flat whatever the file size. Every rejected row is reported with its
 /// line and reason. An import never brings back someone who unsubscribed and never adds a suppressed address.
 /// </summary>
-public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClient jobs, NewsletterMetrics metrics, TimeProvider clock, ILogger<SubscriberImport> logger)
+public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList suppression, UnsubscribeTombstones tombstones, IBackgroundJobClient jobs, AuditLog audit,
+    NewsletterMetrics metrics, TimeProvider clock, ILogger<SubscriberImport> logger)
 {
     public const int BatchSize = 5000;
     public const int MaxReportedErrors = 1000;
@@ -71,6 +73,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
         report.CountInto(metrics);
         var result = report.Build();
         LogImported(logger, result.Imported, result.Updated, result.Rejected);
+        await audit.RecordAsync(AuditActions.SubscribersImported, null,
+            $"{result.Imported} imported, {result.Updated} updated, {result.Rejected} rejected ({(mode == ImportMode.Confirmed ? "confirmed" : "send-confirmation")})", cancellationToken);
         return result;
     }
 
@@ -139,14 +143,14 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
     private async Task<BatchOutcome> SaveOnceAsync(Dictionary<string, ImportRow> unique, ImportMode mode, DateTime now, CancellationToken token)
     {
         var keys = unique.Keys.ToList();
-        var hashes = unique.Values.Select(r => r.Email.SuppressionHash).ToList();
-        var suppressed = (await db.Set<SuppressedAddress>().Where(s => EF.Parameter(hashes).Contains(s.AddressHash)).Select(s => s.AddressHash).ToListAsync(token)).ToHashSet();
+        var suppressed = await suppression.SuppressedKeysAsync(keys, token);
+        var unsubscribed = await tombstones.TombstonedKeysAsync(keys, token);
         var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
         var result = new BatchOutcome();
         var created = new List<Subscriber>();
         foreach (var row in unique.Values)
         {
-            if (suppressed.Contains(row.Email.SuppressionHash)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
+            if (suppressed.Contains(row.Email.Key)) { result.Rejected.Add((row.Line, "The address is on the suppression list.")); continue; }
             if (existing.TryGetValue(row.Email.Key, out var subscriber))
             {
                 if (row.Name is not null) subscriber.Name = row.Name;
@@ -167,6 +171,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, IBackgroundJobClie
                 result.Updated++;
                 continue;
             }
+            // The address unsubscribed once (its row may be gone): only the owner's own sign-up brings it back.
+            if (unsubscribed.Contains(row.Email.Key)) { result.Rejected.Add((row.Line, "The address unsubscribed; only the reader can subscribe again (a sign-up they confirm).")); continue; }
             created.Add(new Subscriber
             {
                 Email = row.Email.Address,

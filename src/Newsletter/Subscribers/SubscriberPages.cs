@@ -43,9 +43,8 @@ public static class SubscriberPages
 
     private static async Task<IResult> Signup(HttpContext http, PageRenderer pages, SubscriptionService subscriptions, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
     {
-        if (!http.Request.HasFormContentType)
+        if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var form = await http.Request.ReadFormAsync(cancellationToken);
         var thanks = () => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
         // The honeypot: people never see this field; bots fill every field. Answer as if it worked, change nothing.
         if (!string.IsNullOrEmpty(form["website"])) return await thanks();
@@ -65,9 +64,9 @@ public static class SubscriberPages
         return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = await EmailOf(subscriptions, check, cancellationToken) });
     }
 
-    private static async Task<IResult> Confirm(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
+    private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
     {
-        var (status, subscriber) = await subscriptions.ConfirmAsync(token, cancellationToken);
+        var (status, subscriber) = await subscriptions.ConfirmAsync(token, SignupContext.From(http, "confirm link"), cancellationToken);
         if (status == LinkTokenStatus.Expired) return await Expired(pages);
         if (subscriber is null) return await InvalidLink(pages);
         return await pages.MessageAsync("You're subscribed", "Thank you! Your subscription is confirmed.", StatusCodes.Status200OK,
@@ -84,9 +83,8 @@ public static class SubscriberPages
     {
         var subscriber = await subscriptions.FindByManageTokenAsync(token, cancellationToken);
         if (subscriber is null) return await InvalidLink(pages);
-        if (!http.Request.HasFormContentType)
+        if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var form = await http.Request.ReadFormAsync(cancellationToken);
         var errors = new Dictionary<string, string[]>();
         var name = SignupValidation.TryName(form["name"], errors);
         var frequency = SignupValidation.TryFrequency(form["frequency"], errors);

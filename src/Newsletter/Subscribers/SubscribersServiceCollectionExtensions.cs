@@ -13,6 +13,7 @@ public static class SubscribersServiceCollectionExtensions
         services.AddOptions<SubscriberOptions>().BindConfiguration(SubscriberOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<SubscriptionService>();
         services.AddScoped<SuppressionList>();
+        services.AddScoped<UnsubscribeTombstones>();
         services.AddScoped<SubscriberImport>();
         services.AddScoped<SubscriberExport>();
         services.AddScoped<SubscriberPrivacy>();

@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
@@ -16,7 +17,9 @@ public sealed partial class SubscriptionService(
     NewsletterDb db,
     LinkTokens tokens,
     SuppressionList suppression,
+    UnsubscribeTombstones tombstones,
     IBackgroundJobClient jobs,
+    AuditLog audit,
     IOptions<SubscriberOptions> options,
     TimeProvider clock,
     ILogger<SubscriptionService> logger)
@@ -70,14 +73,21 @@ public sealed partial class SubscriptionService(
             outcome = SignupOutcome.AlreadyConfirmed;
             emailKind = SubscriberEmailKinds.AlreadySubscribed;
         }
-        else
+        else if (subscriber.Status == SubscriberStatus.Unsubscribed)
         {
-            // Unconfirmed or unsubscribed: the newest sign-up is the one to confirm (double opt-in again).
-            outcome = subscriber.Status == SubscriberStatus.Unsubscribed ? SignupOutcome.Returning : SignupOutcome.Repeated;
-            subscriber.Status = SubscriberStatus.Unconfirmed;
+            // Whoever typed this address may not own it: the reader stays unsubscribed, with their own name, choices and
+            // consent record (so the purge of unconfirmed sign-ups never touches them), until the owner confirms from
+            // the link mailed to them. Then they are back with what they had chosen, and can change it.
+            outcome = SignupOutcome.Returning;
             emailKind = SubscriberEmailKinds.Confirm;
         }
-        if (outcome != SignupOutcome.AlreadyConfirmed)
+        else
+        {
+            // Unconfirmed: nobody has confirmed these details yet; the newest sign-up is the one to confirm.
+            outcome = SignupOutcome.Repeated;
+            emailKind = SubscriberEmailKinds.Confirm;
+        }
+        if (outcome is SignupOutcome.Created or SignupOutcome.Repeated)
         {
             subscriber.Name = signup.Name;
             subscriber.Frequency = signup.Frequency;
@@ -106,8 +116,11 @@ public sealed partial class SubscriptionService(
         return (outcome, email?.Id);
     }
 
-    /// <summary>Confirms the sign-up behind a confirmation token. Confirming twice is fine.</summary>
-    public async Task<(LinkTokenStatus Status, Subscriber? Subscriber)> ConfirmAsync(string token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Confirms the sign-up behind a confirmation token. Confirming twice is fine. A reader who had unsubscribed and
+    /// signed up again is back with their own earlier choices; their consent is this confirmation (<paramref name="context"/>).
+    /// </summary>
+    public async Task<(LinkTokenStatus Status, Subscriber? Subscriber)> ConfirmAsync(string token, SignupContext context, CancellationToken cancellationToken)
     {
         var check = tokens.Check(token, LinkPurpose.Confirm);
         if (!check.IsValid) return (check.Status, null);
@@ -116,12 +129,21 @@ public sealed partial class SubscriptionService(
         if (subscriber.Status != SubscriberStatus.Confirmed)
         {
             var now = clock.GetUtcNow().UtcDateTime;
+            var returning = subscriber.Status == SubscriberStatus.Unsubscribed;
             subscriber.Status = SubscriberStatus.Confirmed;
             subscriber.ConfirmedAt = now;
             subscriber.UnsubscribedAt = null;
             subscriber.UpdatedAt = now;
-            db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "confirmed" });
+            if (returning)
+            {
+                subscriber.ConsentAt = now;
+                subscriber.ConsentSource = context.Source;
+                subscriber.ConsentIp = context.IpAddress;
+                subscriber.ConsentUserAgent = context.UserAgent;
+            }
+            db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "confirmed", Detail = returning ? "came back" : null });
             await db.SaveChangesAsync(cancellationToken);
+            await tombstones.LiftAsync(subscriber.EmailKey, cancellationToken);
             LogConfirmed(logger, subscriber.Id);
         }
         return (LinkTokenStatus.Valid, subscriber);
@@ -172,6 +194,7 @@ public sealed partial class SubscriptionService(
         subscriber.UnsubscribedAt = now;
         subscriber.UpdatedAt = now;
         db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "unsubscribed", Detail = source });
+        await tombstones.StageAsync(subscriber.EmailKey, cancellationToken);
         TransactionalEmail? goodbye = null;
         if (wasConfirmed && options.Value.SendGoodbyeEmail)
         {
@@ -181,6 +204,8 @@ public sealed partial class SubscriptionService(
         await db.SaveChangesAsync(cancellationToken);
         if (goodbye is not null) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(goodbye.Id, CancellationToken.None));
         LogUnsubscribed(logger, subscriber.Id, source);
+        if (source.StartsWith("staff", StringComparison.Ordinal))
+            await audit.RecordAsync(AuditActions.SubscriberUnsubscribed, $"subscriber {subscriber.Id}", null, cancellationToken);
     }
 
     /// <summary>Comes back from the preferences page: the signed link proves the address, so no new confirmation.</summary>
@@ -196,6 +221,7 @@ public sealed partial class SubscriptionService(
         subscriber.UpdatedAt = now;
         db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "resubscribed" });
         await db.SaveChangesAsync(cancellationToken);
+        await tombstones.LiftAsync(subscriber.EmailKey, cancellationToken);
         return subscriber;
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using Fluid;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Newsletter.Templates;
@@ -11,19 +13,23 @@ namespace Newsletter.Templates;
 /// Staff edits saved in the database (<see cref="TemplateOverride"/>) take the place of the file of the same name;
 /// <see cref="TemplateOverrideSync"/> hands them to every process with <see cref="ApplyOverrides"/>.
 /// </summary>
-public sealed class TemplateLibrary
+public sealed partial class TemplateLibrary
 {
     private static readonly FluidParser Parser = new();
     private readonly ConcurrentDictionary<string, IFluidTemplate> _templates = new(StringComparer.Ordinal);
     private readonly TemplateOptions _options;
+    private readonly TimeSpan _renderTimeout;
+    private readonly ILogger _logger;
     // Replaced as a whole (never mutated), so a render sees one consistent set of overrides.
     private volatile OverrideSet _overrides = OverrideSet.Empty;
 
-    public TemplateLibrary(IOptions<TemplateFolderOptions> options)
+    public TemplateLibrary(IOptions<TemplateFolderOptions> options, ILogger<TemplateLibrary>? logger = null)
     {
         Folder = ResolveFolder(options.Value.Directory);
-        _options = new TemplateOptions();
+        _options = new TemplateOptions { MaxSteps = options.Value.MaxSteps };
         _options.MemberAccessStrategy.IgnoreCasing = true;
+        _renderTimeout = options.Value.RenderTimeout;
+        _logger = logger ?? NullLogger<TemplateLibrary>.Instance;
         var errors = new List<string>();
         foreach (var file in System.IO.Directory.EnumerateFiles(Folder, "*.liquid", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -43,13 +49,16 @@ public sealed class TemplateLibrary
 
     public bool Contains(string name) => _templates.ContainsKey(name);
 
-    /// <summary>Parses Liquid text; on failure <paramref name="error"/> carries the line and the parser's message.</summary>
+    /// <summary>
+    /// Parses Liquid text; on failure <paramref name="error"/> carries the line and the parser's message. A template
+    /// whose ranges could exhaust memory (see <see cref="TemplateLimits"/>) does not parse either.
+    /// </summary>
     public static bool TryParse(string text, out IFluidTemplate template, out string error)
     {
         if (Parser.TryParse(text, out template, out var message))
         {
-            error = string.Empty;
-            return true;
+            error = TemplateLimits.RangeError(template) ?? string.Empty;
+            return error.Length == 0;
         }
         error = message ?? "unknown parse error";
         return false;
@@ -57,11 +66,31 @@ public sealed class TemplateLibrary
 
     /// <summary>Renders <paramref name="name"/> (e.g. "email/confirm.html") with HTML encoding of every value.</summary>
     public ValueTask<string> RenderHtmlAsync(string name, IReadOnlyDictionary<string, object?> model) =>
-        RenderAsync(Get(name), model, HtmlEncoder.Default);
+        RenderNamedAsync(name, model, HtmlEncoder.Default);
 
     /// <summary>Renders a plain-text template: values are written as they are.</summary>
     public ValueTask<string> RenderTextAsync(string name, IReadOnlyDictionary<string, object?> model) =>
-        RenderAsync(Get(name), model, NullEncoder.Default);
+        RenderNamedAsync(name, model, NullEncoder.Default);
+
+    /// <summary>
+    /// Renders the version in force; a staff edit that runs past the limits is logged and the file's version is used,
+    /// so one bad edit cannot take the public pages down.
+    /// </summary>
+    private async ValueTask<string> RenderNamedAsync(string name, IReadOnlyDictionary<string, object?> model, TextEncoder encoder)
+    {
+        if (_overrides.Parsed.TryGetValue(name, out var edited))
+        {
+            try
+            {
+                return await RenderAsync(edited.Template, model, encoder);
+            }
+            catch (TemplateRenderException e)
+            {
+                LogEditFailed(_logger, e, name);
+            }
+        }
+        return await RenderAsync(_templates.TryGetValue(name, out var file) ? file : throw new TemplateException($"Template '{name}' does not exist in {Folder}."), model, encoder);
+    }
 
     /// <summary>The template in force: the staff's saved edit when there is one that parses, else the file.</summary>
     public IFluidTemplate Get(string name) =>
@@ -104,12 +133,33 @@ public sealed class TemplateLibrary
     public string ReadFile(string name) =>
         _templates.ContainsKey(name) ? File.ReadAllText(Path.Combine(Folder, name + ".liquid")) : throw new TemplateException($"Template '{name}' does not exist in {Folder}.");
 
-    public ValueTask<string> RenderAsync(IFluidTemplate template, IReadOnlyDictionary<string, object?> model, TextEncoder encoder)
+    /// <summary>
+    /// Renders within the step limit and the render timeout. The render runs on the thread pool so the timeout holds
+    /// even for a template that never awaits; one that times out is abandoned (the step limit ends it soon after).
+    /// </summary>
+    /// <exception cref="TemplateRenderException">The template ran past its steps or its time.</exception>
+    public async ValueTask<string> RenderAsync(IFluidTemplate template, IReadOnlyDictionary<string, object?> model, TextEncoder encoder)
     {
         var context = new TemplateContext(_options);
         foreach (var (key, value) in model) context.SetValue(key, value);
-        return template.RenderAsync(context, encoder);
+        try
+        {
+            return await Task.Run(() => template.RenderAsync(context, encoder).AsTask()).WaitAsync(_renderTimeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TemplateRenderException($"The template took longer than {_renderTimeout.TotalSeconds:0.###} s to render.", e);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("The maximum", StringComparison.Ordinal))
+        {
+            // Fluid's step and recursion limits (its step message speaks of recursion too).
+            throw new TemplateRenderException($"The template ran past its limit of {_options.MaxSteps:N0} steps (or of nested includes).", e);
+        }
     }
+
+    [LoggerMessage(EventId = 6003, EventName = "TemplateEditFailed", Level = LogLevel.Error,
+        Message = "The saved edit of template {Name} ran past its limits; the file's version was used instead")]
+    private static partial void LogEditFailed(ILogger logger, Exception exception, string name);
 
     private sealed record ParsedOverride(IFluidTemplate Template, string Text, TemplateOverrideInfo Info);
 

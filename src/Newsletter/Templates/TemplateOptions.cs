@@ -17,4 +17,15 @@ public sealed class TemplateFolderOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most Liquid statements one render may execute (Fluid's step limit): a loop that would run for ever stops
+    /// here. A digest of 30 articles takes a few hundred.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1_000, 100_000_000)]
+    public int MaxSteps { get; set; } = 100_000;
+
+    /// <summary>How long one render may take before the page or mail gives up on it (and falls back to the file's version).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RenderTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

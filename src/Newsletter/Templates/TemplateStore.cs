@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Newsletter.Audit;
 using Newsletter.Data;
 
 namespace Newsletter.Templates;
@@ -9,10 +10,20 @@ namespace Newsletter.Templates;
 /// parse is never saved. Saving or resetting takes effect in this process at once and in the others within
 /// <see cref="TemplateFolderOptions.RefreshInterval"/>.
 /// </summary>
-public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary library, TimeProvider clock, ILogger<TemplateStore> logger)
+public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary library, AuditLog audit, TimeProvider clock, ILogger<TemplateStore> logger)
 {
     /// <summary>The biggest template text accepted, in characters.</summary>
     public const int MaxLength = 200_000;
+
+    /// <summary>
+    /// The layouts every public page and every archived issue are rendered in, on this site's own origin. Only owners
+    /// change them: a layout sees every visitor, a logged-in owner's browser included. (Public pages also carry a
+    /// policy under which no script runs, see <c>Web/SecurityHeaders</c>; this is the second lock.)
+    /// </summary>
+    public static readonly IReadOnlySet<string> OwnerOnly = new HashSet<string>(StringComparer.Ordinal) { "pages/layout", "email/layout.html" };
+
+    /// <summary>True when only an owner may save or reset <paramref name="name"/>.</summary>
+    public static bool RequiresOwner(string name) => OwnerOnly.Contains(name);
 
     /// <summary>Every template with where its version in force comes from and whether it parses.</summary>
     public IReadOnlyList<TemplateStatus> List()
@@ -53,6 +64,7 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
             return true;
         }, cancellationToken);
         LogSaved(logger, name, savedBy);
+        await audit.RecordAsync(AuditActions.TemplateSaved, name, $"{text.Length} characters", cancellationToken);
         await RefreshAsync(cancellationToken);
         return null;
     }
@@ -62,6 +74,7 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
     {
         await db.Set<TemplateOverride>().Where(t => t.Name == name).ExecuteDeleteAsync(cancellationToken);
         LogReset(logger, name, resetBy);
+        await audit.RecordAsync(AuditActions.TemplateReset, name, null, cancellationToken);
         await RefreshAsync(cancellationToken);
     }
 

@@ -7,7 +7,8 @@ namespace Newsletter.Web;
 
 /// <summary>
 /// Per-endpoint body limits, enforced before anything reads the body: a declared Content-Length over the limit gets
-/// 413 with problem details at once; a chunked body is cut off by the server feature where the server has one (Kestrel).
+/// 413 with problem details at once; the body is wrapped so that reading past the limit fails with 413 too (a chunked
+/// upload declares no length), and the server's own limit (Kestrel) is set to the same number.
 /// </summary>
 public static class RequestBodyLimit
 {
@@ -19,7 +20,10 @@ public static class RequestBodyLimit
 
     public static IApplicationBuilder UseRequestBodyLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        var metadata = context.GetEndpoint()?.Metadata;
+        // A limit from settings (imports) wins over the fixed one, which such endpoints switch off for the server.
+        var limit = metadata?.GetMetadata<IBodyLimitSource>()?.MaxBytes(context.RequestServices)
+            ?? metadata?.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
         if (limit is long max)
         {
             if (context.Request.ContentLength > max)
@@ -31,9 +35,16 @@ public static class RequestBodyLimit
             }
             var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
             if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = max;
+            context.Request.Body = new LimitedReadStream(context.Request.Body, max);
         }
         await next(context);
     });
 
     private sealed record Limit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
+}
+
+/// <summary>Endpoint metadata for a body limit that comes from settings (an import's largest file).</summary>
+public interface IBodyLimitSource
+{
+    long MaxBytes(IServiceProvider services);
 }

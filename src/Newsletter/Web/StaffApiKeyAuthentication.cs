@@ -3,46 +3,105 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.ApiKeys;
 
 namespace Newsletter.Web;
 
 /// <summary>
-/// Staff API access with a key: <c>Authorization: Bearer {key}</c> or <c>X-Api-Key: {key}</c>, checked in constant time.
-/// For scripts and the CMS; people use the dashboard's login. No key configured means no key works.
+/// API keys: <c>Authorization: Bearer {key}</c> or <c>X-Api-Key: {key}</c>, valid only under <c>/api</c>. A key is the
+/// one from settings (every scope, compared in constant time) or a named key made on the dashboard (its scopes; see
+/// <see cref="ApiKeyStore"/>). A client that sends too many wrong keys gets 429 for the rest of the minute.
 /// </summary>
-public sealed class StaffApiKeyAuthentication(IOptionsMonitor<StaffApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-    : AuthenticationHandler<StaffApiKeyOptions>(options, logger, encoder)
+public sealed partial class StaffApiKeyAuthentication(
+    IOptionsMonitor<StaffApiKeyOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, IOptions<ApiKeyOptions> keys, ApiKeyFailures failures)
+    : AuthenticationHandler<StaffApiKeyOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "StaffApiKey";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>The actor name of the key from settings (named keys are "api-key:{name}").</summary>
+    public const string SettingsKeyName = "api-key:settings";
+
+    private const string BlockedItem = "ApiKeyBlocked";
+
+    /// <summary>True when the request presents a key (the policy scheme sends such /api requests here).</summary>
+    public static bool Presents(HttpRequest request) =>
+        request.Headers.ContainsKey("X-Api-Key") || request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Keys open the API and nothing else: not the dashboard, not the jobs.
+        if (!Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var presented = Request.Headers["X-Api-Key"].ToString();
         var authorization = Request.Headers.Authorization.ToString();
         if (presented.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) presented = authorization["Bearer ".Length..].Trim();
-        if (presented.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
-        var configured = Options.Key;
-        if (string.IsNullOrEmpty(configured) || !CryptographicOperations.FixedTimeEquals(
-                SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configured))))
-            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "api-key"), new Claim(ClaimTypes.Role, StaffRoles.Owner)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        if (presented.Length == 0) return AuthenticateResult.NoResult();
+        var client = Context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+        if (!failures.MayTry(client))
+        {
+            Context.Items[BlockedItem] = true;
+            return AuthenticateResult.Fail("Too many wrong API keys from this address.");
+        }
+        if (MatchesSettings(presented)) return Success(SettingsKeyName, ApiScopes.All);
+        var key = await Context.RequestServices.GetRequiredService<ApiKeyStore>().FindAsync(presented, Context.RequestAborted);
+        if (key is not null) return Success("api-key:" + key.Name, key.ScopeList);
+        failures.Record(client);
+        LogWrongKey(Logger, client.ToString());
+        return AuthenticateResult.Fail("The API key is not valid.");
     }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Context.Items.ContainsKey(BlockedItem))
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = "60";
+            await Results.Problem(statusCode: 429, title: "Too many wrong API keys", detail: "Wait a minute before trying again.").ExecuteAsync(Context);
+            return;
+        }
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem(statusCode: 401, title: "API key required",
+            detail: "Send a valid key as X-Api-Key or Authorization: Bearer.").ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Results.Problem(statusCode: 403, title: "The API key lacks the scope",
+            detail: "This request needs " + (Request.Path.StartsWithSegments("/api/admin") ? ApiScopes.ForAdmin(Request.Method) : ApiScopes.ArticlesPush) + ".").ExecuteAsync(Context);
+    }
+
+    private bool MatchesSettings(string presented)
+    {
+        var configured = keys.Value.StaffApiKey;
+        return !string.IsNullOrEmpty(configured) && CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
+    }
+
+    private AuthenticateResult Success(string name, IEnumerable<string> scopes)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, name) };
+        claims.AddRange(scopes.Select(scope => new Claim(ApiScopes.ClaimType, scope)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    [LoggerMessage(EventId = 5200, EventName = "ApiKeyRefused", Level = LogLevel.Warning, Message = "A wrong API key was presented from {Client}")]
+    private static partial void LogWrongKey(ILogger logger, string client);
 }
 
-public sealed class StaffApiKeyOptions : AuthenticationSchemeOptions
-{
-    /// <summary>From Security:StaffApiKey; at least 32 characters.</summary>
-    public string? Key { get; set; }
-}
+/// <summary>The scheme's options: none beyond the framework's (the keys come from <see cref="ApiKeyOptions"/> and the database).</summary>
+public sealed class StaffApiKeyOptions : AuthenticationSchemeOptions;
 
 public static class StaffRoles
 {
     public const string Owner = "Owner";
     public const string Editor = "Editor";
 
-    /// <summary>The authorization policy every staff endpoint requires.</summary>
+    /// <summary>The authorization policy every dashboard page requires (a staff login; API keys never pass it).</summary>
     public const string StaffPolicy = "Staff";
 }

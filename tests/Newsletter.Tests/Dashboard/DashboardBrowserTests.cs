@@ -31,6 +31,7 @@ public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<Browse
         // First run: /admin leads to the one-time setup page.
         await page.GotoAsync("/admin");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/setup$"));
+        await page.GetByLabel("Setup token").FillAsync(StaffBrowser.SetupToken(app));
         await page.GetByLabel("Your email").FillAsync(OwnerEmail);
         await page.GetByLabel("Password (at least").FillAsync(OwnerPassword);
         await page.GetByLabel("The same password again").FillAsync(OwnerPassword);

@@ -47,13 +47,20 @@ public sealed partial class StaffBrowser(NewsletterApp app)
     }
 
     /// <summary>Submits a form as the browser would: first GETs <paramref name="formPage"/> for its antiforgery token.</summary>
-    public async Task<HttpResponseMessage> PostFormAsync(string url, IEnumerable<KeyValuePair<string, string>> fields, string? formPage = null)
+    public async Task<HttpResponseMessage> PostFormAsync(string url, IEnumerable<KeyValuePair<string, string>> fields, string? formPage = null) =>
+        await Http.PostAsync(url, new FormUrlEncodedContent(fields.Append(new("__RequestVerificationToken", await AntiforgeryTokenAsync(formPage ?? url)))));
+
+    /// <summary>GETs a form page (which sets the antiforgery cookie) and returns the token its form carries.</summary>
+    public async Task<string> AntiforgeryTokenAsync(string formPage)
     {
-        var page = await Http.GetStringAsync(formPage ?? url);
+        var page = await Http.GetStringAsync(formPage);
         var token = TokenPattern().Match(page);
         Assert.True(token.Success, "The form page has no antiforgery token:\n" + page);
-        return await Http.PostAsync(url, new FormUrlEncodedContent(fields.Append(new("__RequestVerificationToken", WebUtility.HtmlDecode(token.Groups[1].Value)))));
+        return WebUtility.HtmlDecode(token.Groups[1].Value);
     }
+
+    /// <summary>The first-run setup token, as the operator reads it from the data directory.</summary>
+    public static string SetupToken(NewsletterApp app) => File.ReadAllText(Path.Combine(app.DataDirectory, Newsletter.Staff.FirstRunSetup.FileName)).Trim();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

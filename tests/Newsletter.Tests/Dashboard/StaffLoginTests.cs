@@ -30,14 +30,15 @@ public sealed class StaffLoginTests(StaffLoginTests.App app) : IClassFixture<Sta
         var login = await browser.Http.GetAsync("/admin/login");
         Assert.Equal("/admin/setup", login.Headers.Location?.OriginalString);
 
-        var mismatch = await browser.PostFormAsync("/admin/setup", [new("Email", "owner@example.org"), new("Password", StaffBrowser.Password), new("ConfirmPassword", "something else")]);
+        var token = StaffBrowser.SetupToken(app);
+        var mismatch = await browser.PostFormAsync("/admin/setup", [new("SetupToken", token), new("Email", "owner@example.org"), new("Password", StaffBrowser.Password), new("ConfirmPassword", "something else")]);
         Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
-        var tooShort = await browser.PostFormAsync("/admin/setup", [new("Email", "owner@example.org"), new("Password", "short"), new("ConfirmPassword", "short")]);
+        var tooShort = await browser.PostFormAsync("/admin/setup", [new("SetupToken", token), new("Email", "owner@example.org"), new("Password", "short"), new("ConfirmPassword", "short")]);
         Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
         Assert.Contains("at least 12", await tooShort.Content.ReadAsStringAsync());
         Assert.False(await app.WithDbAsync(db => db.Users.AnyAsync()));
 
-        var created = await browser.PostFormAsync("/admin/setup", [new("Email", "owner@example.org"), new("Password", StaffBrowser.Password), new("ConfirmPassword", StaffBrowser.Password)]);
+        var created = await browser.PostFormAsync("/admin/setup", [new("SetupToken", token), new("Email", "owner@example.org"), new("Password", StaffBrowser.Password), new("ConfirmPassword", StaffBrowser.Password)]);
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Contains("Overview", await browser.GetPageAsync("/admin"));
         var cookie = created.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("newsletter-staff=", StringComparison.Ordinal));

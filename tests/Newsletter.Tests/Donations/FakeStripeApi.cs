@@ -13,9 +13,9 @@ namespace Newsletter.Tests.Donations;
 
 /// <summary>
 /// A local stand-in for the parts of Stripe's API the service calls (create a Checkout Session, create a Billing Portal
-/// session, list an invoice's payments), on Kestrel at 127.0.0.1. It records every request exactly as Stripe.net sent
-/// it (path, query, headers, form-encoded body) and answers like Stripe, including idempotency: a repeated key gets
-/// the first answer back; unknown paths get Stripe's 404 error shape.
+/// session, list an invoice's payments, cancel a subscription), on Kestrel at 127.0.0.1. It records every request
+/// exactly as Stripe.net sent it (path, query, headers, form-encoded body) and answers like Stripe, including
+/// idempotency: a repeated key gets the first answer back; unknown paths get Stripe's 404 error shape.
 /// </summary>
 public sealed class FakeStripeApi : IAsyncDisposable
 {
@@ -33,6 +33,7 @@ public sealed class FakeStripeApi : IAsyncDisposable
         _app.MapPost("/v1/checkout/sessions", CreateSession);
         _app.MapPost("/v1/billing_portal/sessions", CreatePortalSession);
         _app.MapGet("/v1/invoice_payments", ListInvoicePayments);
+        _app.MapDelete("/v1/subscriptions/{id}", CancelSubscription);
         _app.MapFallback(async http =>
         {
             await RecordAsync(http);
@@ -55,6 +56,35 @@ public sealed class FakeStripeApi : IAsyncDisposable
     public ConcurrentDictionary<string, string> InvoicePayments { get; } = new();
 
     public void Clear() => Requests.Clear();
+
+    /// <summary>Subscriptions the fake does not know (answered 404 resource_missing, as Stripe does).</summary>
+    public ConcurrentDictionary<string, bool> MissingSubscriptions { get; } = new();
+
+    /// <summary>Answers the next cancellations with a non-retryable 400 (Stripe refusing), while this is above zero.</summary>
+    public int RefuseCancellations;
+
+    private async Task CancelSubscription(HttpContext http, string id)
+    {
+        await RecordAsync(http);
+        if (MissingSubscriptions.ContainsKey(id))
+        {
+            http.Response.StatusCode = 404;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such subscription: '{id}'" } });
+            return;
+        }
+        if (Interlocked.Decrement(ref RefuseCancellations) >= 0)
+        {
+            http.Response.StatusCode = 400;
+            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "subscription_locked", message = "The subscription cannot be changed now." } });
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = id, ["object"] = "subscription", ["status"] = "canceled", ["currency"] = "usd", ["livemode"] = false,
+            ["canceled_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["ended_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        }));
+    }
 
     private async Task<RecordedRequest> RecordAsync(HttpContext http)
     {

@@ -14,6 +14,7 @@ public sealed class ConfigurationTests
     [InlineData("Donations__TimeZone=Mars/Olympus", "Configuration error: Donations:TimeZone 'Mars/Olympus' is not a known time zone; use an IANA id such as America/New_York.")]
     [InlineData("Donations__Currencies__0=isk", "Configuration error: Donations:Currencies: ISK is not supported")]
     [InlineData("Donations__Amounts__jpy__MinAmount=100", "Configuration error: Donations:Amounts:jpy names a currency that is not in Donations:Currencies.")]
+    [InlineData("Security__StaffApiKey=shorter-than-32-chars", "Configuration error: Security:StaffApiKey must be at least 32 characters")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));

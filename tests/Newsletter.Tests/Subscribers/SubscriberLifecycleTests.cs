@@ -19,7 +19,8 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
 
         var confirmation = await app.Smtp.WaitForMessageToAsync("ada@lovelace.example");
         Assert.Contains("Confirm your subscription", confirmation.Subject);
-        Assert.Equal("Ada", confirmation.To.Mailboxes.Single().Name);
+        // The name was typed by whoever filled in the form: the confirmation does not repeat it (see SubscriberResetTests).
+        Assert.True(string.IsNullOrEmpty(confirmation.To.Mailboxes.Single().Name));
         var confirmLink = Mail.Link(confirmation, "/confirm/");
 
         // Following the link (what a mail scanner does) shows a button and confirms nobody.

@@ -14,25 +14,26 @@ public sealed class SupporterPrivacy(NewsletterDb db) : ISubscriberDataParticipa
 {
     public string Section => "supporter";
 
-    public async Task<object?> ExportAsync(Subscriber subscriber, CancellationToken cancellationToken)
+    public async Task<object?> ExportAsync(DataSubject subject, CancellationToken cancellationToken)
     {
-        var unmatched = await db.Set<UnmatchedStripePayment>().AsNoTracking().Where(u => u.PayerEmailKey == subscriber.EmailKey).OrderBy(u => u.Id)
+        var unmatched = await db.Set<UnmatchedStripePayment>().AsNoTracking().Where(u => u.PayerEmailKey == subject.EmailKey).OrderBy(u => u.Id)
             .Select(u => new UnmatchedPaymentDataEntry(u.StripeCreatedAt, u.Amount, u.Currency, u.PayerName, u.PayerEmail, u.State.ToString()))
             .ToListAsync(cancellationToken);
-        var hasAccess = await db.Set<DonorAccess>().AnyAsync(a => a.EmailKey == subscriber.EmailKey, cancellationToken);
+        var hasAccess = await db.Set<DonorAccess>().AnyAsync(a => a.EmailKey == subject.EmailKey, cancellationToken);
         return new SupporterDataExport(hasAccess, unmatched);
     }
 
-    public async Task EraseAsync(Subscriber subscriber, CancellationToken cancellationToken)
+    public async Task<int> EraseAsync(DataSubject subject, CancellationToken cancellationToken)
     {
-        var access = await db.Set<DonorAccess>().Where(a => a.EmailKey == subscriber.EmailKey).Select(a => (long?)a.Id).FirstOrDefaultAsync(cancellationToken);
-        await db.Set<DonorAccess>().Where(a => a.EmailKey == subscriber.EmailKey).ExecuteDeleteAsync(cancellationToken);
-        await db.Set<UnmatchedStripePayment>().Where(u => u.PayerEmailKey == subscriber.EmailKey).ExecuteUpdateAsync(s => s
+        var access = await db.Set<DonorAccess>().Where(a => a.EmailKey == subject.EmailKey).Select(a => (long?)a.Id).FirstOrDefaultAsync(cancellationToken);
+        var touched = await db.Set<DonorAccess>().Where(a => a.EmailKey == subject.EmailKey).ExecuteDeleteAsync(cancellationToken);
+        touched += await db.Set<UnmatchedStripePayment>().Where(u => u.PayerEmailKey == subject.EmailKey).ExecuteUpdateAsync(s => s
             .SetProperty(u => u.PayerName, (string?)null).SetProperty(u => u.PayerEmail, (string?)null).SetProperty(u => u.PayerEmailKey, (string?)null)
             .SetProperty(u => u.Version, u => u.Version + 1), cancellationToken);
-        await db.Set<TransactionalEmail>()
-            .Where(e => e.Kind == DonorPortal.ManageLinkKind && (e.Recipient == subscriber.Email || (access != null && e.SubjectId == access)) && e.State == TransactionalEmailState.Pending)
+        touched += await db.Set<TransactionalEmail>()
+            .Where(e => e.Kind == DonorPortal.ManageLinkKind && (e.Recipient == subject.Email || (access != null && e.SubjectId == access)) && e.State == TransactionalEmailState.Pending)
             .ExecuteDeleteAsync(cancellationToken);
+        return touched;
     }
 }
 

@@ -3,21 +3,26 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using Newsletter.Staff;
-using Newsletter.Web;
 
 namespace Newsletter.Host.Dashboard.Pages.Admin;
 
 /// <summary>
-/// First run (as Ghost does it): while no staff account exists, whoever opens the dashboard creates the owner with a
-/// password of their choosing. Once one exists this page is gone. There is never a default password.
+/// First run (as Ghost does it, plus a token): while no staff account exists, whoever has the setup token (start-up
+/// log, <c>{DataDirectory}/setup-token</c>) creates the owner with a password of their choosing. Only one setup can
+/// ever succeed (<see cref="StaffAccounts.CreateFirstOwnerAsync"/>); once the owner exists this page is gone. There
+/// is never a default password.
 /// </summary>
-public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccounts accounts, SignInManager<StaffUser> signIn) : StaffPage
+public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccounts accounts, SetupToken token, FirstRunSetup firstRun, SignInManager<StaffUser> signIn) : StaffPage
 {
     /// <summary>The shortest password accepted, for the form's hint.</summary>
     public int MinimumPasswordLength => staffOptions.Value.MinimumPasswordLength;
 
+    /// <summary>Where the operator finds the token, for the form's hint.</summary>
+    public string TokenPath => firstRun.TokenPath;
+
     public override string Title => "Welcome: create the owner account";
 
+    [BindProperty] public string? SetupToken { get; set; }
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Password { get; set; }
     [BindProperty] public string? ConfirmPassword { get; set; }
@@ -30,19 +35,22 @@ public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccount
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         if (await accounts.AnyAsync(cancellationToken)) return Redirect(StaffAuthentication.LoginPath);
+        if (!token.Matches(SetupToken))
+            return Invalid(["The setup token is not right. It is in the service's start-up log and in the file " + TokenPath + " on the server."], StatusCodes.Status403Forbidden);
         if (string.IsNullOrEmpty(Password) || Password != ConfirmPassword) return Invalid(["The two passwords are not the same."]);
-        var created = await accounts.CreateAsync(Email ?? string.Empty, StaffRoles.Owner, Password, cancellationToken);
-        if (!created.Succeeded) return Invalid(created.Errors);
+        var created = await accounts.CreateFirstOwnerAsync(Email ?? string.Empty, Password, cancellationToken);
+        if (!created.Succeeded) return Invalid(created.Errors, created.Errors.Contains(StaffAccounts.SetupDone) ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
+        firstRun.Forget();
         await signIn.SignInAsync(created.User!, isPersistent: false);
         return Redirect("/admin");
     }
 
-    private PageResult Invalid(IReadOnlyList<string> errors)
+    private PageResult Invalid(IReadOnlyList<string> errors, int status = StatusCodes.Status400BadRequest)
     {
         Errors = errors;
         Password = ConfirmPassword = null;
         var page = Page();
-        page.StatusCode = StatusCodes.Status400BadRequest;
+        page.StatusCode = status;
         return page;
     }
 }

@@ -2,12 +2,13 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Staff;
 
 namespace Newsletter.Host.Dashboard.Pages.Admin.Account;
 
 /// <summary>Change your own password; required after logging in with a handed-out one-time password.</summary>
-public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManager<StaffUser> users, SignInManager<StaffUser> signIn) : StaffPage
+public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManager<StaffUser> users, SignInManager<StaffUser> signIn, AuditLog audit) : StaffPage
 {
     /// <summary>The shortest password accepted, for the form's hint.</summary>
     public int MinimumPasswordLength => staffOptions.Value.MinimumPasswordLength;
@@ -42,6 +43,7 @@ public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManag
         await users.UpdateAsync(user);
         // The security stamp changed: a fresh cookie keeps this session, other sessions end.
         await signIn.RefreshSignInAsync(user);
+        await audit.RecordAsync(AuditActions.PasswordChanged, user.Email);
         MustChange = false;
         Saved = true;
         return Page();

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using System.Text.Json;
+using Newsletter.Audit;
 using Newsletter.Data;
 using Newsletter.Donations;
 using Newsletter.Subscribers;
@@ -13,6 +15,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 /// Donations: the filtered list (status, one-time/recurring/offline, dates, currency) with its totals, recurring plans,
 /// recording one offline gift or importing many from CSV, the CSV export, and queuing annual statements.
 /// </summary>
+[Newsletter.Donations.DonationImportLimit]
 public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options,
     DonationCalendar calendar, TimeProvider clock) : StaffPage
 {
@@ -88,6 +91,29 @@ public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGi
                 Errors = [e.Message];
             }
         }
+        return await InvalidAsync(cancellationToken);
+    }
+
+    /// <summary>A donor's data by address (GDPR art. 15), whether or not they subscribed, as the JSON file they are entitled to.</summary>
+    public async Task<IActionResult> OnGetDonorDataAsync(string? email, [FromServices] SubscriberPrivacy privacy, [FromServices] AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!Newsletter.Email.EmailAddress.TryParse(email, out var address, out var error)) Errors = [error];
+        else if (await privacy.ExportPersonAsync(address, cancellationToken) is not { } data) Errors = ["Nothing is held about this address."];
+        else
+        {
+            await audit.RecordAsync(data.Subscriber is null ? AuditActions.DonorDataExported : AuditActions.SubscriberDataExported, null, "by address", cancellationToken);
+            return File(JsonSerializer.SerializeToUtf8Bytes(data, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), "application/json", "person-data.json");
+        }
+        return await InvalidAsync(cancellationToken);
+    }
+
+    /// <summary>Erases a donor (GDPR art. 17) after the address is typed twice; a subscriber with that address is erased whole.</summary>
+    public async Task<IActionResult> OnPostEraseDonorAsync(string? email, string? confirmEmail, [FromServices] SubscriberPrivacy privacy, CancellationToken cancellationToken)
+    {
+        if (!Newsletter.Email.EmailAddress.TryParse(email, out var address, out var error)) Errors = [error];
+        else if (!string.Equals(email?.Trim(), confirmEmail?.Trim(), StringComparison.OrdinalIgnoreCase)) Errors = ["To erase, type the address twice, the same."];
+        else if (!await privacy.ErasePersonAsync(address, cancellationToken)) Errors = ["Nothing is held about this address."];
+        else return Redirect("/admin/donations?notice=erased");
         return await InvalidAsync(cancellationToken);
     }
 

@@ -3,12 +3,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Newsletter.Audit;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Host.Dashboard.Pages.Admin.Subscribers;
 
 /// <summary>One subscriber: details, history, edit, unsubscribe, erase (after typing the address), export their data.</summary>
-public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivacy privacy, SubscriptionService subscriptions, IOptions<SubscriberOptions> options) : StaffPage
+public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivacy privacy, SubscriptionService subscriptions, AuditLog audit, IOptions<SubscriberOptions> options) : StaffPage
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -52,6 +53,7 @@ public sealed class DetailsModel(SubscriberDirectory directory, SubscriberPrivac
     {
         var data = await privacy.ExportAsync(Id, cancellationToken);
         if (data is null) return NotFound();
+        await audit.RecordAsync(AuditActions.SubscriberDataExported, $"subscriber {Id}", null, cancellationToken);
         return File(JsonSerializer.SerializeToUtf8Bytes(data, Json), "application/json", $"subscriber-{Id}.json");
     }
 

@@ -10,6 +10,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Subscribers;
 /// </summary>
 [DisableRequestSizeLimit]
 [RequestFormLimits(MultipartBodyLengthLimit = long.MaxValue)]
+[SubscriberImportLimit]
 public sealed class ImportModel(SubscriberImport import, IOptions<SubscriberOptions> options) : StaffPage
 {
     public override string Title => "Import subscribers";
@@ -30,20 +31,24 @@ public sealed class ImportModel(SubscriberImport import, IOptions<SubscriberOpti
             _ => (ImportMode?)null,
         };
         if (importMode is null) return Failed("Choose whether the rows are confirmed or get a confirmation email.", StatusCodes.Status400BadRequest);
-        if (Request.ContentLength > options.Value.MaxImportBytes)
-            return Failed($"The file is larger than the {options.Value.MaxImportBytes:N0} bytes an import accepts.", StatusCodes.Status413PayloadTooLarge);
+        // Request.Body is limited as it is read (SubscriberImportLimit), a multipart form too: past the limit reading fails with 413.
         Stream csv;
         if (Request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) == true) csv = Request.Body;
         else if (file is { Length: > 0 }) csv = file.OpenReadStream();
         else return Failed("Choose a CSV file to import.", StatusCodes.Status400BadRequest);
+        var saved = new SubscriberAdminApi.LatestReport();
         try
         {
             await using (csv)
-                Report = await import.ImportAsync(csv, importMode.Value, cancellationToken);
+                Report = await import.ImportAsync(csv, importMode.Value, cancellationToken, saved);
         }
         catch (ImportFormatException e)
         {
             return Failed(e.Message, StatusCodes.Status400BadRequest);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Failed(SubscriberAdminApi.TooLarge(options.Value.MaxImportBytes, saved.Last), StatusCodes.Status413PayloadTooLarge);
         }
         return IsScript ? Partial("_ImportReport", this) : Page();
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Newsletter.Templates;
+using Newsletter.Web;
 
 namespace Newsletter.Host.Dashboard.Pages.Admin.Templates;
 
@@ -13,6 +14,9 @@ public sealed class EditModel(TemplateStore templates, TemplateLibrary library) 
     [BindProperty] public string? Text { get; set; }
 
     public bool Edited { get; private set; }
+
+    /// <summary>This template is a layout only owners change, and the viewer is not an owner: the form is read-only.</summary>
+    public bool ReadOnly => TemplateStore.RequiresOwner(Name) && !User.IsInRole(StaffRoles.Owner);
     public string FileText { get; private set; } = string.Empty;
     public string? Error { get; private set; }
 
@@ -29,6 +33,7 @@ public sealed class EditModel(TemplateStore templates, TemplateLibrary library) 
     public async Task<IActionResult> OnPostSaveAsync(CancellationToken cancellationToken)
     {
         if (!library.Contains(Name)) return NotFound();
+        if (ReadOnly) return await RefusedAsync(cancellationToken);
         Error = await templates.SaveAsync(Name, Text ?? string.Empty, StaffName, cancellationToken);
         if (Error is null) return Redirect($"/admin/templates/edit?name={Uri.EscapeDataString(Name)}&notice=saved");
         FileText = ReadFile();
@@ -41,8 +46,21 @@ public sealed class EditModel(TemplateStore templates, TemplateLibrary library) 
     public async Task<IActionResult> OnPostResetAsync(CancellationToken cancellationToken)
     {
         if (!library.Contains(Name)) return NotFound();
+        if (ReadOnly) return await RefusedAsync(cancellationToken);
         await templates.ResetAsync(Name, StaffName, cancellationToken);
         return Redirect($"/admin/templates/edit?name={Uri.EscapeDataString(Name)}&notice=reset");
+    }
+
+    private async Task<IActionResult> RefusedAsync(CancellationToken cancellationToken)
+    {
+        Error = "Only an owner can change this layout: every public page is shown inside it.";
+        FileText = ReadFile();
+        var edited = await templates.EditedTextAsync(Name, cancellationToken);
+        Edited = edited is not null;
+        Text = edited ?? FileText;
+        var page = Page();
+        page.StatusCode = StatusCodes.Status403Forbidden;
+        return page;
     }
 
     private string ReadFile()

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Newsletter.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(NewsletterDb))]
-    [Migration("20261202030822_Initial")]
+    [Migration("20261202035915_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -157,6 +157,59 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.ApiKeys.ApiKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Scopes")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Prefix")
+                        .IsUnique();
+
+                    b.ToTable("ApiKeys", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Articles.Article", b =>
                 {
                     b.Property<long>("Id")
@@ -270,6 +323,50 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("FeedStates", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Action", "At");
+
+                    b.HasIndex("Actor", "At");
+
+                    b.ToTable("AuditEntries", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Bounces.BounceEvent", b =>
@@ -593,6 +690,56 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.ToTable("SendRateSlices", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.Campaign", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<DateOnly>("EndsOn")
+                        .HasColumnType("date");
+
+                    b.Property<long>("GoalAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<DateOnly>("StartsOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("ThankYouText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
                     b.Property<long>("Id")
@@ -605,6 +752,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .HasColumnType("bigint");
 
                     b.Property<long>("AmountRefunded")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CoveredFee")
                         .HasColumnType("bigint");
 
                     b.Property<DateTime>("CreatedAt")
@@ -625,6 +778,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");
+
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
@@ -662,6 +818,10 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<string>("StripeInvoiceId")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
@@ -689,6 +849,8 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.HasIndex("StripeCheckoutSessionId")
                         .IsUnique();
 
+                    b.HasIndex("StripeCustomerId");
+
                     b.HasIndex("StripeInvoiceId")
                         .IsUnique();
 
@@ -696,6 +858,8 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.HasIndex("SubscriberId");
+
+                    b.HasIndex("CampaignId", "PaidAt");
 
                     b.HasIndex("Outcome", "PaidAt");
 
@@ -716,6 +880,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CoveredFee")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -731,6 +901,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");
+
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
@@ -754,12 +927,44 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("PublicId")
                         .IsUnique();
 
                     b.ToTable("DonationCheckouts", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.DonorAccess", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EmailKey")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<Guid>("PublicId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailKey")
+                        .IsUnique();
+
+                    b.HasIndex("PublicId")
+                        .IsUnique();
+
+                    b.ToTable("DonorAccess", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
@@ -772,6 +977,19 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTime>("AmountAsOf")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CancelError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("timestamp with time zone");
@@ -788,6 +1006,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<string>("DonorEmailKey")
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");
+
+                    b.Property<DateTime?>("DonorErasedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("DonorName")
                         .HasMaxLength(200)
@@ -807,6 +1028,10 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<DateTime>("StatusAsOf")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<string>("StripeSubscriptionId")
                         .IsRequired()
                         .HasMaxLength(255)
@@ -824,9 +1049,13 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CampaignId");
+
                     b.HasIndex("DonorEmailKey");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("StripeCustomerId");
 
                     b.HasIndex("StripeSubscriptionId")
                         .IsUnique();
@@ -900,6 +1129,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTime?>("PayloadRedactedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -922,9 +1154,93 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.HasIndex("EventId")
                         .IsUnique();
 
+                    b.HasIndex("ReceivedAt");
+
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("StripeWebhookEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Donations.UnmatchedStripePayment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CheckoutSessionId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Outcome")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PayerEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<string>("PayerEmailKey")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<string>("PayerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("PaymentLinkId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("StripeCreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SubscriptionId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CheckoutSessionId")
+                        .IsUnique();
+
+                    b.HasIndex("PayerEmailKey");
+
+                    b.HasIndex("State", "StripeCreatedAt");
+
+                    b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
@@ -987,6 +1303,19 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.ToTable("TransactionalEmails", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Staff.FirstOwnerClaim", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FirstOwnerClaims", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Staff.StaffUser", b =>
@@ -1194,6 +1523,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false);
+
                     b.Property<int>("Reason")
                         .HasColumnType("integer");
 
@@ -1203,6 +1537,20 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("SuppressedAddresses", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Subscribers.UnsubscribeTombstone", b =>
+                {
+                    b.Property<string>("AddressHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("UnsubscribedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("AddressHash");
+
+                    b.ToTable("UnsubscribeTombstones", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Templates.TemplateOverride", b =>
@@ -1330,6 +1678,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("Newsletter.Donations.Donation", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Donations.RecurringPlan", null)
                         .WithMany()
                         .HasForeignKey("RecurringPlanId")
@@ -1341,8 +1694,21 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Newsletter.Donations.DonationCheckout", b =>
+                {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("Newsletter.Donations.RecurringPlan", b =>
                 {
+                    b.HasOne("Newsletter.Donations.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Newsletter.Subscribers.Subscriber", null)
                         .WithMany()
                         .HasForeignKey("SubscriberId")

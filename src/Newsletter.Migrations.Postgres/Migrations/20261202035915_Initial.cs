@@ -13,6 +13,27 @@ namespace Newsletter.Migrations.Postgres.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "ApiKeys",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    SecretHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Scopes = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    LastUsedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Articles",
                 columns: table => new
                 {
@@ -81,6 +102,45 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Detail = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    IpAddress = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Slug = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    GoalAmount = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    StartsOn = table.Column<DateOnly>(type: "date", nullable: false),
+                    EndsOn = table.Column<DateOnly>(type: "date", nullable: false),
+                    ThankYouText = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DigestIssues",
                 columns: table => new
                 {
@@ -106,25 +166,18 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DonationCheckouts",
+                name: "DonorAccess",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     PublicId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Amount = table.Column<long>(type: "bigint", nullable: false),
-                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
-                    Interval = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    DonorName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    DonorEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    DonorEmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    Message = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    StripeCheckoutSessionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    EmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_DonationCheckouts", x => x.Id);
+                    table.PrimaryKey("PK_DonorAccess", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -143,6 +196,18 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_FeedStates", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "FirstOwnerClaims",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    ClaimedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FirstOwnerClaims", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -232,6 +297,7 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     StripeCreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     ReceivedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     Payload = table.Column<string>(type: "text", nullable: false),
+                    PayloadRedactedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     State = table.Column<int>(type: "integer", nullable: false),
                     Attempts = table.Column<int>(type: "integer", nullable: false),
                     NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
@@ -278,6 +344,7 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     AddressHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Keyed = table.Column<bool>(type: "boolean", nullable: false, defaultValue: false),
                     Reason = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     Detail = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
@@ -324,6 +391,46 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_TransactionalEmails", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UnmatchedStripePayments",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CheckoutSessionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    PaymentLinkId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    PaymentIntentId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    SubscriptionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    Mode = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    Outcome = table.Column<int>(type: "integer", nullable: false),
+                    PayerName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    PayerEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    PayerEmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    StripeCreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DecidedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DecidedBy = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnmatchedStripePayments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UnsubscribeTombstones",
+                columns: table => new
+                {
+                    AddressHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UnsubscribedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnsubscribeTombstones", x => x.AddressHash);
                 });
 
             migrationBuilder.CreateTable(
@@ -430,6 +537,37 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         principalTable: "AspNetUsers",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DonationCheckouts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    PublicId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    Interval = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    DonorName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    DonorEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    DonorEmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    Message = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    StripeCheckoutSessionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    CampaignId = table.Column<long>(type: "bigint", nullable: true),
+                    CoveredFee = table.Column<long>(type: "bigint", nullable: false),
+                    DonorErasedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DonationCheckouts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DonationCheckouts_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -554,10 +692,16 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     Interval = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: false),
                     StatusAsOf = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AmountAsOf = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    StripeCustomerId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    CampaignId = table.Column<long>(type: "bigint", nullable: true),
                     DonorName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     DonorEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     DonorEmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     SubscriberId = table.Column<long>(type: "bigint", nullable: true),
+                    DonorErasedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    CancelRequestedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    CancelError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
                     StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     CancelledAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -566,6 +710,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_RecurringPlans", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RecurringPlans_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                     table.ForeignKey(
                         name: "FK_RecurringPlans_Subscribers_SubscriberId",
                         column: x => x.SubscriberId,
@@ -614,12 +764,16 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     DonorEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     DonorEmailKey = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     Message = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    DonorErasedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     SubscriberId = table.Column<long>(type: "bigint", nullable: true),
                     RecurringPlanId = table.Column<long>(type: "bigint", nullable: true),
                     StripeCheckoutSessionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
                     StripePaymentIntentId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
                     StripeInvoiceId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
                     OfflineReference = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    StripeCustomerId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    CampaignId = table.Column<long>(type: "bigint", nullable: true),
+                    CoveredFee = table.Column<long>(type: "bigint", nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     PaidAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
@@ -628,6 +782,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Donations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Donations_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                     table.ForeignKey(
                         name: "FK_Donations_RecurringPlans_RecurringPlanId",
                         column: x => x.RecurringPlanId,
@@ -641,6 +801,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                         principalColumn: "Id",
                         onDelete: ReferentialAction.SetNull);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_Prefix",
+                table: "ApiKeys",
+                column: "Prefix",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Articles_ExternalId",
@@ -691,6 +857,21 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Action_At",
+                table: "AuditEntries",
+                columns: new[] { "Action", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Actor_At",
+                table: "AuditEntries",
+                columns: new[] { "Actor", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_At",
+                table: "AuditEntries",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BounceEvents_AddressHash_Kind_At",
                 table: "BounceEvents",
                 columns: new[] { "AddressHash", "Kind", "At" });
@@ -709,6 +890,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "IX_BounceEvents_SubscriberId",
                 table: "BounceEvents",
                 column: "SubscriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_Slug",
+                table: "Campaigns",
+                column: "Slug",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_ClaimToken",
@@ -753,6 +940,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 column: "State");
 
             migrationBuilder.CreateIndex(
+                name: "IX_DonationCheckouts_CampaignId",
+                table: "DonationCheckouts",
+                column: "CampaignId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DonationCheckouts_DonorEmailKey",
                 table: "DonationCheckouts",
                 column: "DonorEmailKey");
@@ -762,6 +954,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 table: "DonationCheckouts",
                 column: "PublicId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Donations_CampaignId_PaidAt",
+                table: "Donations",
+                columns: new[] { "CampaignId", "PaidAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Donations_DonorEmailKey",
@@ -791,6 +988,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Donations_StripeCustomerId",
+                table: "Donations",
+                column: "StripeCustomerId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Donations_StripeInvoiceId",
                 table: "Donations",
                 column: "StripeInvoiceId",
@@ -806,6 +1008,18 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "IX_Donations_SubscriberId",
                 table: "Donations",
                 column: "SubscriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DonorAccess_EmailKey",
+                table: "DonorAccess",
+                column: "EmailKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DonorAccess_PublicId",
+                table: "DonorAccess",
+                column: "PublicId",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_FeedStates_Url",
@@ -825,6 +1039,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 columns: new[] { "Outcome", "ReceivedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_RecurringPlans_CampaignId",
+                table: "RecurringPlans",
+                column: "CampaignId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_RecurringPlans_DonorEmailKey",
                 table: "RecurringPlans",
                 column: "DonorEmailKey");
@@ -833,6 +1052,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "IX_RecurringPlans_Status",
                 table: "RecurringPlans",
                 column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RecurringPlans_StripeCustomerId",
+                table: "RecurringPlans",
+                column: "StripeCustomerId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_RecurringPlans_StripeSubscriptionId",
@@ -856,6 +1080,11 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 table: "StripeWebhookEvents",
                 column: "EventId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StripeWebhookEvents_ReceivedAt",
+                table: "StripeWebhookEvents",
+                column: "ReceivedAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_StripeWebhookEvents_State_NextAttemptAt",
@@ -925,11 +1154,35 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "IX_TransactionalEmails_SubjectId",
                 table: "TransactionalEmails",
                 column: "SubjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UnmatchedStripePayments_CheckoutSessionId",
+                table: "UnmatchedStripePayments",
+                column: "CheckoutSessionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UnmatchedStripePayments_PayerEmailKey",
+                table: "UnmatchedStripePayments",
+                column: "PayerEmailKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UnmatchedStripePayments_State_StripeCreatedAt",
+                table: "UnmatchedStripePayments",
+                columns: new[] { "State", "StripeCreatedAt" });
+
+            // Append-only for everyone: the database refuses UPDATE and DELETE of audit rows (see AuditTriggers).
+            migrationBuilder.Sql(Newsletter.Audit.AuditTriggers.PostgresCreate);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql(Newsletter.Audit.AuditTriggers.PostgresDrop);
+
+            migrationBuilder.DropTable(
+                name: "ApiKeys");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -944,6 +1197,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "AuditEntries");
 
             migrationBuilder.DropTable(
                 name: "BounceEvents");
@@ -964,7 +1220,13 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "Donations");
 
             migrationBuilder.DropTable(
+                name: "DonorAccess");
+
+            migrationBuilder.DropTable(
                 name: "FeedStates");
+
+            migrationBuilder.DropTable(
+                name: "FirstOwnerClaims");
 
             migrationBuilder.DropTable(
                 name: "MailboxLeases");
@@ -994,6 +1256,12 @@ namespace Newsletter.Migrations.Postgres.Migrations
                 name: "TransactionalEmails");
 
             migrationBuilder.DropTable(
+                name: "UnmatchedStripePayments");
+
+            migrationBuilder.DropTable(
+                name: "UnsubscribeTombstones");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
@@ -1010,6 +1278,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "RecurringPlans");
+
+            migrationBuilder.DropTable(
+                name: "Campaigns");
 
             migrationBuilder.DropTable(
                 name: "Subscribers");
