@@ -2,6 +2,9 @@
 # Send benchmark (not a test): one digest through the real engine (planning, fan-out, Hangfire batch jobs, rendering,
 # MailKit SMTP, the SQLite ledger) into postfix's smtp-sink on 127.0.0.1, then, in the same run, smtp-source pushing
 # the same number of messages of the same size over the same number of sessions into the same sink: the machine's limit.
+# Then the fault run (scripts/FaultBench): BENCH_FAULT_READERS (default 100000; 0 skips it) readers through the real Host
+# into a server that defers 1% once (451), refuses 0.5% (550 5.1.1) and says "421 ... closing" after every 400th
+# message, with one SIGKILL of the Host mid-send: it prints lost, duplicates and unknown against their bound.
 # Usage: scripts/bench-send.sh [SUBSCRIBERS (default 100000; 1000000 for the big run)] [CONNECTIONS (default 8)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +58,14 @@ echo "engine peak RSS:     $((rss / 1024)) MiB"
 echo "smtp-source msg/s:   $source_rate (same sink, size, sessions: the machine's limit)"
 awk -v a="$engine_rate" -v b="$source_rate" 'BEGIN { printf "engine / smtp-source: %.2f\n", a / b }'
 echo "load average:        $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+
+fault_readers="${BENCH_FAULT_READERS:-100000}"
+if [ "$fault_readers" -gt 0 ]; then
+  echo
+  echo "== Fault run: $fault_readers readers, $connections connections; 451 once for 1%, 550 for 0.5%, 421 and hang-up every 400th, one SIGKILL"
+  dotnet build src/Newsletter.Host/Newsletter.Host.csproj -c Release -v quiet -nologo >/dev/null
+  dotnet build scripts/FaultBench/FaultBench.csproj -c Release -v quiet -nologo >/dev/null
+  dotnet scripts/FaultBench/bin/Release/net10.0/FaultBench.dll --readers "$fault_readers" --connections "$connections" \
+    --host src/Newsletter.Host/bin/Release/net10.0/Newsletter.Host.dll | grep -E "RESULT|rror"
+  echo "load average:        $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+fi

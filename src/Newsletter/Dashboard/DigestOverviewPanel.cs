@@ -18,12 +18,12 @@ public sealed class DigestOverviewPanel(DigestService digests) : IOverviewPanel
         foreach (var issue in issues)
         {
             var counts = await digests.ProgressAsync(issue.Id, cancellationToken);
-            sent += counts.Sent;
+            sent += counts.Accepted;
             failed += counts.Failed;
             rows.Add([
                 (issue.StartedAt ?? issue.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 issue.Frequency.ToString().ToLowerInvariant(), issue.State.ToString().ToLowerInvariant(),
-                N(counts.Sent), N(counts.Failed), N(counts.Unknown),
+                N(counts.Accepted), N(counts.Failed), N(counts.Unknown),
             ]);
         }
         return new OverviewPanel("Digests",

@@ -151,7 +151,8 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         var rows = await db.Set<Delivery>().Where(d => d.IssueId == issueId).GroupBy(d => d.State)
             .Select(g => new { State = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Of(DeliveryState state) => rows.FirstOrDefault(r => r.State == state)?.Count ?? 0;
-        return new DeliveryCounts(Of(DeliveryState.Pending), Of(DeliveryState.Sending), Of(DeliveryState.Sent), Of(DeliveryState.Failed), Of(DeliveryState.Unknown), Of(DeliveryState.Skipped));
+        return new DeliveryCounts(Of(DeliveryState.Pending), Of(DeliveryState.Sending), Of(DeliveryState.Sent), Of(DeliveryState.Failed), Of(DeliveryState.Unknown), Of(DeliveryState.Skipped),
+            Of(DeliveryState.Bounced), Of(DeliveryState.Complained));
     }
 }
 
@@ -178,8 +179,13 @@ public sealed class WindowOutcomes
 }
 
 /// <summary>An issue's progress: rows per delivery state.</summary>
-public sealed record DeliveryCounts(int Pending, int Sending, int Sent, int Failed, int Unknown, int Skipped)
+/// <remarks>
+/// <see cref="Sent"/> counts only copies still in that state; a copy that later bounced or drew a complaint moved on to
+/// <see cref="Bounced"/> or <see cref="Complained"/>. <see cref="Accepted"/> is every copy the server took.
+/// </remarks>
+public sealed record DeliveryCounts(int Pending, int Sending, int Sent, int Failed, int Unknown, int Skipped, int Bounced = 0, int Complained = 0)
 {
-    public int Total => Pending + Sending + Sent + Failed + Unknown + Skipped;
+    public int Total => Pending + Sending + Sent + Failed + Unknown + Skipped + Bounced + Complained;
+    public int Accepted => Sent + Bounced + Complained;
     public bool Done => Pending == 0 && Sending == 0;
 }

@@ -37,6 +37,9 @@ public sealed class BounceMailboxTests(BounceApp app) : IClassFixture<BounceApp>
         Assert.False(await app.IsSuppressedAsync(readers[1].Email));
         Assert.Equal(DeliveryState.Bounced, await app.DeliveryStateAsync(issue, readers[0].Id));
         Assert.Equal(DeliveryState.Sent, await app.DeliveryStateAsync(issue, readers[1].Id));
+        // The issue's progress still counts both copies as sent (the server took them); the bounce shows beside it.
+        var progress = await app.WithDbAsync(db => new Newsletter.Digests.DeliveryLedger(db, TimeProvider.System).CountAsync(issue, CancellationToken.None));
+        Assert.Equal((2, 1, 1), (progress.Accepted, progress.Sent, progress.Bounced));
         var history = await app.WithDbAsync(db => db.Set<SubscriberEvent>().Where(e => e.SubscriberId == readers[0].Id && e.Kind == "bounce").SingleAsync());
         Assert.Contains("5.1.1", history.Detail);
         Assert.Contains($"issue {issue}", history.Detail);

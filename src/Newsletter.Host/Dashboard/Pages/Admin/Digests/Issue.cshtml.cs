@@ -134,7 +134,7 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
     {
         var counts = await digests.ProgressAsync(issue.Id, cancellationToken);
         var elapsed = issue.StartedAt is { } started ? ((issue.FinishedAt ?? clock.GetUtcNow().UtcDateTime) - started).TotalSeconds : 0;
-        var handled = counts.Sent + counts.Failed + counts.Unknown;
+        var handled = counts.Accepted + counts.Failed + counts.Unknown;
         return new IssueProgress(issue.Id, counts, elapsed >= 1 ? handled / elapsed : handled);
     }
 }
