@@ -32,9 +32,9 @@ public static class StaffAuthentication
                 options.DefaultScheme = SchemeName;
                 options.DefaultChallengeScheme = SchemeName;
             })
-            // A key is looked at only under /api; anywhere else (the dashboard, the jobs) only the login counts.
+            // A key is looked at only under /api (and the metrics scrape); anywhere else (the dashboard, the jobs) only the login counts.
             .AddPolicyScheme(SchemeName, "Staff login or API key", options => options.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && StaffApiKeyAuthentication.Presents(context.Request)
+                StaffApiKeyAuthentication.Covers(context.Request) && StaffApiKeyAuthentication.Presents(context.Request)
                     ? StaffApiKeyAuthentication.SchemeName
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, _ => { })

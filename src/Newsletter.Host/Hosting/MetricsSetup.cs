@@ -9,7 +9,7 @@ namespace Newsletter.Host.Hosting;
 /// OpenTelemetry metrics for Prometheus, behind <c>Metrics:Enabled</c>: our own <see cref="NewsletterMetrics"/> plus the
 /// meters .NET and Npgsql already publish (requests, Kestrel connections, database connections and commands, GC and
 /// thread pool). Scraped on <c>Metrics:Port</c> (a listener of its own, in every role) or, without a port, on the
-/// service's own port for staff only.
+/// service's own port for an API key with the admin:read scope.
 /// </summary>
 public static class MetricsSetup
 {
@@ -42,12 +42,12 @@ public static class MetricsSetup
         return services;
     }
 
-    /// <summary>Without a port of its own, the scrape endpoint sits on the service's port behind the staff API key.</summary>
+    /// <summary>Without a port of its own, the scrape endpoint sits on the service's port behind an API key with admin:read.</summary>
     public static WebApplication MapNewsletterMetrics(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
         if (metrics.Enabled && metrics.Port is null)
-            app.MapPrometheusScrapingEndpoint(metrics.Path).RequireAuthorization(StaffRoles.StaffPolicy);
+            app.MapPrometheusScrapingEndpoint(metrics.Path).RequireAuthorization(Newsletter.ApiKeys.ApiScopes.AdminPolicy);
         return app;
     }
 }

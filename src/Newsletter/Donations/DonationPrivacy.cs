@@ -84,8 +84,9 @@ public sealed class DonationPrivacy(NewsletterDb db, IBackgroundJobClient jobs, 
     /// <summary>Stored events whose payload (not yet redacted) contains the address, in any letter case.</summary>
     private IQueryable<StripeWebhookEvent> EventsNaming(DataSubject subject)
     {
-        var pattern = "%" + subject.Email.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        return db.Set<StripeWebhookEvent>().Where(e => e.PayloadRedactedAt == null && EF.Functions.Like(e.Payload, pattern, "\\"));
+        // Lower case on both sides: LIKE ignores case on SQLite and SQL Server but not on PostgreSQL.
+        var pattern = "%" + subject.Email.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        return db.Set<StripeWebhookEvent>().Where(e => e.PayloadRedactedAt == null && EF.Functions.Like(e.Payload.ToLower(), pattern, "\\"));
     }
 }
 

@@ -17,6 +17,9 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "The request could not be read"),
             // The form reader's limits (field count, value length, multipart sections).
             InvalidDataException when httpContext.Request.HasFormContentType => (StatusCodes.Status400BadRequest, "The form could not be read"),
+            // A JSON body declared in a charset .NET does not know ("application/json; charset=bogus").
+            InvalidOperationException { InnerException: ArgumentException } when httpContext.Request.HasJsonContentType()
+                => (StatusCodes.Status415UnsupportedMediaType, "The request's charset is not supported"),
             _ => (0, null),
         };
         if (status == 0 || httpContext.Response.HasStarted) return false;

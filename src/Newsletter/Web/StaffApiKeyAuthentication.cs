@@ -31,10 +31,20 @@ public sealed partial class StaffApiKeyAuthentication(
     public static bool Presents(HttpRequest request) =>
         request.Headers.ContainsKey("X-Api-Key") || request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Where keys count: the API, and the metrics scrape endpoint when it shares the service's port (Prometheus sends
+    /// the key as a bearer token). Not the dashboard, not the jobs.
+    /// </summary>
+    public static bool Covers(HttpRequest request)
+    {
+        if (request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)) return true;
+        var metrics = request.HttpContext.RequestServices.GetService<IOptions<Observability.MetricsOptions>>()?.Value;
+        return metrics is { Enabled: true, Port: null } && request.Path.Equals(metrics.Path, StringComparison.OrdinalIgnoreCase);
+    }
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        // Keys open the API and nothing else: not the dashboard, not the jobs.
-        if (!Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
+        if (!Covers(Request)) return AuthenticateResult.NoResult();
         var presented = Request.Headers["X-Api-Key"].ToString();
         var authorization = Request.Headers.Authorization.ToString();
         if (presented.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) presented = authorization["Bearer ".Length..].Trim();

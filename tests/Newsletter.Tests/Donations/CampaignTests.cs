@@ -110,7 +110,8 @@ public sealed class CampaignTests(SupportersApp app) : IClassFixture<SupportersA
         var created = await browser.PostFormAsync("/admin/donations/campaigns?handler=save", [new("Form.Name", "Spring books"), new("Form.Slug", "spring-books"),
             new("Form.Goal", "2500.00"), new("Form.Currency", "eur"), new("Form.StartsOn", "2031-03-01"), new("Form.EndsOn", "2031-03-31")], "/admin/donations/campaigns");
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        Assert.Equal((250000L, "eur"), await app.WithDbAsync(db => db.Set<Campaign>().Where(c => c.Slug == "spring-books").Select(c => ValueTuple.Create(c.GoalAmount, c.Currency)).SingleAsync()));
+        var goal = await app.WithDbAsync(db => db.Set<Campaign>().AsNoTracking().SingleAsync(c => c.Slug == "spring-books"));
+        Assert.Equal((250000L, "eur"), (goal.GoalAmount, goal.Currency));
         var taken = await browser.PostFormAsync("/admin/donations/campaigns?handler=save", [new("Form.Name", "Again"), new("Form.Slug", "spring-books"),
             new("Form.Goal", "10"), new("Form.Currency", "eur"), new("Form.StartsOn", "2031-04-01"), new("Form.EndsOn", "2031-03-31")], "/admin/donations/campaigns");
         Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);

@@ -28,6 +28,11 @@ public sealed class EndpointFuzzTests(EndpointFuzzTests.App app) : IClassFixture
             builder.UseEnvironment("Development");
             // The fuzz sends wrong keys too; it must not lock itself out of the handlers it means to reach.
             builder.UseSetting("Security:ApiKeyFailuresPerMinute", "10000");
+            // The bounce webhooks set up, so hostile requests reach their handlers (unset they answer 503 before reading).
+            builder.UseSetting("Bounces:Webhook:Secret", "fuzz-bounce-webhook-secret-0123456789");
+            builder.UseSetting("Bounces:Postmark:Username", "fuzz");
+            builder.UseSetting("Bounces:Postmark:Password", "fuzz-postmark-password");
+            builder.UseSetting("Bounces:Ses:Enabled", "true");
         }
     }
 
@@ -96,13 +101,8 @@ public sealed class EndpointFuzzTests(EndpointFuzzTests.App app) : IClassFixture
         await db.Database.OpenConnectionAsync();
         try
         {
-            var tables = new List<string>();
-            await using (var list = connection.CreateCommand())
-            {
-                list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-                await using var reader = await list.ExecuteReaderAsync();
-                while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
-            }
+            // The model's tables (the same on SQLite and PostgreSQL).
+            var tables = db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct().Order().ToList();
             var result = new Dictionary<string, string>();
             foreach (var table in tables.Where(t => t != "AuditEntries"))
                 result[table] = await HashAsync(connection, table);
@@ -117,16 +117,20 @@ public sealed class EndpointFuzzTests(EndpointFuzzTests.App app) : IClassFixture
     private static async Task<string> HashAsync(DbConnection connection, string table)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY rowid";
+        command.CommandText = $"SELECT * FROM \"{table}\"";
         await using var reader = await command.ExecuteReaderAsync();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var rows = 0;
+        // Rows in no particular order (no rowid on PostgreSQL): each row as text, sorted, then hashed.
+        var lines = new List<string>();
         while (await reader.ReadAsync())
         {
-            rows++;
-            for (var i = 0; i < reader.FieldCount; i++) hash.AppendData(Encoding.UTF8.GetBytes((reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)) + "\u001f"));
+            var line = new StringBuilder();
+            for (var i = 0; i < reader.FieldCount; i++) line.Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('\u001f');
+            lines.Add(line.ToString());
         }
-        return $"{rows} rows {Convert.ToHexString(hash.GetHashAndReset())[..16]}";
+        lines.Sort(StringComparer.Ordinal);
+        var rows = lines.Count;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001e', lines)));
+        return $"{rows} rows {Convert.ToHexString(hash)[..16]}";
     }
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";

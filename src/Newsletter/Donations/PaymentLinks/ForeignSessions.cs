@@ -29,6 +29,13 @@ public sealed class ForeignSessions(NewsletterDb db, DonationLedger ledger, Igno
         }
         var outcome = StripeEventApplier.OutcomeOf(session, type);
         var donor = new Donor(session.CustomerDetails?.Name, session.CustomerDetails?.Email ?? session.CustomerEmail);
+        if (adopted && donor.Email is null)
+        {
+            // A stored event is cut to ids and amounts once handled (privacy): the payer waited in the unmatched row.
+            var payer = await db.Set<UnmatchedStripePayment>().AsNoTracking().Where(u => u.CheckoutSessionId == session.Id)
+                .Select(u => new { u.PayerName, u.PayerEmail }).SingleAsync(cancellationToken);
+            donor = new Donor(donor.Name ?? payer.PayerName, payer.PayerEmail);
+        }
         var amount = session.AmountTotal ?? 0;
         var currency = session.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Checkout session {session.Id} has no currency.");
         long? planId = null;

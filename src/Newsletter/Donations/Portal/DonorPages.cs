@@ -29,7 +29,7 @@ public static partial class DonorPages
 
     private static async Task<IResult> RequestLink(HttpContext http, PageRenderer renderer, DonorPortal portal, CancellationToken cancellationToken)
     {
-        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(cancellationToken) : null;
+        var form = await Web.PublicForm.ReadAsync(http, cancellationToken);
         if (!EmailAddress.TryParse(form?["email"], out var address, out var error))
             return await RequestForm(renderer, error, null, StatusCodes.Status400BadRequest);
         await portal.RequestLinkAsync(address, cancellationToken);
@@ -67,7 +67,7 @@ public static partial class DonorPages
     {
         var (access, status) = await donorLinks.CheckAsync(token, cancellationToken);
         if (access is null) return await NotValid(renderer, status);
-        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(cancellationToken) : null;
+        var form = await Web.PublicForm.ReadAsync(http, cancellationToken);
         try
         {
             var url = await portal.OpenAsync(access, form?["customer"], cancellationToken);

@@ -20,7 +20,7 @@ public sealed class SupporterPrivacy(NewsletterDb db) : ISubscriberDataParticipa
             .Select(u => new UnmatchedPaymentDataEntry(u.StripeCreatedAt, u.Amount, u.Currency, u.PayerName, u.PayerEmail, u.State.ToString()))
             .ToListAsync(cancellationToken);
         var hasAccess = await db.Set<DonorAccess>().AnyAsync(a => a.EmailKey == subject.EmailKey, cancellationToken);
-        return new SupporterDataExport(hasAccess, unmatched);
+        return hasAccess || unmatched.Count > 0 ? new SupporterDataExport(hasAccess, unmatched) : null;
     }
 
     public async Task<int> EraseAsync(DataSubject subject, CancellationToken cancellationToken)
