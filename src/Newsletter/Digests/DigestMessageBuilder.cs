@@ -22,9 +22,10 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var unsubscribe = links.Absolute("unsubscribe/" + token);
         var html = digest.Html!.FillUtf8(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
         var text = digest.Text!.FillUtf8(Values(recipient, preferences, unsubscribe, null));
-        var message = messages.Create(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, "", "");
+        var message = messages.CreateHeaders(recipient.Email, recipient.Name, subjectPrefix + digest.Subject);
         // A real delivery's Message-ID names it (signed), so a bounce that quotes only the headers still finds it.
         if (recipient.DeliveryId > 0) bounces.Stamp(message, Bounces.SentMessage.Delivery(digest.IssueId, recipient.DeliveryId));
+        else message.MessageId = messages.NewMessageId();
         // The parts go out as their UTF-8 bytes (8bit; lines were wrapped once per issue): no per-copy transfer encoding.
         // A server without 8BITMIME still gets 7bit: MailKit re-encodes such parts before sending.
         message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };
