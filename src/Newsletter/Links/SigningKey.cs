@@ -44,11 +44,14 @@ public sealed class SigningKey
         if (File.Exists(path))
             return Decode(File.ReadAllText(path)) ?? throw new InvalidOperationException($"The signing key in {path} is not valid base64 of {MinimumBytes}+ bytes.");
         var bytes = RandomNumberGenerator.GetBytes(MinimumBytes);
-        // Write to a temporary file and move it, so a crash never leaves half a key behind.
+        // Write to a temporary file and move it, so a crash never leaves half a key behind. The file is created owner-only
+        // (0600), not made so after the key is in it: no moment where another user could read it.
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Convert.ToBase64String(bytes));
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        File.Delete(temporary);
+        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, create))
+            writer.Write(Convert.ToBase64String(bytes));
         File.Move(temporary, path, overwrite: false);
         return bytes;
     }
