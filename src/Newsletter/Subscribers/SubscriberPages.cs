@@ -17,6 +17,7 @@ public static class SubscriberPages
     {
         var pages = routes.MapGroup("").ExcludeFromDescription().DisableAntiforgery();
         pages.MapGet("/subscribe", ShowSignup);
+        pages.MapGet("/subscribe/thanks", ShowThanks);
         pages.MapPost("/subscribe", Signup).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
         pages.MapGet("/confirm/{token}", ShowConfirm);
         pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
@@ -45,23 +46,32 @@ public static class SubscriberPages
     {
         if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var thanks = () => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
+        // Post/redirect/get: the reader lands on a page of its own, so a refresh or Back never posts the form again.
+        IResult thanks() => new SeeOther(ThanksPath);
         // The honeypot: people never see this field; bots fill every field. Answer as if it worked, change nothing.
-        if (!string.IsNullOrEmpty(form["website"])) return await thanks();
+        if (!string.IsNullOrEmpty(form["website"])) return thanks();
         var input = new SignupInput(form["email"], form["name"], form["frequency"], form["topics"].Where(t => t is not null).ToList()!);
         if (!SignupValidation.TryValidate(input, options.Value, out var signup, out var errors))
             return await SignupForm(pages, options.Value, SafeEcho(input.Email), SafeEcho(input.Name), input.Frequency, errors.Values.SelectMany(e => e), StatusCodes.Status400BadRequest);
         await subscriptions.SubscribeAsync(signup!, SignupContext.From(http, "form"), cancellationToken);
-        return await thanks();
+        return thanks();
     }
 
-    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, CancellationToken cancellationToken)
+    private const string ThanksPath = "/subscribe/thanks";
+
+    private static Task<IResult> ShowThanks(PageRenderer pages) => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
+
+    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
     {
         var check = tokens.Check(token, LinkPurpose.Confirm);
         if (check.Status == LinkTokenStatus.Expired) return await Expired(pages);
         if (!check.IsValid) return await InvalidLink(pages);
+        var subscriber = await subscriptions.FindAsync(check.Subject, cancellationToken);
+        if (subscriber is null) return await InvalidLink(pages);
+        // A link already used says so, instead of asking again for what is done.
+        if (subscriber.Status == SubscriberStatus.Confirmed) return await Subscribed(pages, links, subscriber, "This link has been used: your subscription is confirmed.");
         // Showing the page changes nothing: only the button's POST confirms.
-        return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = await EmailOf(subscriptions, check, cancellationToken) });
+        return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = subscriber.Email });
     }
 
     private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
@@ -69,9 +79,11 @@ public static class SubscriberPages
         var (status, subscriber) = await subscriptions.ConfirmAsync(token, SignupContext.From(http, "confirm link"), cancellationToken);
         if (status == LinkTokenStatus.Expired) return await Expired(pages);
         if (subscriber is null) return await InvalidLink(pages);
-        return await pages.MessageAsync("You're subscribed", "Thank you! Your subscription is confirmed.", StatusCodes.Status200OK,
-            links.Preferences(subscriber.PublicId), "Manage your preferences");
+        return await Subscribed(pages, links, subscriber, "Thank you! Your subscription is confirmed.");
     }
+
+    private static Task<IResult> Subscribed(PageRenderer pages, Links.Links links, Subscriber subscriber, string message) =>
+        pages.MessageAsync("You're subscribed", message, StatusCodes.Status200OK, links.Preferences(subscriber.PublicId), "Manage your preferences");
 
     private static async Task<IResult> ShowPreferences(string token, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
     {
@@ -137,9 +149,6 @@ public static class SubscriberPages
             ["unsubscribe_url"] = "/unsubscribe/" + token,
         }, status);
     }
-
-    private static async Task<string?> EmailOf(SubscriptionService subscriptions, LinkTokenCheck check, CancellationToken cancellationToken) =>
-        (await subscriptions.FindAsync(check.Subject, cancellationToken))?.Email;
 
     private static Task<IResult> InvalidLink(PageRenderer pages) =>
         pages.MessageAsync("Link not valid", "This link is not valid any more. If you copied it, check that it is complete.", StatusCodes.Status404NotFound, "/subscribe", "Subscribe");

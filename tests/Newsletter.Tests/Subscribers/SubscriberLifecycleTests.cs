@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
@@ -8,7 +9,7 @@ namespace Newsletter.Tests.Subscribers;
 
 /// <summary>The reader's whole journey through real HTTP, a real SQLite file and a real SMTP server.</summary>
 [Collection(HostCollection.Name)]
-public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<NewsletterApp>
+public sealed partial class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<NewsletterApp>
 {
     [Fact]
     public async Task A_reader_subscribes_confirms_changes_preferences_unsubscribes_in_one_click_and_comes_back()
@@ -34,8 +35,8 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Contains("confirmed", await confirmed.Content.ReadAsStringAsync());
         Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("ada@lovelace.example"));
 
-        // Preferences from the signed link in the email.
-        var preferencesLink = Mail.Link(confirmation, "/preferences/");
+        // Preferences from the signed link on the page that says so.
+        var preferencesLink = new Uri(PreferencesHref().Match(await confirmed.Content.ReadAsStringAsync()).Groups[1].Value).PathAndQuery;
         var preferences = await reader.GetStringAsync(preferencesLink);
         Assert.Contains("ada@lovelace.example", preferences);
         Assert.Contains("value=\"books\" checked", preferences);
@@ -45,7 +46,7 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Equal(("Ada L.", DigestFrequency.Weekly, "film,music"), (subscriber.Name, subscriber.Frequency, subscriber.Topics));
 
         // RFC 8058 one-click: exactly what a mail provider sends.
-        var unsubscribeLink = Mail.Link(confirmation, "/unsubscribe/");
+        var unsubscribeLink = await app.UnsubscribeLinkAsync("ada@lovelace.example");
         var oneClick = await reader.PostAsync(unsubscribeLink, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
         Assert.Equal(HttpStatusCode.OK, oneClick.StatusCode);
         Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOf("ada@lovelace.example"));
@@ -105,9 +106,10 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Contains("name=\"website\"", form);
 
         var bot = await reader.PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "bot@spam.example"), new("website", "http://spam.example")]));
-        Assert.Equal(HttpStatusCode.OK, bot.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, bot.StatusCode);
         var human = await reader.PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "human@people.example"), new("frequency", "weekly"), new("website", "")]));
-        Assert.Equal(HttpStatusCode.OK, human.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, human.StatusCode);
+        Assert.Equal(bot.Headers.Location, human.Headers.Location);
         Assert.Equal(await bot.Content.ReadAsStringAsync(), await human.Content.ReadAsStringAsync());
 
         await app.Smtp.WaitForMessageToAsync("human@people.example");
@@ -133,6 +135,9 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotFound, (await reader.PostAsync("/unsubscribe/" + token, new FormUrlEncodedContent([]))).StatusCode);
         Assert.Equal(SubscriberStatus.Unconfirmed, await StatusOf("tamper@example.org"));
     }
+
+    [GeneratedRegex("href=\"([^\"]+/preferences/[^\"]+)\"")]
+    private static partial Regex PreferencesHref();
 
     private Task<Subscriber> Find(string emailKey) => app.WithDbAsync(db => db.Set<Subscriber>().AsNoTracking().SingleAsync(s => s.EmailKey == emailKey));
 
