@@ -84,6 +84,19 @@ public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRendere
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
 }
 
+/// <summary>The welcome after confirming: where the past issues are, and how to change one's choices.</summary>
+public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+    : SubscriberEmailComposer(db, renderer, messages, links, site)
+{
+    public override string Kind => SubscriberEmailKinds.Welcome;
+    protected override string Template => "welcome";
+    protected override string Subject(string siteName) => $"Welcome to {siteName}";
+    // Queued at the confirmation; a reader who left before it went out gets no welcome.
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
+    protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) =>
+        model["archive_url"] = Links.Absolute("archive");
+}
+
 public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
     : SubscriberEmailComposer(db, renderer, messages, links, site)
 {

@@ -15,6 +15,9 @@ public sealed class SubscriberOptions
     /// <summary>Send a short "you're unsubscribed" email after unsubscribing.</summary>
     public bool SendGoodbyeEmail { get; set; } = true;
 
+    /// <summary>Send a welcome email (the archive, the preferences) once a reader has confirmed; at most once per reader.</summary>
+    public bool SendWelcomeEmail { get; set; } = true;
+
     /// <summary>The biggest CSV import accepted, in bytes.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxImportBytes { get; set; } = 2L * 1024 * 1024 * 1024;

@@ -21,6 +21,7 @@ public static class SubscribersServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, ConfirmEmailComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, AlreadySubscribedEmailComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, GoodbyeEmailComposer>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, WelcomeEmailComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, UnconfirmedPurgeSchedule>());
         return services;
     }
