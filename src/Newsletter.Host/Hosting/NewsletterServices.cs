@@ -110,7 +110,7 @@ public static class NewsletterServices
         app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapGet("/", () => Results.Redirect("/subscribe")).ExcludeFromDescription();
+        app.MapLandingPage();
         app.MapSubscriberApi();
         app.MapSubscriberPages();
         app.MapSignupEmbed();

@@ -13,7 +13,7 @@ public sealed class PageRenderer(TemplateLibrary templates, IOptions<SiteOptions
 
     public async Task<IResult> PageAsync(string page, string title, Dictionary<string, object?> model, int statusCode = StatusCodes.Status200OK, string layout = "pages/layout")
     {
-        model["site_name"] = site.Value.Name;
+        site.Value.AddBrandTo(model);
         model["title"] = title;
         var body = await templates.RenderHtmlAsync($"pages/{page}", model);
         model["content"] = body;

@@ -72,6 +72,18 @@ public sealed class ReaderCopyTests(NewsletterApp app) : IClassFixture<Newslette
         }
     }
 
+    [Fact]
+    public async Task Without_branding_settings_pages_show_the_name_linking_to_the_landing_page()
+    {
+        var home = await app.CreateReaderClient().GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        var page = await home.Content.ReadAsStringAsync();
+        Assert.Contains("<header class=\"site\"><a href=\"http://localhost/\">The Test Review</a></header>", page);
+        Assert.DoesNotContain("<footer>", page);
+        Assert.DoesNotContain("privacy policy", page);
+        Assert.Contains("background: #1f5f8b", page);
+    }
+
     private static void AssertNamedOnce(string text)
     {
         Assert.Contains("The Test Review", text);
