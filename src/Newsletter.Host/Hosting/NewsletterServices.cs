@@ -65,10 +65,15 @@ public static class NewsletterServices
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = async (context, cancellationToken) =>
             {
-                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await Results.Problem(statusCode: 429, title: "Too many requests", detail: "Please wait a minute and try again.")
-                    .ExecuteAsync(context.HttpContext);
+                var http = context.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                http.Response.Headers.RetryAfter = "60";
+                // A reader's form (ours, a blog's, the embedded one) gets a page; the API keeps problem details.
+                var result = http.Request.Path.StartsWithSegments("/api")
+                    ? Results.Problem(statusCode: 429, title: "Too many requests", detail: "Please wait a minute and try again.")
+                    : await http.RequestServices.GetRequiredService<PageRenderer>().MessageAsync("Too many requests",
+                        "Please wait a minute and try again.", StatusCodes.Status429TooManyRequests);
+                await result.ExecuteAsync(http);
             };
         });
         services.Configure<ForwardedHeadersOptions>(options =>
@@ -98,14 +103,17 @@ public static class NewsletterServices
         app.UseDashboardHttpsGuard();
         app.UseRouting();
         app.UseRequestBodyLimits();
+        // Before the rate limiter: a preflight is answered here and spends none of the reader's sign-ups.
+        app.UseCors();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapGet("/", () => Results.Redirect("/subscribe")).ExcludeFromDescription();
+        app.MapLandingPage();
         app.MapSubscriberApi();
         app.MapSubscriberPages();
+        app.MapSignupEmbed();
         app.MapSubscriberAdminApi();
         app.MapDashboard();
         app.MapArticleApi();

@@ -28,7 +28,6 @@ public static class ArchivePages
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
         var model = new Dictionary<string, object?>
         {
-            ["site_name"] = site.Value.Name,
             ["title"] = "Archive",
             ["subscribe_url"] = links.Absolute("subscribe"),
             ["issues"] = issues.Select(i => new Dictionary<string, object?>
@@ -39,6 +38,7 @@ public static class ArchivePages
                 ["frequency"] = i.Frequency.ToString().ToLowerInvariant(),
             }).ToList(),
         };
+        site.Value.AddBrandTo(model);
         model["content"] = await templates.RenderHtmlAsync("digest/archive", model);
         var html = await templates.RenderHtmlAsync("pages/layout", model);
         return Results.Content(html, "text/html; charset=utf-8");

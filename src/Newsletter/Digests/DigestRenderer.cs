@@ -100,6 +100,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             ["more_count"] = articles.Count - included.Count,
             ["more_url"] = links.Absolute($"archive/{issue.Id}"),
         };
+        site.Value.AddBrandTo(model);
         var content = await templates.RenderHtmlAsync("digest/digest.html", model);
         var text = await templates.RenderTextAsync("digest/digest.txt", model);
         model["content"] = content;

@@ -172,17 +172,6 @@ public static partial class DonationPages
     private static string? Echo(string? value, int max = 300) =>
         value is null || value.Length > max || Email.HeaderText.ContainsControlCharacters(value) ? null : value;
 
-    /// <summary>303: the browser follows with a GET to Stripe, whatever method brought it here.</summary>
-    private sealed class SeeOther(string url) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
-            httpContext.Response.Headers.Location = url;
-            return Task.CompletedTask;
-        }
-    }
-
     [LoggerMessage(EventId = 4031, EventName = "StripeCheckoutRefused", Level = LogLevel.Error, Message = "Stripe did not create the checkout session (code {Code})")]
     private static partial void LogStripeRefused(ILogger logger, Exception error, string code);
 }

@@ -9,7 +9,7 @@ public sealed class EmailRenderer(TemplateLibrary templates, IOptions<SiteOption
 {
     public async Task<(string Html, string Text)> RenderAsync(string name, Dictionary<string, object?> model)
     {
-        model.TryAdd("site_name", site.Value.Name);
+        site.Value.AddBrandTo(model);
         model.TryAdd("site_url", site.Value.BaseUrl);
         model.TryAdd("postal_address", site.Value.PostalAddress);
         var html = await templates.RenderHtmlAsync($"email/{name}.html", model);

@@ -18,4 +18,33 @@ public sealed class SiteOptions
     /// <summary>The publisher's postal address for the footer of bulk mail (required outside the embedded default).</summary>
     [StringLength(500)]
     public string? PostalAddress { get; set; }
+
+    /// <summary>The publisher's logo (an absolute URL, shown at most 48 px high) in the header of pages and emails; none: the name alone.</summary>
+    [Url, StringLength(2000)]
+    public string? LogoUrl { get; set; }
+
+    /// <summary>Where the header's name and logo lead: the blog's home page. None: this service's own landing page.</summary>
+    [Url, StringLength(2000)]
+    public string? HomeUrl { get; set; }
+
+    /// <summary>The colour of buttons and links, as #rrggbb; it carries white text, so keep it dark (4.5:1 or more).</summary>
+    [RegularExpression("^#[0-9a-fA-F]{6}$", ErrorMessage = "Site:AccentColor must be a colour written #rrggbb.")]
+    public string AccentColor { get; set; } = "#1f5f8b";
+
+    /// <summary>The publisher's privacy policy, linked beside every sign-up form and in the footer of pages.</summary>
+    [Url, StringLength(2000)]
+    public string? PrivacyUrl { get; set; }
+
+    /// <summary>
+    /// Puts the brand into a template's model: the one place that says which keys pages and emails get
+    /// (site_name, home_url, logo_url, accent_color, privacy_url).
+    /// </summary>
+    public void AddBrandTo(IDictionary<string, object?> model)
+    {
+        model["site_name"] = Name;
+        model["home_url"] = HomeUrl ?? BaseUrl.TrimEnd('/') + "/";
+        model["logo_url"] = LogoUrl;
+        model["accent_color"] = AccentColor;
+        model["privacy_url"] = PrivacyUrl;
+    }
 }

@@ -23,6 +23,15 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
     /// </summary>
     protected virtual bool UsesName => true;
 
+    /// <summary>
+    /// Whether the mail carries the reader's preferences link. Not before they have confirmed: the address is not yet
+    /// proven theirs, and there is nothing to manage.
+    /// </summary>
+    protected virtual bool LinksPreferences => true;
+
+    /// <summary>Whether the footer offers Unsubscribe (the layout shows its links only then): not to someone already gone.</summary>
+    protected virtual bool LinksUnsubscribe => true;
+
     public async Task<MimeMessage?> ComposeAsync(TransactionalEmail email, CancellationToken cancellationToken)
     {
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == email.SubjectId, cancellationToken);
@@ -33,9 +42,9 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
             ["name"] = name,
             ["email"] = subscriber.Email,
             ["frequency"] = subscriber.Frequency.ToString().ToLowerInvariant(),
-            ["preferences_url"] = links.Preferences(subscriber.PublicId),
-            ["unsubscribe_url"] = links.Unsubscribe(subscriber.PublicId),
         };
+        if (LinksPreferences) model["preferences_url"] = links.Preferences(subscriber.PublicId);
+        if (LinksUnsubscribe) model["unsubscribe_url"] = links.Unsubscribe(subscriber.PublicId);
         AddToModel(subscriber, email, model);
         var (html, text) = await renderer.RenderAsync(Template, model);
         return messages.Create(subscriber.Email, name, Subject(site.Value.Name), html, text);
@@ -54,6 +63,8 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Unconfirmed or SubscriberStatus.Unsubscribed;
 
     protected override bool UsesName => false;
+    protected override bool LinksPreferences => false;
+    protected override bool LinksUnsubscribe => false;
 
     protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model)
     {
@@ -73,6 +84,19 @@ public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRendere
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
 }
 
+/// <summary>The welcome after confirming: where the past issues are, and how to change one's choices.</summary>
+public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+    : SubscriberEmailComposer(db, renderer, messages, links, site)
+{
+    public override string Kind => SubscriberEmailKinds.Welcome;
+    protected override string Template => "welcome";
+    protected override string Subject(string siteName) => $"Welcome to {siteName}";
+    // Queued at the confirmation; a reader who left before it went out gets no welcome.
+    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
+    protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) =>
+        model["archive_url"] = Links.Absolute("archive");
+}
+
 public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
     : SubscriberEmailComposer(db, renderer, messages, links, site)
 {
@@ -80,4 +104,6 @@ public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer
     protected override string Template => "goodbye";
     protected override string Subject(string siteName) => $"You've unsubscribed from {siteName}";
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unsubscribed;
+    // The body links the preferences page to come back; there is nothing left to unsubscribe from.
+    protected override bool LinksUnsubscribe => false;
 }

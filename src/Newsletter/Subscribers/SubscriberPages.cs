@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Newsletter.Links;
@@ -17,6 +18,7 @@ public static class SubscriberPages
     {
         var pages = routes.MapGroup("").ExcludeFromDescription().DisableAntiforgery();
         pages.MapGet("/subscribe", ShowSignup);
+        pages.MapGet("/subscribe/thanks", ShowThanks);
         pages.MapPost("/subscribe", Signup).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
         pages.MapGet("/confirm/{token}", ShowConfirm);
         pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
@@ -28,40 +30,71 @@ public static class SubscriberPages
         return routes;
     }
 
-    private static Task<IResult> ShowSignup(PageRenderer pages, IOptions<SubscriberOptions> options, string? email, string? frequency) =>
-        SignupForm(pages, options.Value, email, null, frequency, [], StatusCodes.Status200OK);
+    /// <summary>A blog may link here with <c>?return_url=</c> on one of its allowed origins; any other is ignored.</summary>
+    private static Task<IResult> ShowSignup(PageRenderer pages, IOptions<SubscriberOptions> options, string? email, string? frequency, [FromQuery(Name = "return_url")] string? returnUrl) =>
+        SignupForm(pages, options.Value, email, null, frequency, SignupOrigins.IsAllowedReturnUrl(options.Value, returnUrl) ? returnUrl : null, [], StatusCodes.Status200OK);
 
-    private static Task<IResult> SignupForm(PageRenderer pages, SubscriberOptions options, string? email, string? name, string? frequency, IEnumerable<string> errors, int status) =>
+    private static Task<IResult> SignupForm(PageRenderer pages, SubscriberOptions options, string? email, string? name, string? frequency, string? returnUrl, IEnumerable<string> errors, int status) =>
         pages.PageAsync("subscribe", "Subscribe", new()
         {
             ["email"] = email,
             ["name"] = name,
             ["frequency"] = frequency ?? "weekly",
             ["topics"] = options.Topics,
+            ["return_url"] = returnUrl,
             ["errors"] = errors.ToList(),
         }, status);
 
+    /// <summary>
+    /// The form, ours or a blog's (posting here with a <c>return_url</c> on an allowed origin, which the reader is sent
+    /// back to). A return URL anywhere else signs nobody up: we never redirect a reader to a site the publisher did not name.
+    /// </summary>
     private static async Task<IResult> Signup(HttpContext http, PageRenderer pages, SubscriptionService subscriptions, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
     {
         if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
             return await pages.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
-        var thanks = () => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
-        // The honeypot: people never see this field; bots fill every field. Answer as if it worked, change nothing.
-        if (!string.IsNullOrEmpty(form["website"])) return await thanks();
-        var input = new SignupInput(form["email"], form["name"], form["frequency"], form["topics"].Where(t => t is not null).ToList()!);
-        if (!SignupValidation.TryValidate(input, options.Value, out var signup, out var errors))
-            return await SignupForm(pages, options.Value, SafeEcho(input.Email), SafeEcho(input.Name), input.Frequency, errors.Values.SelectMany(e => e), StatusCodes.Status400BadRequest);
-        await subscriptions.SubscribeAsync(signup!, SignupContext.From(http, "form"), cancellationToken);
-        return await thanks();
+        string? returnUrl = form["return_url"];
+        if (string.IsNullOrEmpty(returnUrl)) returnUrl = null;
+        else if (!SignupOrigins.IsAllowedReturnUrl(options.Value, returnUrl))
+            return await pages.MessageAsync("This form cannot send you back", "The sign-up form you used points back to a site we don't know, so nothing was done. You can sign up here instead.",
+                StatusCodes.Status400BadRequest, "/subscribe", "Sign up");
+        if (await TrySignupAsync(http, form, subscriptions, options.Value, "form", cancellationToken) is { } rejected)
+            return await SignupForm(pages, options.Value, SafeEcho(rejected.Input.Email), SafeEcho(rejected.Input.Name), rejected.Input.Frequency, returnUrl, rejected.Errors, StatusCodes.Status400BadRequest);
+        // Post/redirect/get: the reader lands on a page of its own, so a refresh or Back never posts the form again.
+        return new SeeOther(returnUrl ?? ThanksPath);
     }
 
-    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a posted sign-up (the form, the embedded form); null when it was taken, or dropped by the honeypot (people
+    /// never see that field, bots fill every field: answer as if it worked, change nothing); else what was wrong.
+    /// </summary>
+    internal static async Task<RejectedSignup?> TrySignupAsync(HttpContext http, IFormCollection form, SubscriptionService subscriptions, SubscriberOptions options, string source, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(form["website"])) return null;
+        var input = new SignupInput(form["email"], form["name"], form["frequency"], form["topics"].Where(t => t is not null).ToList()!);
+        if (!SignupValidation.TryValidate(input, options, out var signup, out var errors))
+            return new RejectedSignup(input, errors.Values.SelectMany(e => e).ToList());
+        await subscriptions.SubscribeAsync(signup!, SignupContext.From(http, source), cancellationToken);
+        return null;
+    }
+
+    internal sealed record RejectedSignup(SignupInput Input, IReadOnlyList<string> Errors);
+
+    private const string ThanksPath = "/subscribe/thanks";
+
+    private static Task<IResult> ShowThanks(PageRenderer pages) => pages.MessageAsync("Check your inbox", SubscriberApi.AcceptedMessage, StatusCodes.Status200OK);
+
+    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
     {
         var check = tokens.Check(token, LinkPurpose.Confirm);
         if (check.Status == LinkTokenStatus.Expired) return await Expired(pages);
         if (!check.IsValid) return await InvalidLink(pages);
+        var subscriber = await subscriptions.FindAsync(check.Subject, cancellationToken);
+        if (subscriber is null) return await InvalidLink(pages);
+        // A link already used says so, instead of asking again for what is done.
+        if (subscriber.Status == SubscriberStatus.Confirmed) return await Subscribed(pages, links, subscriber, "This link has been used: your subscription is confirmed.");
         // Showing the page changes nothing: only the button's POST confirms.
-        return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = await EmailOf(subscriptions, check, cancellationToken) });
+        return await pages.PageAsync("confirm", "Confirm your subscription", new() { ["email"] = subscriber.Email });
     }
 
     private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, CancellationToken cancellationToken)
@@ -69,9 +102,11 @@ public static class SubscriberPages
         var (status, subscriber) = await subscriptions.ConfirmAsync(token, SignupContext.From(http, "confirm link"), cancellationToken);
         if (status == LinkTokenStatus.Expired) return await Expired(pages);
         if (subscriber is null) return await InvalidLink(pages);
-        return await pages.MessageAsync("You're subscribed", "Thank you! Your subscription is confirmed.", StatusCodes.Status200OK,
-            links.Preferences(subscriber.PublicId), "Manage your preferences");
+        return await Subscribed(pages, links, subscriber, "Thank you! Your subscription is confirmed.");
     }
+
+    private static Task<IResult> Subscribed(PageRenderer pages, Links.Links links, Subscriber subscriber, string message) =>
+        pages.MessageAsync("You're subscribed", message, StatusCodes.Status200OK, links.Preferences(subscriber.PublicId), "Manage your preferences");
 
     private static async Task<IResult> ShowPreferences(string token, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, CancellationToken cancellationToken)
     {
@@ -138,9 +173,6 @@ public static class SubscriberPages
         }, status);
     }
 
-    private static async Task<string?> EmailOf(SubscriptionService subscriptions, LinkTokenCheck check, CancellationToken cancellationToken) =>
-        (await subscriptions.FindAsync(check.Subject, cancellationToken))?.Email;
-
     private static Task<IResult> InvalidLink(PageRenderer pages) =>
         pages.MessageAsync("Link not valid", "This link is not valid any more. If you copied it, check that it is complete.", StatusCodes.Status404NotFound, "/subscribe", "Subscribe");
 
@@ -148,5 +180,5 @@ public static class SubscriberPages
         pages.MessageAsync("Link expired", "This confirmation link has expired. Please sign up again and we'll send a new one.", StatusCodes.Status410Gone, "/subscribe", "Sign up again");
 
     /// <summary>Echo form input back into the form only when it is harmless (the template encodes it anyway).</summary>
-    private static string? SafeEcho(string? value) => value is null || value.Length > 300 || Email.HeaderText.ContainsControlCharacters(value) ? null : value;
+    internal static string? SafeEcho(string? value) => value is null || value.Length > 300 || Email.HeaderText.ContainsControlCharacters(value) ? null : value;
 }

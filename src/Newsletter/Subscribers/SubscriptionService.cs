@@ -124,8 +124,27 @@ public sealed partial class SubscriptionService(
     {
         var check = tokens.Check(token, LinkPurpose.Confirm);
         if (!check.IsValid) return (check.Status, null);
-        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == check.Subject, cancellationToken);
-        if (subscriber is null) return (LinkTokenStatus.Invalid, null);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var (subscriber, welcomeId) = await ConfirmOnceAsync(check.Subject, context, cancellationToken);
+                if (welcomeId is long id) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
+                return subscriber is null ? (LinkTokenStatus.Invalid, null) : (LinkTokenStatus.Valid, subscriber);
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // The same link pressed twice at once: the welcome's once-key kept one confirmation; this one now finds it done.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<(Subscriber?, long? WelcomeId)> ConfirmOnceAsync(Guid publicId, SignupContext context, CancellationToken cancellationToken)
+    {
+        TransactionalEmail? welcome = null;
+        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == publicId, cancellationToken);
+        if (subscriber is null) return (null, null);
         if (subscriber.Status != SubscriberStatus.Confirmed)
         {
             var now = clock.GetUtcNow().UtcDateTime;
@@ -142,11 +161,27 @@ public sealed partial class SubscriptionService(
                 subscriber.ConsentUserAgent = context.UserAgent;
             }
             db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "confirmed", Detail = returning ? "came back" : null });
+            welcome = await QueueWelcomeAsync(subscriber, now, cancellationToken);
+            // One save: the confirmation and its welcome are in the outbox together, or neither is.
             await db.SaveChangesAsync(cancellationToken);
             await tombstones.LiftAsync(subscriber.EmailKey, cancellationToken);
             LogConfirmed(logger, subscriber.Id);
         }
-        return (LinkTokenStatus.Valid, subscriber);
+        return (subscriber, welcome?.Id);
+    }
+
+    /// <summary>
+    /// The welcome, at most once per reader: its once-key is the reader's id, so a reader who leaves and confirms again,
+    /// or two presses of the link at once, never get a second one (the unique index settles a race).
+    /// </summary>
+    private async Task<TransactionalEmail?> QueueWelcomeAsync(Subscriber subscriber, DateTime now, CancellationToken cancellationToken)
+    {
+        if (!options.Value.SendWelcomeEmail) return null;
+        var onceKey = subscriber.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == SubscriberEmailKinds.Welcome && e.OnceKey == onceKey, cancellationToken)) return null;
+        var welcome = new TransactionalEmail { Kind = SubscriberEmailKinds.Welcome, SubjectId = subscriber.Id, OnceKey = onceKey, Recipient = subscriber.Email, CreatedAt = now };
+        db.Add(welcome);
+        return welcome;
     }
 
     /// <summary>The subscriber with this public id, or null.</summary>

@@ -20,7 +20,7 @@ public sealed partial class TemplateStore(NewsletterDb db, TemplateLibrary libra
     /// change them: a layout sees every visitor, a logged-in owner's browser included. (Public pages also carry a
     /// policy under which no script runs, see <c>Web/SecurityHeaders</c>; this is the second lock.)
     /// </summary>
-    public static readonly IReadOnlySet<string> OwnerOnly = new HashSet<string>(StringComparer.Ordinal) { "pages/layout", "email/layout.html" };
+    public static readonly IReadOnlySet<string> OwnerOnly = new HashSet<string>(StringComparer.Ordinal) { "pages/layout", "pages/embed-layout", "email/layout.html" };
 
     /// <summary>True when only an owner may save or reset <paramref name="name"/>.</summary>
     public static bool RequiresOwner(string name) => OwnerOnly.Contains(name);

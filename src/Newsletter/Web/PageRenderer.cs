@@ -8,13 +8,16 @@ namespace Newsletter.Web;
 /// <summary>Renders public pages from <c>templates/pages/*.liquid</c> inside <c>pages/layout</c>, HTML-encoded.</summary>
 public sealed class PageRenderer(TemplateLibrary templates, IOptions<SiteOptions> site)
 {
-    public async Task<IResult> PageAsync(string page, string title, Dictionary<string, object?> model, int statusCode = StatusCodes.Status200OK)
+    /// <summary>The layout of the compact sign-up form that blogs put in an iframe (no page chrome of ours).</summary>
+    public const string EmbedLayout = "pages/embed-layout";
+
+    public async Task<IResult> PageAsync(string page, string title, Dictionary<string, object?> model, int statusCode = StatusCodes.Status200OK, string layout = "pages/layout")
     {
-        model["site_name"] = site.Value.Name;
+        site.Value.AddBrandTo(model);
         model["title"] = title;
         var body = await templates.RenderHtmlAsync($"pages/{page}", model);
         model["content"] = body;
-        var html = await templates.RenderHtmlAsync("pages/layout", model);
+        var html = await templates.RenderHtmlAsync(layout, model);
         return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, statusCode);
     }
 

@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Newsletter.Subscribers;
 
 namespace Newsletter.Web;
 
@@ -36,15 +39,33 @@ public static class SecurityHeaders
             headers.XContentTypeOptions = "nosniff";
             // Public links carry tokens (confirm, preferences, unsubscribe): never send them to another site.
             if (!headers.ContainsKey("Referrer-Policy")) headers["Referrer-Policy"] = "no-referrer";
-            if (!headers.ContainsKey("Content-Security-Policy")) headers.ContentSecurityPolicy = PolicyFor(context.Request.Path);
+            if (!headers.ContainsKey("Content-Security-Policy"))
+            {
+                var subscribers = context.RequestServices?.GetService<IOptions<SubscriberOptions>>()?.Value;
+                headers.ContentSecurityPolicy = PolicyFor(context.Request.Path, subscribers is null ? [] : SignupOrigins.Of(subscribers));
+            }
             return Task.CompletedTask;
         });
         return next(context);
     });
 
-    /// <summary>The policy for a response that did not set its own.</summary>
-    public static string PolicyFor(PathString path) =>
-        path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
-            ? DefaultPolicy
-            : path.StartsWithSegments("/donate", StringComparison.OrdinalIgnoreCase) ? DonatePagePolicy : PublicPagePolicy;
+    /// <summary>
+    /// The policy for a response that did not set its own. <paramref name="signupOrigins"/> are the blogs that carry the
+    /// sign-up: the compact form at <c>/subscribe/embed</c> may be framed by them and nobody else (every other response
+    /// by nobody), and the form at <c>/subscribe</c> may send the reader back to them after the post (Chromium applies
+    /// form-action to that redirect).
+    /// </summary>
+    public static string PolicyFor(PathString path, IReadOnlyList<string> signupOrigins)
+    {
+        if (path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+            return DefaultPolicy;
+        if (path.StartsWithSegments("/donate", StringComparison.OrdinalIgnoreCase)) return DonatePagePolicy;
+        if (signupOrigins.Count == 0) return PublicPagePolicy;
+        var origins = string.Join(' ', signupOrigins);
+        if (path.StartsWithSegments(SignupEmbed.Path, StringComparison.OrdinalIgnoreCase))
+            return PublicPagePolicy.Replace("frame-ancestors 'none'", "frame-ancestors " + origins, StringComparison.Ordinal);
+        if (path.Equals("/subscribe", StringComparison.OrdinalIgnoreCase))
+            return PublicPagePolicy.Replace("form-action 'self'", "form-action 'self' " + origins, StringComparison.Ordinal);
+        return PublicPagePolicy;
+    }
 }

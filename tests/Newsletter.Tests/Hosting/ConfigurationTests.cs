@@ -15,6 +15,9 @@ public sealed class ConfigurationTests
     [InlineData("Donations__Currencies__0=isk", "Configuration error: Donations:Currencies: ISK is not supported")]
     [InlineData("Donations__Amounts__jpy__MinAmount=100", "Configuration error: Donations:Amounts:jpy names a currency that is not in Donations:Currencies.")]
     [InlineData("Security__StaffApiKey=shorter-than-32-chars", "Configuration error: Security:StaffApiKey must be at least 32 characters")]
+    [InlineData("Subscribers__AllowedOrigins__0=https://blog.example.org/news", "Subscribers:AllowedOrigins:0 must be an origin such as https://blog.example.org")]
+    [InlineData("Subscribers__AllowedOrigins__0=*", "Subscribers:AllowedOrigins:0 must be an origin")]
+    [InlineData("Site__AccentColor=red", "Site:AccentColor must be a colour written #rrggbb.")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));

@@ -29,7 +29,7 @@ public sealed class EmbeddedDefaultsTests(PickupFolderApp app) : IClassFixture<P
     public async Task Subscribing_through_the_form_writes_a_confirmation_eml_into_the_outbox_folder()
     {
         var response = await app.CreateReaderClient().PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "pickup@example.org"), new("frequency", "daily")]));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var outbox = Path.Combine(app.DataDirectory, "outbox");
         await NewsletterApp.EventuallyAsync(() => Task.FromResult(Directory.Exists(outbox) && Directory.GetFiles(outbox, "*.eml").Length > 0), "an .eml file");
         var message = await MimeMessage.LoadAsync(Directory.GetFiles(outbox, "*.eml").Single());

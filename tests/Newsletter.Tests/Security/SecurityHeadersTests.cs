@@ -14,6 +14,7 @@ public sealed class SecurityHeadersTests(NewsletterApp app) : IClassFixture<News
     [Theory]
     [InlineData("GET", "/subscribe", true)]
     [InlineData("POST", "/subscribe", true)]
+    [InlineData("GET", "/subscribe/embed", true)]
     [InlineData("GET", "/confirm/not-a-token", true)]
     [InlineData("GET", "/preferences/not-a-token", true)]
     [InlineData("GET", "/unsubscribe/not-a-token", true)]
@@ -46,6 +47,7 @@ public sealed class SecurityHeadersTests(NewsletterApp app) : IClassFixture<News
 
     [Theory]
     [InlineData("pages/layout")]
+    [InlineData("pages/embed-layout")]
     [InlineData("email/layout.html")]
     public async Task An_editor_cannot_change_a_layout_that_public_pages_use_and_an_owner_can(string name)
     {

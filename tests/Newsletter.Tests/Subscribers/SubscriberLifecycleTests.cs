@@ -34,8 +34,9 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Contains("confirmed", await confirmed.Content.ReadAsStringAsync());
         Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("ada@lovelace.example"));
 
-        // Preferences from the signed link in the email.
-        var preferencesLink = Mail.Link(confirmation, "/preferences/");
+        // Preferences from the signed link in the welcome that follows.
+        var welcome = await app.Smtp.WaitForMessageToAsync("ada@lovelace.example", m => m.Subject?.StartsWith("Welcome") == true);
+        var preferencesLink = Mail.Link(welcome, "/preferences/");
         var preferences = await reader.GetStringAsync(preferencesLink);
         Assert.Contains("ada@lovelace.example", preferences);
         Assert.Contains("value=\"books\" checked", preferences);
@@ -45,7 +46,7 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Equal(("Ada L.", DigestFrequency.Weekly, "film,music"), (subscriber.Name, subscriber.Frequency, subscriber.Topics));
 
         // RFC 8058 one-click: exactly what a mail provider sends.
-        var unsubscribeLink = Mail.Link(confirmation, "/unsubscribe/");
+        var unsubscribeLink = Mail.Link(welcome, "/unsubscribe/");
         var oneClick = await reader.PostAsync(unsubscribeLink, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
         Assert.Equal(HttpStatusCode.OK, oneClick.StatusCode);
         Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOf("ada@lovelace.example"));
@@ -72,6 +73,7 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         var first = await reader.PostAsJsonAsync("/api/subscribers", new { email = "twice@example.org" });
         var confirmation = await app.Smtp.WaitForMessageToAsync("twice@example.org");
         await reader.PostAsync(Mail.Link(confirmation, "/confirm/"), new FormUrlEncodedContent([]));
+        await app.Smtp.WaitForMessageToAsync("twice@example.org", m => m.Subject?.StartsWith("Welcome") == true);
         app.Smtp.Clear();
 
         var second = await reader.PostAsJsonAsync("/api/subscribers", new { email = "twice@example.org", frequency = "daily" });
@@ -105,9 +107,10 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         Assert.Contains("name=\"website\"", form);
 
         var bot = await reader.PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "bot@spam.example"), new("website", "http://spam.example")]));
-        Assert.Equal(HttpStatusCode.OK, bot.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, bot.StatusCode);
         var human = await reader.PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "human@people.example"), new("frequency", "weekly"), new("website", "")]));
-        Assert.Equal(HttpStatusCode.OK, human.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, human.StatusCode);
+        Assert.Equal(bot.Headers.Location, human.Headers.Location);
         Assert.Equal(await bot.Content.ReadAsStringAsync(), await human.Content.ReadAsStringAsync());
 
         await app.Smtp.WaitForMessageToAsync("human@people.example");

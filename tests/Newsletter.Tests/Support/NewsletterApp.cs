@@ -83,6 +83,16 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<NewsletterDb>());
     }
 
+    /// <summary>
+    /// The reader's signed unsubscribe link (relative), as every mail after the confirmation carries it. The
+    /// confirmation itself has none: the address is not proven the reader's until they confirm.
+    /// </summary>
+    public async Task<string> UnsubscribeLinkAsync(string emailKey)
+    {
+        var publicId = await WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().Where(s => s.EmailKey == emailKey).Select(s => s.PublicId).SingleAsync());
+        return new Uri(Services.GetRequiredService<Newsletter.Links.Links>().Unsubscribe(publicId)).PathAndQuery;
+    }
+
     public Task WithDbAsync(Func<NewsletterDb, Task> work) => WithDbAsync(async db => { await work(db); return 0; });
 
     /// <summary>Polls until <paramref name="condition"/> holds (jobs run in the background); fails after the timeout.</summary>
