@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Data;
 using Newsletter.Web;
 using Stripe;
 
@@ -48,8 +50,8 @@ public static partial class DonationPages
     private static async Task<IResult> CheckoutLink(IServiceProvider services, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
         string? amount, string? currency, string? interval, string? name, string? email, string? message, string? campaign, string? cover_fees, CancellationToken cancellationToken)
     {
-        if (!stripe.Value.IsConfigured)
-            return TypedResults.Problem(statusCode: 503, title: "Donations are not set up", detail: "This site does not take donations online yet.");
+        // A link on the blog is opened in a browser: a page, not problem+json, whatever the client accepts.
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(services.GetRequiredService<PageRenderer>(), StatusCodes.Status503ServiceUnavailable);
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
         if (!string.IsNullOrWhiteSpace(campaign) && found is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = ["There is no such campaign."] }, title: "The donation link is not valid");
@@ -80,10 +82,27 @@ public static partial class DonationPages
         return await StartAsync(services, request, cancellationToken);
     }
 
-    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, string? campaign, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where Stripe sends the donor back. It says only what we know: a gift recorded from Stripe's word has gone
+    /// through; a session we have not heard about yet is being confirmed; opened without a checkout (or with donations
+    /// off), it thanks nobody for a gift that never happened.
+    /// </summary>
+    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, NewsletterDb db, IOptions<StripeOptions> stripe,
+        string? session_id, string? campaign, CancellationToken cancellationToken)
     {
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
+        if (string.IsNullOrWhiteSpace(session_id) || session_id.Length > 255)
+            return await renderer.MessageAsync("No gift to confirm", "This page thanks donors when they come back from the payment page, and no payment led here. " +
+                "If you would like to give, the donate page is where to start.", StatusCodes.Status200OK, "/donate", "Go to the donate page");
+        var outcome = await db.Set<Donation>().AsNoTracking().Where(d => d.StripeCheckoutSessionId == session_id)
+            .Select(d => (PaymentOutcome?)d.Outcome).FirstOrDefaultAsync(cancellationToken);
+        if (outcome == PaymentOutcome.Failed)
+            return await renderer.MessageAsync("The payment did not go through", "Stripe reports that this payment failed, so nothing was charged. You can try again whenever you like.",
+                StatusCodes.Status200OK, "/donate", "Back to the donate page");
+        var text = outcome == PaymentOutcome.Paid
+            ? "Your gift has gone through. A receipt is on its way to your inbox."
+            : "We are waiting for Stripe to confirm your payment, which usually takes a few seconds. Your receipt follows by email as soon as it is confirmed.";
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
-        var text = "Your gift has gone through. A receipt is on its way to your inbox.";
         if (found?.ThankYouText is { } thanks) text = thanks + " " + text;
         return await renderer.MessageAsync("Thank you!", text, StatusCodes.Status200OK, "/", "Back to the site");
     }
@@ -163,8 +182,8 @@ public static partial class DonationPages
         }, status);
     }
 
-    private static Task<IResult> NotConfiguredPage(PageRenderer renderer) =>
-        renderer.PageAsync("donate-unavailable", "Donations are not available", [], StatusCodes.Status200OK);
+    private static Task<IResult> NotConfiguredPage(PageRenderer renderer, int status = StatusCodes.Status200OK) =>
+        renderer.PageAsync("donate-unavailable", "Donations are not available", [], status);
 
     private static Task<IResult> NoSuchCampaign(PageRenderer renderer) =>
         renderer.MessageAsync("No such campaign", "We could not find that campaign. You can still support our work.", StatusCodes.Status404NotFound, "/donate", "Donate");
