@@ -29,7 +29,7 @@ public static class ArchivePages
         var model = new Dictionary<string, object?>
         {
             ["site_name"] = site.Value.Name,
-            ["title"] = "Archive",
+            ["title"] = "Past issues",
             ["subscribe_url"] = links.Absolute("subscribe"),
             ["issues"] = issues.Select(i => new Dictionary<string, object?>
             {

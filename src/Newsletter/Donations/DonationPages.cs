@@ -43,7 +43,7 @@ public static partial class DonationPages
             progress = await campaigns.ProgressAsync(found, cancellationToken);
         }
         long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
-        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, [], StatusCodes.Status200OK);
+        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, new Dictionary<string, string[]>(), StatusCodes.Status200OK);
     }
 
     /// <summary>A link pasted on the blog: bad input gets a 400 problem and Stripe is never called.</summary>
@@ -76,7 +76,7 @@ public static partial class DonationPages
             long.TryParse(form["amount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
             var progress = found is null ? null : await campaigns.ProgressAsync(found, cancellationToken);
             return await Form(renderer, options.Value, progress, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]),
-                Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors.Values.SelectMany(e => e),
+                Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors,
                 StatusCodes.Status400BadRequest);
         }
         return await StartAsync(services, request, cancellationToken);
@@ -134,7 +134,7 @@ public static partial class DonationPages
     }
 
     private static Task<IResult> Form(PageRenderer renderer, DonationOptions options, CampaignProgress? progress, long preselected, string? customAmount, string? currency,
-        string? interval, string? name, string? email, string? message, bool coverFees, IEnumerable<string> errors, int status)
+        string? interval, string? name, string? email, string? message, bool coverFees, IReadOnlyDictionary<string, string[]> errors, int status)
     {
         // A running campaign collects in its own currency; an ended or upcoming one shows its bar above the general form.
         var running = progress is { State: CampaignState.Running };
@@ -144,7 +144,7 @@ public static partial class DonationPages
         var presetChosen = limits.PresetAmounts.Contains(preselected);
         var offered = running ? [chosenCurrency] : options.Currencies.Select(c => c.ToLowerInvariant()).ToList();
         var fee = options.FeeCover;
-        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, new()
+        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, FieldErrors.AddTo(new()
         {
             ["presets"] = limits.PresetAmounts.Select(p => new Dictionary<string, object?>
             {
@@ -178,8 +178,8 @@ public static partial class DonationPages
                 ["donors"] = progress.Donors,
                 ["when"] = progress.When,
             },
-            ["errors"] = errors.ToList(),
-        }, status);
+            ["errors"] = errors.Values.SelectMany(e => e).ToList(),
+        }, errors, "amount", "currency", "interval", "name", "email", "message", "campaign"), status);
     }
 
     private static Task<IResult> NotConfiguredPage(PageRenderer renderer, int status = StatusCodes.Status200OK) =>

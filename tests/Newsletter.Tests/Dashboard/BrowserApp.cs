@@ -10,7 +10,7 @@ namespace Newsletter.Tests.Dashboard;
 /// The whole service on real Kestrel at 127.0.0.1 (a random port), with its temporary database and the in-process
 /// SMTP server, plus Debian's Chromium driven by Playwright. A real browser cannot talk to TestServer, hence Kestrel.
 /// </summary>
-public sealed class BrowserApp : NewsletterApp
+public class BrowserApp : NewsletterApp
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
