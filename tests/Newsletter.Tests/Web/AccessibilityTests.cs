@@ -75,6 +75,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
             await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
             foreach (var url in staffPages) await CheckAsync(page, url, width.Name, failures);
+            await MenuAndChartAsync(page, width.Width);
             await page.Context.CloseAsync();
         }
         Assert.True(failures.Count == 0, $"{failures.Count} serious or critical axe violations:\n" + string.Join("\n", failures));
@@ -138,6 +139,34 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
             }
             """);
         foreach (var violation in JsonSerializer.Deserialize<string[]>(json)!) failures.Add($"{name} [{width}] {violation}");
+        // Nothing may widen the page past the window (a phone scrolls down, never sideways).
+        var (scrollWidth, innerWidth) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("window.innerWidth"));
+        if (scrollWidth > innerWidth) failures.Add($"{name} [{width}] is {scrollWidth} px wide in a {innerWidth} px window");
+    }
+
+    /// <summary>
+    /// Every menu entry lies inside the window and works; the overview chart's axes show whole numbers (its counts
+    /// are small here, where Chart.js would otherwise step by 0.5).
+    /// </summary>
+    private static async Task MenuAndChartAsync(IPage page, int width)
+    {
+        await page.GotoAsync("/admin");
+        var links = page.Locator("header nav a");
+        Assert.True(await links.CountAsync() >= 10, "the menu has its entries");
+        for (var i = 0; i < await links.CountAsync(); i++)
+        {
+            var box = await links.Nth(i).BoundingBoxAsync();
+            Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width, $"menu entry {await links.Nth(i).InnerTextAsync()} lies outside a {width} px window: {box?.X}+{box?.Width}");
+        }
+        var canvas = page.Locator("#subscribers canvas");
+        await Assertions.Expect(canvas).ToBeVisibleAsync();
+        var ticks = await canvas.EvaluateAsync<double[]>("c => { const chart = Chart.getChart(c); return [...chart.scales.y.ticks, ...chart.scales.y1.ticks].map(t => t.value); }");
+        Assert.NotEmpty(ticks);
+        Assert.All(ticks, t => Assert.Equal(Math.Round(t), t));
+        var legend = await canvas.EvaluateAsync<string[]>("c => Chart.getChart(c).data.datasets.map(d => d.label)");
+        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes"], legend);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Templates", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Templates");
     }
 
     /// <summary>A reader of each kind, an article, a sent issue and a campaign, so every page shows real content.</summary>
