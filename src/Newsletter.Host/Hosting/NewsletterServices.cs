@@ -53,7 +53,7 @@ public static class NewsletterServices
         services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, BrowserErrorPages>();
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.AddOpenApi(options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
+        services.AddNewsletterOpenApi();
         services.AddHealthChecks()
             .AddDbContextCheck<NewsletterDb>("database")
             .AddCheck<JobStorageHealthCheck>("jobs");
