@@ -49,9 +49,11 @@ public static class NewsletterServices
         services.AddTemplateEditing();
         services.AddNewsletterJobs(hosting);
 
+        // Before AddProblemDetails: the first writer that can write wins, and browsers get pages, not JSON.
+        services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, BrowserErrorPages>();
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.AddOpenApi(options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
+        services.AddNewsletterOpenApi();
         services.AddHealthChecks()
             .AddDbContextCheck<NewsletterDb>("database")
             .AddCheck<JobStorageHealthCheck>("jobs");

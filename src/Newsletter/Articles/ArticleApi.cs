@@ -26,7 +26,8 @@ public static class ArticleApi
         admin.MapGet("/", List).WithSummary("Newest articles first (keyset: pass the last id as 'before').");
         admin.MapPost("/{id:long}/hide", (long id, ArticleStore store, CancellationToken ct) => SetHidden(id, true, store, ct))
             .WithSummary("Keep an article out of every future digest.");
-        admin.MapPost("/{id:long}/show", (long id, ArticleStore store, CancellationToken ct) => SetHidden(id, false, store, ct));
+        admin.MapPost("/{id:long}/show", (long id, ArticleStore store, CancellationToken ct) => SetHidden(id, false, store, ct))
+            .WithSummary("Let a hidden article into future digests again.");
         return routes;
     }
 

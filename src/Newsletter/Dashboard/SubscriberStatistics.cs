@@ -15,7 +15,7 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
     public async Task<OverviewPanel> BuildAsync(CancellationToken cancellationToken)
     {
         var counts = await CountsAsync(cancellationToken);
-        var chart = await GrowthAsync(counts.Total, cancellationToken);
+        var chart = await GrowthAsync(counts.Confirmed, cancellationToken);
         return new OverviewPanel("Subscribers",
             [
                 new("Total", Number(counts.Total)),
@@ -37,17 +37,19 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
     }
 
     /// <summary>
-    /// Per day (UTC) over the last 90 days: sign-ups, unsubscribes, and everyone on the list at the day's end (today's
-    /// total less the sign-ups after that day; erased subscribers are gone from every day).
+    /// Per day (UTC) over the last 90 days: confirmed readers on the list at the day's end, sign-ups (new addresses) and
+    /// unsubscribes of confirmed readers. The list size is walked back from today's confirmed count: each day's
+    /// confirmations are taken off and its unsubscribes put back. It follows each reader's latest state, so a reader
+    /// who left and came back counts from their latest confirmation (erased subscribers are gone from every day).
     /// </summary>
-    public async Task<OverviewChart> GrowthAsync(long totalNow, CancellationToken cancellationToken)
+    public async Task<OverviewChart> GrowthAsync(long confirmedNow, CancellationToken cancellationToken)
     {
         var today = clock.GetUtcNow().UtcDateTime.Date;
         var since = today.AddDays(-(GrowthDays - 1));
         var labels = new List<string>(GrowthDays);
         var signups = new long[GrowthDays];
         var unsubscribes = new long[GrowthDays];
-        var total = new long[GrowthDays];
+        var onList = new long[GrowthDays];
         // One count per day on the CreatedAt and UnsubscribedAt indexes: each reads only that day's index entries,
         // where grouping by a computed date would read every row of the 90 days.
         for (var i = 0; i < GrowthDays; i++)
@@ -56,15 +58,21 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
             var next = day.AddDays(1);
             labels.Add(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             signups[i] = await db.Set<Subscriber>().LongCountAsync(s => s.CreatedAt >= day && s.CreatedAt < next, cancellationToken);
-            unsubscribes[i] = await db.Set<Subscriber>().LongCountAsync(s => s.UnsubscribedAt >= day && s.UnsubscribedAt < next, cancellationToken);
+            unsubscribes[i] = await db.Set<Subscriber>().LongCountAsync(s => s.UnsubscribedAt >= day && s.UnsubscribedAt < next && s.ConfirmedAt != null, cancellationToken);
         }
-        var running = totalNow;
+        // Confirmations in the window of readers who are (or were, until they left) on the list; ConfirmedAt has no
+        // index, so one grouped query rather than ninety.
+        var confirmations = await db.Set<Subscriber>()
+            .Where(s => s.ConfirmedAt >= since && (s.Status == SubscriberStatus.Confirmed || s.Status == SubscriberStatus.Unsubscribed))
+            .GroupBy(s => s.ConfirmedAt!.Value.Date).Select(g => new { Day = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Day, g => g.Count, cancellationToken);
+        var running = confirmedNow;
         for (var i = GrowthDays - 1; i >= 0; i--)
         {
-            total[i] = running;
-            running -= signups[i];
+            onList[i] = running;
+            running += unsubscribes[i] - confirmations.GetValueOrDefault(since.AddDays(i));
         }
-        return new OverviewChart("line", labels, [new("On the list", total), new("Sign-ups", signups), new("Unsubscribes", unsubscribes)]);
+        return new OverviewChart("line", labels, [new("Confirmed readers", onList), new("Sign-ups", signups), new("Unsubscribes", unsubscribes)]);
     }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -28,7 +28,8 @@ public static class ArchivePages
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
         var model = new Dictionary<string, object?>
         {
-            ["title"] = "Archive",
+            ["site_name"] = site.Value.Name,
+            ["title"] = "Past issues",
             ["subscribe_url"] = links.Absolute("subscribe"),
             ["issues"] = issues.Select(i => new Dictionary<string, object?>
             {

@@ -18,7 +18,7 @@ public static class DonationAdminApi
     {
         var api = routes.MapGroup("/api/admin/donations").WithTags("Staff: donations").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through donations, newest first (keyset: pass the last id as 'before').");
-        api.MapGet("/{id:long}", Get);
+        api.MapGet("/{id:long}", Get).WithSummary("One donation with its Stripe ids, refunds and dispute.");
         api.MapGet("/totals", Totals).WithSummary("Totals by day or month and by currency, recurring monthly revenue, donor count, top supporters.");
         api.MapGet("/export", Export).WithSummary("Donations as CSV for accounting, streamed.");
         api.MapGet("/plans", Plans).WithSummary("Recurring plans.");
@@ -27,7 +27,7 @@ public static class DonationAdminApi
             .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new DonationImportLimitAttribute());
         api.MapPost("/statements", Statements).WithSummary("Queue an annual statement email for every donor who gave in the year.");
         api.MapGet("/webhook-events", WebhookEvents).WithSummary("Stored Stripe events, e.g. state=failed for those that need a person.");
-        api.MapPost("/webhook-events/{id:long}/retry", RetryWebhookEvent);
+        api.MapPost("/webhook-events/{id:long}/retry", RetryWebhookEvent).WithSummary("Apply a stored Stripe event again (one that failed).");
         api.MapSupporterAdminApi();
         return routes;
     }

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Data;
 using Newsletter.Web;
 using Stripe;
 
@@ -41,15 +43,15 @@ public static partial class DonationPages
             progress = await campaigns.ProgressAsync(found, cancellationToken);
         }
         long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
-        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, [], StatusCodes.Status200OK);
+        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, new Dictionary<string, string[]>(), StatusCodes.Status200OK);
     }
 
     /// <summary>A link pasted on the blog: bad input gets a 400 problem and Stripe is never called.</summary>
     private static async Task<IResult> CheckoutLink(IServiceProvider services, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
         string? amount, string? currency, string? interval, string? name, string? email, string? message, string? campaign, string? cover_fees, CancellationToken cancellationToken)
     {
-        if (!stripe.Value.IsConfigured)
-            return TypedResults.Problem(statusCode: 503, title: "Donations are not set up", detail: "This site does not take donations online yet.");
+        // A link on the blog is opened in a browser: a page, not problem+json, whatever the client accepts.
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(services.GetRequiredService<PageRenderer>(), StatusCodes.Status503ServiceUnavailable);
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
         if (!string.IsNullOrWhiteSpace(campaign) && found is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = ["There is no such campaign."] }, title: "The donation link is not valid");
@@ -74,16 +76,33 @@ public static partial class DonationPages
             long.TryParse(form["amount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
             var progress = found is null ? null : await campaigns.ProgressAsync(found, cancellationToken);
             return await Form(renderer, options.Value, progress, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]),
-                Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors.Values.SelectMany(e => e),
+                Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors,
                 StatusCodes.Status400BadRequest);
         }
         return await StartAsync(services, request, cancellationToken);
     }
 
-    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, string? campaign, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where Stripe sends the donor back. It says only what we know: a gift recorded from Stripe's word has gone
+    /// through; a session we have not heard about yet is being confirmed; opened without a checkout (or with donations
+    /// off), it thanks nobody for a gift that never happened.
+    /// </summary>
+    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, NewsletterDb db, IOptions<StripeOptions> stripe,
+        string? session_id, string? campaign, CancellationToken cancellationToken)
     {
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
+        if (string.IsNullOrWhiteSpace(session_id) || session_id.Length > 255)
+            return await renderer.MessageAsync("No gift to confirm", "This page thanks donors when they come back from the payment page, and no payment led here. " +
+                "If you would like to give, the donate page is where to start.", StatusCodes.Status200OK, "/donate", "Go to the donate page");
+        var outcome = await db.Set<Donation>().AsNoTracking().Where(d => d.StripeCheckoutSessionId == session_id)
+            .Select(d => (PaymentOutcome?)d.Outcome).FirstOrDefaultAsync(cancellationToken);
+        if (outcome == PaymentOutcome.Failed)
+            return await renderer.MessageAsync("The payment did not go through", "Stripe reports that this payment failed, so nothing was charged. You can try again whenever you like.",
+                StatusCodes.Status200OK, "/donate", "Back to the donate page");
+        var text = outcome == PaymentOutcome.Paid
+            ? "Your gift has gone through. A receipt is on its way to your inbox."
+            : "We are waiting for Stripe to confirm your payment, which usually takes a few seconds. Your receipt follows by email as soon as it is confirmed.";
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
-        var text = "Your gift has gone through. A receipt is on its way to your inbox.";
         if (found?.ThankYouText is { } thanks) text = thanks + " " + text;
         return await renderer.MessageAsync("Thank you!", text, StatusCodes.Status200OK, "/", "Back to the site");
     }
@@ -115,7 +134,7 @@ public static partial class DonationPages
     }
 
     private static Task<IResult> Form(PageRenderer renderer, DonationOptions options, CampaignProgress? progress, long preselected, string? customAmount, string? currency,
-        string? interval, string? name, string? email, string? message, bool coverFees, IEnumerable<string> errors, int status)
+        string? interval, string? name, string? email, string? message, bool coverFees, IReadOnlyDictionary<string, string[]> errors, int status)
     {
         // A running campaign collects in its own currency; an ended or upcoming one shows its bar above the general form.
         var running = progress is { State: CampaignState.Running };
@@ -125,7 +144,7 @@ public static partial class DonationPages
         var presetChosen = limits.PresetAmounts.Contains(preselected);
         var offered = running ? [chosenCurrency] : options.Currencies.Select(c => c.ToLowerInvariant()).ToList();
         var fee = options.FeeCover;
-        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, new()
+        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, FieldErrors.AddTo(new()
         {
             ["presets"] = limits.PresetAmounts.Select(p => new Dictionary<string, object?>
             {
@@ -159,12 +178,12 @@ public static partial class DonationPages
                 ["donors"] = progress.Donors,
                 ["when"] = progress.When,
             },
-            ["errors"] = errors.ToList(),
-        }, status);
+            ["errors"] = errors.Values.SelectMany(e => e).ToList(),
+        }, errors, "amount", "currency", "interval", "name", "email", "message", "campaign"), status);
     }
 
-    private static Task<IResult> NotConfiguredPage(PageRenderer renderer) =>
-        renderer.PageAsync("donate-unavailable", "Donations are not available", [], StatusCodes.Status200OK);
+    private static Task<IResult> NotConfiguredPage(PageRenderer renderer, int status = StatusCodes.Status200OK) =>
+        renderer.PageAsync("donate-unavailable", "Donations are not available", [], status);
 
     private static Task<IResult> NoSuchCampaign(PageRenderer renderer) =>
         renderer.MessageAsync("No such campaign", "We could not find that campaign. You can still support our work.", StatusCodes.Status404NotFound, "/donate", "Donate");

@@ -21,12 +21,12 @@ public static class SupporterAdminApi
     public static RouteGroupBuilder MapSupporterAdminApi(this RouteGroupBuilder api)
     {
         api.MapGet("/campaigns", ListCampaigns).WithSummary("Campaigns with what each has raised (by the rule in the Donations README).");
-        api.MapGet("/campaigns/{id:long}", GetCampaign);
+        api.MapGet("/campaigns/{id:long}", GetCampaign).WithSummary("One campaign with what it has raised.");
         api.MapPost("/campaigns", CreateCampaign).WithSummary("Create a campaign; goal in minor units.");
-        api.MapPut("/campaigns/{id:long}", UpdateCampaign);
+        api.MapPut("/campaigns/{id:long}", UpdateCampaign).WithSummary("Change a campaign's name, goal, dates or thank-you text.");
         api.MapGet("/unmatched", ListUnmatched).WithSummary("Checkout payments this service did not start and was not told to record (state=unmatched|adopted|dismissed).");
         api.MapPost("/unmatched/{id:long}/adopt", Adopt).WithSummary("Record the payment as a donation: its stored events are applied again.");
-        api.MapPost("/unmatched/{id:long}/dismiss", Dismiss);
+        api.MapPost("/unmatched/{id:long}/dismiss", Dismiss).WithSummary("Leave the payment out of the donations, saying who decided.");
         return api;
     }
 

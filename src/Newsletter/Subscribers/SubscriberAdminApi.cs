@@ -17,9 +17,9 @@ public static class SubscriberAdminApi
     {
         var api = routes.MapGroup("/api/admin/subscribers").WithTags("Staff: subscribers").RequireAuthorization(ApiKeys.ApiScopes.AdminPolicy);
         api.MapGet("/", List).WithSummary("Page through subscribers (keyset: pass the last id as 'after').");
-        api.MapGet("/{id:long}", Get);
+        api.MapGet("/{id:long}", Get).WithSummary("One subscriber.");
         api.MapGet("/{id:long}/data", ExportData).WithSummary("Everything we hold about one subscriber, as JSON.");
-        api.MapPost("/{id:long}/unsubscribe", Unsubscribe);
+        api.MapPost("/{id:long}/unsubscribe", Unsubscribe).WithSummary("Unsubscribe a reader on their behalf (they get no more digests).");
         api.MapDelete("/{id:long}", Erase).WithSummary("Erase a subscriber; the address's hash stays on the suppression list.");
         api.MapPost("/import", Import).WithSummary("Import a CSV (email, name, frequency, status, subscribed_at), streamed.")
             .Accepts<string>("text/csv").DisableAntiforgery().WithMetadata(new SubscriberImportLimitAttribute());

@@ -13,7 +13,7 @@ namespace Newsletter.Tests.Dashboard;
 public sealed class OverviewTests(NewsletterApp app) : IClassFixture<NewsletterApp>
 {
     [Fact]
-    public async Task The_growth_chart_counts_sign_ups_and_unsubscribes_per_day_and_the_list_size_at_each_day_end()
+    public async Task The_growth_chart_counts_confirmed_readers_on_the_list_sign_ups_and_unsubscribes_per_day()
     {
         // A clock far ahead, so only the subscribers made here fall inside its 90 days.
         var now = new DateTime(2040, 3, 31, 12, 0, 0, DateTimeKind.Utc);
@@ -21,22 +21,29 @@ public sealed class OverviewTests(NewsletterApp app) : IClassFixture<NewsletterA
         {
             var day = (int d) => now.Date.AddDays(-d).AddHours(9);
             db.AddRange(
-                new Subscriber { Email = "g1@growth.example", EmailKey = "g1@growth.example", CreatedAt = day(2), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
-                new Subscriber { Email = "g2@growth.example", EmailKey = "g2@growth.example", CreatedAt = day(2), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(0), ConsentSource = "t" },
+                new Subscriber { Email = "g1@growth.example", EmailKey = "g1@growth.example", CreatedAt = day(2), ConfirmedAt = day(2), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
+                new Subscriber { Email = "g2@growth.example", EmailKey = "g2@growth.example", CreatedAt = day(2), ConfirmedAt = day(1), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(0), ConsentSource = "t" },
+                // Signed up today and not confirmed: a sign-up, not a reader on the list.
                 new Subscriber { Email = "g3@growth.example", EmailKey = "g3@growth.example", CreatedAt = day(0), Status = SubscriberStatus.Unconfirmed, ConsentSource = "t" },
-                new Subscriber { Email = "g4@growth.example", EmailKey = "g4@growth.example", CreatedAt = day(200), Status = SubscriberStatus.Confirmed, ConsentSource = "t" });
+                new Subscriber { Email = "g4@growth.example", EmailKey = "g4@growth.example", CreatedAt = day(200), ConfirmedAt = day(200), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
+                // Left long ago and confirmed again today: on the list from today.
+                new Subscriber { Email = "g5@growth.example", EmailKey = "g5@growth.example", CreatedAt = day(300), ConfirmedAt = day(0), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
+                // Unsubscribed from the confirmation email without ever confirming: never on the list, not an unsubscribe from it.
+                new Subscriber { Email = "g6@growth.example", EmailKey = "g6@growth.example", CreatedAt = day(1), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(1), ConsentSource = "t" });
             await db.SaveChangesAsync();
         });
-        var chart = await app.WithDbAsync(db => new SubscriberStatistics(db, new FixedClock(now)).GrowthAsync(totalNow: 4, CancellationToken.None));
+        var chart = await app.WithDbAsync(db => new SubscriberStatistics(db, new FixedClock(now)).GrowthAsync(confirmedNow: 3, CancellationToken.None));
 
         Assert.Equal(SubscriberStatistics.GrowthDays, chart.Labels.Count);
         Assert.Equal("2040-03-31", chart.Labels[^1]);
-        var (total, signups, unsubscribes) = (chart.Series[0].Values, chart.Series[1].Values, chart.Series[2].Values);
-        Assert.Equal([2L, 0, 1], signups.TakeLast(3));
+        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes"], chart.Series.Select(s => s.Label));
+        var (onList, signups, unsubscribes) = (chart.Series[0].Values, chart.Series[1].Values, chart.Series[2].Values);
+        Assert.Equal([2L, 1, 1], signups.TakeLast(3));
         Assert.Equal([0L, 0, 1], unsubscribes.TakeLast(3));
-        Assert.Equal([3L, 3, 4], total.TakeLast(3));
-        Assert.Equal(1, total[0]);
-        Assert.Equal(3, signups.Sum());
+        // Day ends: g1 and g4; then g2 confirmed too; today g2 left and g5 came back.
+        Assert.Equal([2L, 3, 3], onList.TakeLast(3));
+        Assert.Equal(1, onList[0]);
+        Assert.Equal(4, signups.Sum());
     }
 
     [Fact]

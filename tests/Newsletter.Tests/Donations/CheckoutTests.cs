@@ -153,4 +153,34 @@ public sealed class CheckoutTests(DonationsApp app) : IClassFixture<DonationsApp
         Assert.Contains("Thank you", await reader.GetStringAsync("/donate/thanks?session_id=cs_test_1"));
         Assert.Contains("nothing was charged", await reader.GetStringAsync("/donate/cancelled"));
     }
+
+    [Fact]
+    public async Task The_thanks_page_says_a_gift_went_through_only_once_stripe_said_so()
+    {
+        var reader = app.CreateReaderClient();
+        // Opened without a checkout: nobody is thanked for a gift that never happened.
+        var direct = await reader.GetStringAsync("/donate/thanks");
+        Assert.Contains("No gift to confirm", direct);
+        Assert.DoesNotContain("gone through", direct);
+
+        // Back from Stripe before the webhook: thanks, and the truth that confirmation is pending.
+        var checkout = await app.NewCheckoutAsync(1800, email: "thanks-page@example.org");
+        var session = StripeEvents.NewId("cs");
+        var early = await reader.GetStringAsync($"/donate/thanks?session_id={session}");
+        Assert.Contains("waiting for Stripe to confirm your payment", early);
+        Assert.DoesNotContain("gone through", early);
+
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, checkout.PublicId, 1800, paymentIntent: StripeEvents.NewId("pi"))));
+        await app.AllEventsAppliedAsync();
+        Assert.Contains("Your gift has gone through", await reader.GetStringAsync($"/donate/thanks?session_id={session}"));
+
+        // A payment Stripe reports failed is not thanked as if it went through.
+        var failedCheckout = await app.NewCheckoutAsync(1800);
+        var failed = StripeEvents.NewId("cs");
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.async_payment_failed", StripeEvents.Session(failed, failedCheckout.PublicId, 1800, "unpaid")));
+        await app.AllEventsAppliedAsync();
+        var refused = await reader.GetStringAsync($"/donate/thanks?session_id={failed}");
+        Assert.Contains("The payment did not go through", refused);
+        Assert.DoesNotContain("gone through.", refused);
+    }
 }

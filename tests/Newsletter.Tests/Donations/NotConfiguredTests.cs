@@ -17,8 +17,10 @@ public sealed class NotConfiguredTests(NewsletterApp app) : IClassFixture<Newsle
         Assert.Contains("Online donations are not set up on this site yet", await page.Content.ReadAsStringAsync());
 
         var link = await reader.GetAsync("/donate/checkout?amount=2500");
+        // A link on a blog is opened in a browser: a page saying so, not JSON.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, link.StatusCode);
-        Assert.Equal("application/problem+json", link.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/html", link.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Online donations are not set up on this site yet", await link.Content.ReadAsStringAsync());
 
         var payload = StripeEvents.Event("checkout.session.completed", StripeEvents.Session("cs_x", null, 100));
         using var webhook = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(payload) };

@@ -71,6 +71,6 @@ public sealed partial class LoginRefusalTests(LoginRefusalTests.App app) : IClas
         return (response.StatusCode, alert, verifications);
     }
 
-    [GeneratedRegex("<div class=\"alert error\" role=\"alert\">([^<]*)</div>")]
+    [GeneratedRegex("<div class=\"alert error\" role=\"alert\"[^>]*>([^<]*)</div>")]
     private static partial Regex Alert();
 }

@@ -20,7 +20,11 @@
         },
         options: {
           animation: false, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-          scales: { y: { beginAtZero: true, position: "left" }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } }
+          // Counts: whole-number ticks only (precision 0), never "0.5 readers".
+          scales: {
+            y: { beginAtZero: true, position: "left", ticks: { precision: 0 } },
+            y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
+          }
         }
       });
     });
@@ -59,10 +63,21 @@
     });
   }
 
+  // On a narrow screen wide tables scroll sideways inside themselves (dashboard.css): such a table takes keyboard
+  // focus, so it can be scrolled without a mouse.
+  function focusableScrollers(root) {
+    root.querySelectorAll("main table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
+      else table.removeAttribute("tabindex");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     drawCharts(document);
+    focusableScrollers(document);
+    window.addEventListener("resize", function () { focusableScrollers(document); });
     var form = document.getElementById("import-form");
     if (form) enhanceImport(form);
   });
-  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); });
+  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); focusableScrollers(document); });
 })();

@@ -29,6 +29,9 @@ public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccount
 
     public IReadOnlyList<string> Errors { get; private set; } = [];
 
+    /// <summary>The field the errors are about (setup-token, email, password, confirm): marked invalid and focused.</summary>
+    public string? ErrorField { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
         await accounts.AnyAsync(cancellationToken) ? Redirect(StaffAuthentication.LoginPath) : Page();
 
@@ -36,18 +39,19 @@ public sealed class SetupModel(IOptions<StaffOptions> staffOptions, StaffAccount
     {
         if (await accounts.AnyAsync(cancellationToken)) return Redirect(StaffAuthentication.LoginPath);
         if (!token.Matches(SetupToken))
-            return Invalid(["The setup token is not right. It is in the service's start-up log and in the file " + TokenPath + " on the server."], StatusCodes.Status403Forbidden);
-        if (string.IsNullOrEmpty(Password) || Password != ConfirmPassword) return Invalid(["The two passwords are not the same."]);
+            return Invalid(["The setup token is not right. It is in the service's start-up log and in the file " + TokenPath + " on the server."], "setup-token", StatusCodes.Status403Forbidden);
+        if (string.IsNullOrEmpty(Password) || Password != ConfirmPassword) return Invalid(["The two passwords are not the same."], "confirm");
         var created = await accounts.CreateFirstOwnerAsync(Email ?? string.Empty, Password, cancellationToken);
-        if (!created.Succeeded) return Invalid(created.Errors, created.Errors.Contains(StaffAccounts.SetupDone) ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
+        if (!created.Succeeded) return Invalid(created.Errors, created.Errors.Any(e => e.Contains("mail", StringComparison.OrdinalIgnoreCase)) ? "email" : "password", created.Errors.Contains(StaffAccounts.SetupDone) ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
         firstRun.Forget();
         await signIn.SignInAsync(created.User!, isPersistent: false);
         return Redirect("/admin");
     }
 
-    private PageResult Invalid(IReadOnlyList<string> errors, int status = StatusCodes.Status400BadRequest)
+    private PageResult Invalid(IReadOnlyList<string> errors, string field, int status = StatusCodes.Status400BadRequest)
     {
         Errors = errors;
+        ErrorField = field;
         Password = ConfirmPassword = null;
         var page = Page();
         page.StatusCode = status;

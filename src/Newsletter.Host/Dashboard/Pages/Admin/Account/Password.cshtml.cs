@@ -23,6 +23,9 @@ public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManag
     public bool Saved { get; private set; }
     public IReadOnlyList<string> Errors { get; private set; } = [];
 
+    /// <summary>The field the errors are about (current, new, confirm): marked invalid and focused.</summary>
+    public string? ErrorField { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         var user = await users.GetUserAsync(User);
@@ -36,9 +39,10 @@ public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManag
         var user = await users.GetUserAsync(User);
         if (user is null) return Redirect("/admin");
         MustChange = user.MustChangePassword;
-        if (string.IsNullOrEmpty(NewPassword) || NewPassword != ConfirmPassword) return Invalid(["The two new passwords are not the same."]);
+        if (string.IsNullOrEmpty(NewPassword) || NewPassword != ConfirmPassword) return Invalid(["The two new passwords are not the same."], "confirm");
         var changed = await users.ChangePasswordAsync(user, CurrentPassword ?? string.Empty, NewPassword);
-        if (!changed.Succeeded) return Invalid(changed.Errors.Select(e => e.Description).ToList());
+        if (!changed.Succeeded)
+            return Invalid(changed.Errors.Select(e => e.Description).ToList(), changed.Errors.Any(e => e.Code == "PasswordMismatch") ? "current" : "new");
         user.MustChangePassword = false;
         await users.UpdateAsync(user);
         // The security stamp changed: a fresh cookie keeps this session, other sessions end.
@@ -49,9 +53,10 @@ public sealed class PasswordModel(IOptions<StaffOptions> staffOptions, UserManag
         return Page();
     }
 
-    private PageResult Invalid(IReadOnlyList<string> errors)
+    private PageResult Invalid(IReadOnlyList<string> errors, string field)
     {
         Errors = errors;
+        ErrorField = field;
         var page = Page();
         page.StatusCode = StatusCodes.Status400BadRequest;
         return page;
