@@ -44,17 +44,18 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         var subscriber = await Find("ada@lovelace.example");
         Assert.Equal(("Ada L.", DigestFrequency.Weekly, "film,music"), (subscriber.Name, subscriber.Frequency, subscriber.Topics));
 
-        // RFC 8058 one-click: exactly what a mail provider sends.
+        // GET on the unsubscribe link (a mail scanner following it) shows a button and changes nothing.
         var unsubscribeLink = Mail.Link(confirmation, "/unsubscribe/");
+        var unsubscribePage = await reader.GetStringAsync(unsubscribeLink);
+        Assert.Contains("List-Unsubscribe", unsubscribePage);
+        Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("ada@lovelace.example"));
+
+        // RFC 8058 one-click: exactly what a mail provider sends.
         var oneClick = await reader.PostAsync(unsubscribeLink, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
         Assert.Equal(HttpStatusCode.OK, oneClick.StatusCode);
         Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOf("ada@lovelace.example"));
         var goodbye = await app.Smtp.WaitForMessageToAsync("ada@lovelace.example", m => m.Subject?.Contains("unsubscribed") == true);
         Assert.Contains("/preferences/", Mail.Text(goodbye));
-
-        // GET on the unsubscribe link shows a button and changes nothing.
-        var unsubscribePage = await reader.GetStringAsync(unsubscribeLink);
-        Assert.Contains("List-Unsubscribe", unsubscribePage);
 
         // Back again from the preferences page: the signed link proves the address.
         var back = await reader.PostAsync(preferencesLink + "/resubscribe", new FormUrlEncodedContent([]));
@@ -131,7 +132,14 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         // A confirm token cannot be used to unsubscribe, nor a manage token to confirm.
         var token = confirmLink["/confirm/".Length..];
         Assert.Equal(HttpStatusCode.NotFound, (await reader.PostAsync("/unsubscribe/" + token, new FormUrlEncodedContent([]))).StatusCode);
+        var manageToken = Mail.Link(confirmation, "/preferences/")["/preferences/".Length..];
+        var manageToConfirm = await reader.PostAsync("/confirm/" + manageToken, new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.NotFound, manageToConfirm.StatusCode);
+        Assert.Contains("not valid", await manageToConfirm.Content.ReadAsStringAsync());
         Assert.Equal(SubscriberStatus.Unconfirmed, await StatusOf("tamper@example.org"));
+        // The genuine link still works: the refusals above were about the token's purpose.
+        Assert.Equal(HttpStatusCode.OK, (await reader.PostAsync(confirmLink, new FormUrlEncodedContent([]))).StatusCode);
+        Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("tamper@example.org"));
     }
 
     private Task<Subscriber> Find(string emailKey) => app.WithDbAsync(db => db.Set<Subscriber>().AsNoTracking().SingleAsync(s => s.EmailKey == emailKey));
