@@ -8,7 +8,7 @@ using Newsletter.Web;
 namespace Newsletter.Tests.Dashboard;
 
 /// <summary>
-/// The Articles and Digests pages over real HTTP as a logged-in editor: hiding and adding articles, the schedule, the
+/// The Articles and Digests pages through the host's HTTP pipeline (TestServer) as a logged-in editor: hiding and adding articles, the schedule, the
 /// planned issue's preview and audience, a test copy, sending with the progress bar, and retrying failures.
 /// </summary>
 [Collection(HostCollection.Name)]

@@ -8,7 +8,7 @@ using Newsletter.Web;
 namespace Newsletter.Tests.Dashboard;
 
 /// <summary>
-/// The Donations page over real HTTP as a logged-in editor: recording an offline gift, a CSV import with its report,
+/// The Donations page through the host's HTTP pipeline (TestServer) as a logged-in editor: recording an offline gift, a CSV import with its report,
 /// filters and totals, the CSV export, annual statements, and the overview's donation card.
 /// </summary>
 [Collection(HostCollection.Name)]

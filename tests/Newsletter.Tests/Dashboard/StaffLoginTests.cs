@@ -6,7 +6,7 @@ using Newsletter.Web;
 
 namespace Newsletter.Tests.Dashboard;
 
-/// <summary>First-run setup, the login with its lockout, the CLI verb and the forced password change, over real HTTP.</summary>
+/// <summary>First-run setup, the login with its lockout, the CLI verb and the forced password change, through the host's HTTP pipeline (TestServer).</summary>
 [Collection(HostCollection.Name)]
 public sealed class StaffLoginTests(StaffLoginTests.App app) : IClassFixture<StaffLoginTests.App>
 {

@@ -8,7 +8,7 @@ using Newsletter.Web;
 
 namespace Newsletter.Tests.Dashboard;
 
-/// <summary>An owner manages staff at /admin/staff: role, unlock, password reset, removal, and the guards, over real HTTP.</summary>
+/// <summary>An owner manages staff at /admin/staff: role, unlock, password reset, removal, and the guards, through the host's HTTP pipeline (TestServer).</summary>
 [Collection(HostCollection.Name)]
 public sealed partial class StaffManagementTests(StaffManagementTests.App app) : IClassFixture<StaffManagementTests.App>
 {

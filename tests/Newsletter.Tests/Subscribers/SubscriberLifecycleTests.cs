@@ -6,7 +6,7 @@ using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Subscribers;
 
-/// <summary>The reader's whole journey through real HTTP, a real SQLite file and a real SMTP server.</summary>
+/// <summary>The reader's whole journey through the host's whole HTTP pipeline (in-process TestServer: no socket, no client address), a real database and a real SMTP server.</summary>
 [Collection(HostCollection.Name)]
 public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<NewsletterApp>
 {
