@@ -12,7 +12,7 @@ using Newsletter.Tests.Support;
 namespace Newsletter.Tests.Bounces;
 
 /// <summary>
-/// Provider webhooks through real HTTP: SES via SNS signed with a local certificate (served by the test's SNS
+/// Provider webhooks through the host's HTTP pipeline (TestServer): SES via SNS signed with a local certificate (served by the test's SNS
 /// stand-in, behind the real URL check), Postmark with basic authentication, and the generic HMAC webhook.
 /// </summary>
 [Collection(HostCollection.Name)]

@@ -122,13 +122,18 @@ public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Send weekly now…" }).ClickAsync();
         await Assertions.Expect(page.Locator("#audience")).ToHaveTextAsync(audience.ToString());
         await Assertions.Expect(page.FrameLocator("#preview-html").Locator("body")).ToContainTextAsync("Grace on compilers");
-        // A slow mail server keeps the issue sending long enough to watch the bar move.
-        app.Smtp.DataReply = (_, _) => { Thread.Sleep(700); return null; };
+        // The mail server holds every message at the end of DATA until the test lets go: the bar is seen below 100%
+        // for as long as the test needs, however fast or slow the machine, then seen to fill without a reload.
+        var letGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Smtp.BeforeDataReply = () => letGo.Task;
         try
         {
             await page.GetByRole(AriaRole.Button, new() { Name = $"Send to {audience} reader(s) now" }).ClickAsync();
             await Assertions.Expect(page.Locator("#progress")).ToHaveAttributeAsync("data-done", "false");
+            await Assertions.Expect(page.Locator("#count-sent")).ToHaveTextAsync("0");
+            Assert.DoesNotContain("100%", await page.Locator("#progress-text").TextContentAsync());
             await page.EvaluateAsync("() => window.notReloaded = true");
+            letGo.SetResult();
             await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("100%", new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("#count-sent")).ToHaveTextAsync(audience.ToString());
             await Assertions.Expect(page.Locator("#count-remaining")).ToHaveTextAsync("0");
@@ -137,7 +142,8 @@ public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<Browse
         }
         finally
         {
-            app.Smtp.DataReply = null;
+            letGo.TrySetResult();
+            app.Smtp.BeforeDataReply = null;
         }
         var mail = await app.Smtp.WaitForMessageToAsync("grace@hopper.example", m => m.TextBody?.Contains("Grace on compilers") == true);
         Assert.Contains("Hello Grace Hopper,", mail.TextBody);

@@ -8,7 +8,7 @@ using Newsletter.Web;
 
 namespace Newsletter.Tests.Dashboard;
 
-/// <summary>The dashboard's pages over real HTTP as a logged-in owner: subscribers, templates, the jobs dashboard.</summary>
+/// <summary>The dashboard's pages through the host's HTTP pipeline (TestServer) as a logged-in owner: subscribers, templates, the jobs dashboard.</summary>
 [Collection(HostCollection.Name)]
 public sealed class DashboardPagesTests(NewsletterApp app) : IClassFixture<NewsletterApp>, IAsyncLifetime
 {

@@ -8,7 +8,7 @@ using Newsletter.Web;
 namespace Newsletter.Tests.Dashboard;
 
 /// <summary>
-/// The Articles and Digests pages over real HTTP as a logged-in editor: hiding and adding articles, the schedule, the
+/// The Articles and Digests pages through the host's HTTP pipeline (TestServer) as a logged-in editor: hiding and adding articles, the schedule, the
 /// planned issue's preview and audience, a test copy, sending with the progress bar, and retrying failures.
 /// </summary>
 [Collection(HostCollection.Name)]
@@ -124,7 +124,10 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
             Assert.Contains($"<strong id=\"count-sent\">{expectedAudience - 1}</strong>", progress);
             Assert.Contains("<strong id=\"count-failed\">1</strong>", progress);
             Assert.DoesNotContain("hx-trigger", progress);
-            Assert.NotNull(await app.Smtp.WaitForMessageToAsync(readers[0].Email, m => m.Subject?.Contains("The film of the year") == true));
+            // The readers' copies were handed over once each and carry the article.
+            foreach (var reader in readers.Where(r => r.Email != refused)) Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(reader.Email));
+            Assert.False(app.Smtp.AcceptedCount.ContainsKey(refused));
+            Assert.Contains("The film of the year", Mail.Text(await app.Smtp.WaitForMessageToAsync(readers[0].Email, m => m.Subject?.StartsWith("[Test]") == false)));
 
             // A second press of Send starts nothing twice.
             var again = await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
@@ -142,7 +145,9 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
         Assert.EndsWith("notice=retried&count=1", retry.Headers.Location!.OriginalString);
         await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)) is { Done: true, Failed: 0 }, "the retried delivery to be sent");
         Assert.Equal(expectedAudience, (await app.CountsAsync(issueId)).Sent);
-        Assert.NotNull(await app.Smtp.WaitForMessageToAsync(refused));
+        // Only the refused reader got a copy now: every other reader still has exactly one.
+        Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(refused));
+        foreach (var reader in readers.Where(r => r.Email != refused)) Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(reader.Email));
         var issues = await _browser.GetPageAsync("/admin/digests");
         Assert.Contains($"#{issueId} ", issues);
         // The overview's digest card lists the issue with its final counts.
@@ -210,5 +215,18 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
         Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync("/admin/digests/999999")).StatusCode);
         var bad = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "hourly")], "/admin/digests");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // No article a weekly issue could carry (every one hidden): send now plans nothing and the page says why.
+        await app.WithDbAsync(db => db.Set<Article>().ExecuteUpdateAsync(s => s.SetProperty(a => a.Hidden, true)));
+        var weeklyIssues = await app.WithDbAsync(db => db.Set<DigestIssue>().CountAsync(i => i.Frequency == Newsletter.Subscribers.DigestFrequency.Weekly));
+        var nothing = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "weekly")], "/admin/digests");
+        Assert.Equal("/admin/digests?notice=nothing-new", nothing.Headers.Location?.OriginalString);
+        Assert.Contains("No new articles since the last issue of that frequency: there is nothing to send.", await _browser.GetPageAsync(nothing.Headers.Location!.OriginalString));
+        Assert.Equal(weeklyIssues, await app.WithDbAsync(db => db.Set<DigestIssue>().CountAsync(i => i.Frequency == Newsletter.Subscribers.DigestFrequency.Weekly)));
+
+        // One new article, and the same button plans an issue.
+        await app.AddArticleAsync("dg-weekly-new", "Something new this week", "books");
+        var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "weekly")], "/admin/digests");
+        Assert.EndsWith("?confirm=send", planned.Headers.Location?.OriginalString);
     }
 }

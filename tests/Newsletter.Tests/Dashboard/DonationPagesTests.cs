@@ -8,7 +8,7 @@ using Newsletter.Web;
 namespace Newsletter.Tests.Dashboard;
 
 /// <summary>
-/// The Donations page over real HTTP as a logged-in editor: recording an offline gift, a CSV import with its report,
+/// The Donations page through the host's HTTP pipeline (TestServer) as a logged-in editor: recording an offline gift, a CSV import with its report,
 /// filters and totals, the CSV export, annual statements, and the overview's donation card.
 /// </summary>
 [Collection(HostCollection.Name)]
@@ -107,8 +107,12 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
         var second = await _browser.PostFormAsync("/admin/donations?handler=statements", [new("year", year.ToString())], "/admin/donations");
         Assert.Contains("0 queued", await second.Content.ReadAsStringAsync());
         Assert.Equal(1, await app.WithDbAsync(db => db.Set<TransactionalEmail>().CountAsync(e => e.Kind == DonationStatementComposer.StatementKind && e.Recipient == "annual@donors.example")));
-        var statement = await app.Smtp.WaitForMessageToAsync("annual@donors.example");
-        Assert.NotNull(statement);
+        // What the donor reads: the year, the one gift with its amount, the total, and the PDF attached.
+        var statement = Mail.Text(await app.Smtp.WaitForMessageToAsync("annual@donors.example"));
+        Assert.Contains($"Here are your gifts to The Test Review in {year}.", statement);
+        Assert.Matches($@"{year}-06-01 .* 15\.00 USD", statement);
+        Assert.Contains($"Total for {year}: 15.00 USD", statement);
+        Assert.Single((await app.Smtp.WaitForMessageToAsync("annual@donors.example")).Attachments, a => a.ContentType.MimeType == "application/pdf");
         var badYear = await _browser.PostFormAsync("/admin/donations?handler=statements", [new("year", "1999")], "/admin/donations");
         Assert.Equal(HttpStatusCode.BadRequest, badYear.StatusCode);
     }

@@ -8,7 +8,7 @@ using Newsletter.Web;
 
 namespace Newsletter.Tests.Dashboard;
 
-/// <summary>An owner manages staff at /admin/staff: role, unlock, password reset, removal, and the guards, over real HTTP.</summary>
+/// <summary>An owner manages staff at /admin/staff: role, unlock, password reset, removal, and the guards, through the host's HTTP pipeline (TestServer).</summary>
 [Collection(HostCollection.Name)]
 public sealed partial class StaffManagementTests(StaffManagementTests.App app) : IClassFixture<StaffManagementTests.App>
 {
@@ -200,7 +200,18 @@ public sealed partial class StaffManagementTests(StaffManagementTests.App app) :
         Assert.Equal(StaffRoles.Owner, await RoleOfAsync("last-owner@example.org"));
         await owner.GetPageAsync(StaffPage);
 
-        // Once another owner exists, the former last owner can be demoted by them.
+        // Once another owner exists, the former last owner can be demoted by them, over the same form.
+        await StaffBrowser.CreateAccountAsync(app, "second-owner@example.org", StaffRoles.Owner);
+        var second = new StaffBrowser(app);
+        await second.LogInAsync("second-owner@example.org");
+        var demoted = await second.PostFormAsync($"{StaffPage}?handler=role", [new("id", id), new("newRole", "Editor")], StaffPage);
+        Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
+        Assert.Contains("last-owner@example.org is now Editor.", await BodyAsync(demoted));
+        Assert.Equal(StaffRoles.Editor, await RoleOfAsync("last-owner@example.org"));
+        // And the new last owner is protected in turn.
+        var secondId = await IdOfAsync("second-owner@example.org");
+        Assert.Equal(["second-owner@example.org is the last owner: make another account an Owner first."],
+            (await accounts.ChangeRoleAsync(secondId, StaffRoles.Editor, null, CancellationToken.None)).Errors);
         foreach (var other in others)
             Assert.True((await accounts.ChangeRoleAsync(other, StaffRoles.Owner, null, CancellationToken.None)).Succeeded);
     }

@@ -34,12 +34,31 @@ public sealed class EmailAddressTests
     }
 
     [Fact]
-    public void A_300_character_address_is_refused()
+    public void An_address_of_254_characters_is_taken_and_one_of_255_is_refused()
     {
-        var input = new string('a', 60) + "@" + string.Join('.', Enumerable.Repeat(new string('d', 60), 4)) + ".example";
-        Assert.True(input.Length > 254);
-        Assert.False(EmailAddress.TryParse(input, out _, out var error));
-        Assert.Contains("longer than 254", error);
+        var longest = OfLength(254, "edge");
+        Assert.True(EmailAddress.TryParse(longest, out var taken, out var error), error);
+        Assert.Equal(longest, taken.Address);
+        Assert.False(EmailAddress.TryParse(OfLength(255, "edge"), out _, out error));
+        Assert.Equal("The email address is longer than 254 characters.", error);
+        // The local part has its own limit (RFC 5321: 64 octets), at its edge too.
+        var domain = "@example.org";
+        Assert.True(EmailAddress.TryParse(new string('l', 64) + domain, out _, out error), error);
+        Assert.False(EmailAddress.TryParse(new string('l', 65) + domain, out _, out error));
+        Assert.Equal("The part before the @ is longer than 64 characters.", error);
+    }
+
+    /// <summary>A syntactically valid address of exactly <paramref name="length"/> characters (at least 70): a 64-character local part starting with <paramref name="prefix"/>, domain labels of at most 63.</summary>
+    public static string OfLength(int length, string prefix)
+    {
+        var local = prefix.PadRight(64, 'a');
+        var remaining = length - local.Length - 1;
+        var labels = new List<string>();
+        while (remaining > 63) { labels.Add(new string('d', 62)); remaining -= 63; }
+        labels.Add(new string('e', remaining));
+        var address = local + "@" + string.Join('.', labels);
+        Assert.Equal(length, address.Length);
+        return address;
     }
 
     [Fact]

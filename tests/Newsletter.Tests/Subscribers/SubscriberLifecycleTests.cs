@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,7 @@ using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Subscribers;
 
-/// <summary>The reader's whole journey through real HTTP, a real SQLite file and a real SMTP server.</summary>
+/// <summary>The reader's whole journey through the host's whole HTTP pipeline (in-process TestServer: no socket, no client address), a real database and a real SMTP server.</summary>
 [Collection(HostCollection.Name)]
 public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<NewsletterApp>
 {
@@ -45,17 +46,18 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         var subscriber = await Find("ada@lovelace.example");
         Assert.Equal(("Ada L.", DigestFrequency.Weekly, "film,music"), (subscriber.Name, subscriber.Frequency, subscriber.Topics));
 
-        // RFC 8058 one-click: exactly what a mail provider sends.
+        // GET on the unsubscribe link (a mail scanner following it) shows a button and changes nothing.
         var unsubscribeLink = Mail.Link(welcome, "/unsubscribe/");
+        var unsubscribePage = await reader.GetStringAsync(unsubscribeLink);
+        Assert.Contains("List-Unsubscribe", unsubscribePage);
+        Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("ada@lovelace.example"));
+
+        // RFC 8058 one-click: exactly what a mail provider sends.
         var oneClick = await reader.PostAsync(unsubscribeLink, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
         Assert.Equal(HttpStatusCode.OK, oneClick.StatusCode);
         Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOf("ada@lovelace.example"));
         var goodbye = await app.Smtp.WaitForMessageToAsync("ada@lovelace.example", m => m.Subject?.Contains("unsubscribed") == true);
         Assert.Contains("/preferences/", Mail.Text(goodbye));
-
-        // GET on the unsubscribe link shows a button and changes nothing.
-        var unsubscribePage = await reader.GetStringAsync(unsubscribeLink);
-        Assert.Contains("List-Unsubscribe", unsubscribePage);
 
         // Back again from the preferences page: the signed link proves the address.
         var back = await reader.PostAsync(preferencesLink + "/resubscribe", new FormUrlEncodedContent([]));
@@ -134,7 +136,18 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         // A confirm token cannot be used to unsubscribe, nor a manage token to confirm.
         var token = confirmLink["/confirm/".Length..];
         Assert.Equal(HttpStatusCode.NotFound, (await reader.PostAsync("/unsubscribe/" + token, new FormUrlEncodedContent([]))).StatusCode);
+        // The confirmation carries no manage link any more: make the reader's own manage token as the service would.
+        var publicId = (await Find("tamper@example.org")).PublicId;
+        string manageToken;
+        await using (var scope = app.Services.CreateAsyncScope())
+            manageToken = scope.ServiceProvider.GetRequiredService<Newsletter.Links.Links>().ManageToken(publicId);
+        var manageToConfirm = await reader.PostAsync("/confirm/" + manageToken, new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.NotFound, manageToConfirm.StatusCode);
+        Assert.Contains("not valid", await manageToConfirm.Content.ReadAsStringAsync());
         Assert.Equal(SubscriberStatus.Unconfirmed, await StatusOf("tamper@example.org"));
+        // The genuine link still works: the refusals above were about the token's purpose.
+        Assert.Equal(HttpStatusCode.OK, (await reader.PostAsync(confirmLink, new FormUrlEncodedContent([]))).StatusCode);
+        Assert.Equal(SubscriberStatus.Confirmed, await StatusOf("tamper@example.org"));
     }
 
     private Task<Subscriber> Find(string emailKey) => app.WithDbAsync(db => db.Set<Subscriber>().AsNoTracking().SingleAsync(s => s.EmailKey == emailKey));
