@@ -9,7 +9,8 @@ namespace Newsletter.Digests;
 /// <summary>
 /// Builds one reader's copy from a <see cref="RenderedDigest"/>: fills the per-reader fields and adds the bulk-mail
 /// headers (List-Unsubscribe https + mailto, List-Unsubscribe-Post, List-Id) on top of MessageFactory's From, To,
-/// Subject, Date, Message-ID and multipart/alternative. Pure and thread-safe. (DKIM is the send layer's: every message is signed there.)
+/// Subject and Date; the Message-ID names the delivery and the multipart/alternative body is the ready-made
+/// bytes. Pure and thread-safe. (DKIM is the send layer's: every message is signed there.)
 /// </summary>
 public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, Bounces.BounceAddresses bounces)
 {
