@@ -58,6 +58,21 @@ for trx in "$results"/*.trx; do
   echo "  $(basename "$trx" .trx): ${p:-0} passed, ${f:-0} failed, $(( ${t:-0} - ${e:-0} )) skipped"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+# The failed tests by name, with the first line of their message, so a CI log cut to its last lines still says which.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  python3 - "$trx" <<'PY' 2>/dev/null || grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/^/  FAILED /'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+pass_name = sys.argv[1].rsplit("/", 1)[-1].removesuffix(".trx")
+for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if result.get("outcome") != "Failed":
+        continue
+    message = result.find("./t:Output/t:ErrorInfo/t:Message", ns)
+    first = (message.text or "").strip().splitlines()[0][:300] if message is not None and message.text else ""
+    print(f"  FAILED ({pass_name}) {result.get('testName')}: {first}")
+PY
+done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "dotnet test exited with $status (build or run error)"; fi
 if [ -n "$postgres_missing" ]; then
   echo "PostgreSQL pass NOT RUN: $postgres_missing"
