@@ -21,29 +21,16 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var token = links.ManageToken(recipient.PublicId);
         var preferences = links.Absolute("preferences/" + token);
         var unsubscribe = links.Absolute("unsubscribe/" + token);
-        var html = digest.Html!.FillUtf8(Values(recipient, preferences, unsubscribe, HtmlEncoder.Default));
-        var text = digest.Text!.FillUtf8(Values(recipient, preferences, unsubscribe, null));
         var message = messages.CreateHeaders(recipient.Email, recipient.Name, subjectPrefix + digest.Subject);
         // A real delivery's Message-ID names it (signed), so a bounce that quotes only the headers still finds it.
         if (recipient.DeliveryId > 0) bounces.Stamp(message, Bounces.SentMessage.Delivery(digest.IssueId, recipient.DeliveryId));
         else message.MessageId = messages.NewMessageId();
-        // The parts go out as their UTF-8 bytes (8bit; lines were wrapped once per issue): no per-copy transfer encoding.
-        // A server without 8BITMIME still gets 7bit: MailKit re-encodes such parts before sending.
-        message.Body = new MultipartAlternative { Part("plain", text), Part("html", html) };
+        // The body goes out as its UTF-8 bytes (8bit; lines were wrapped once per issue), made in one piece: no per-copy
+        // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
+        message.Body = digest.Wire!.Fill(Values(recipient, preferences, unsubscribe));
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
         MailHeaders.AddListId(message, site.Value.Name, messages.SenderDomain);
         return message;
-    }
-
-    private static TextPart Part(string subtype, byte[] utf8)
-    {
-        var part = new TextPart(subtype)
-        {
-            Content = new MimeContent(new MemoryStream(utf8, writable: false), ContentEncoding.EightBit),
-            ContentTransferEncoding = ContentEncoding.EightBit,
-        };
-        part.ContentType.Charset = "utf-8";
-        return part;
     }
 
     /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>
@@ -53,17 +40,17 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         return digest.Html!.Fill(["Hello,", "", "your address", subscribe, subscribe]);
     }
 
-    private static string[] Values(DigestRecipient recipient, string preferences, string unsubscribe, HtmlEncoder? encoder)
+    /// <summary>The text part's values by <see cref="Slot"/>, then the HTML part's (encoded) from <see cref="ReadyMadeAlternative.HtmlSlots"/>.</summary>
+    private static string[] Values(DigestRecipient recipient, string preferences, string unsubscribe)
     {
         var name = string.IsNullOrWhiteSpace(recipient.Name) ? null : recipient.Name.Trim();
-        var values = new string[5];
+        var values = new string[ReadyMadeAlternative.HtmlSlots * 2];
         values[(int)Slot.Greeting] = name is null ? "Hello," : $"Hello {name},";
         values[(int)Slot.Name] = name ?? "";
         values[(int)Slot.Email] = recipient.Email;
         values[(int)Slot.PreferencesUrl] = preferences;
         values[(int)Slot.UnsubscribeUrl] = unsubscribe;
-        if (encoder is not null)
-            for (var i = 0; i < values.Length; i++) values[i] = encoder.Encode(values[i]);
+        for (var i = 0; i < ReadyMadeAlternative.HtmlSlots; i++) values[ReadyMadeAlternative.HtmlSlots + i] = HtmlEncoder.Default.Encode(values[i]);
         return values;
     }
 }

@@ -24,11 +24,12 @@ public sealed class SlotTemplate
     private static readonly string Nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
     private readonly string[] _literals;
     private readonly byte[][] _literalBytes;
-    private readonly Slot[] _slots;
+    /// <summary>Indexes into the values given to Fill: a <see cref="Slot"/>, plus an offset in a <see cref="Concat"/>enated template.</summary>
+    private readonly int[] _slots;
     private readonly int _literalLength;
     private readonly int _literalByteLength;
 
-    private SlotTemplate(string[] literals, Slot[] slots)
+    private SlotTemplate(string[] literals, int[] slots)
     {
         _literals = literals;
         _slots = slots;
@@ -48,7 +49,7 @@ public sealed class SlotTemplate
     {
         var prefix = $"zzslot{Nonce}";
         var literals = new List<string>();
-        var slots = new List<Slot>();
+        var slots = new List<int>();
         var position = 0;
         while (true)
         {
@@ -60,9 +61,33 @@ public sealed class SlotTemplate
                 return new SlotTemplate([.. literals], [.. slots]);
             }
             literals.Add(rendered[position..at]);
-            slots.Add((Slot)number);
+            slots.Add(number);
             position = end + 2;
         }
+    }
+
+    /// <summary>Literal text with no slots.</summary>
+    public static SlotTemplate Literal(string text) => new([text], []);
+
+    /// <summary>
+    /// The pieces one after another, as one template. The slots of each piece move up by its offset, so two pieces
+    /// can take different values for the same <see cref="Slot"/> (the text part's plain name, the HTML part's encoded one):
+    /// <c>values[offset + (int)slot]</c>.
+    /// </summary>
+    public static SlotTemplate Concat(params IEnumerable<(SlotTemplate Template, int SlotOffset)> pieces)
+    {
+        var literals = new List<string> { "" };
+        var slots = new List<int>();
+        foreach (var (template, offset) in pieces)
+        {
+            literals[^1] += template._literals[0];
+            for (var i = 0; i < template._slots.Length; i++)
+            {
+                slots.Add(template._slots[i] + offset);
+                literals.Add(template._literals[i + 1]);
+            }
+        }
+        return new SlotTemplate([.. literals], [.. slots]);
     }
 
     /// <summary>
@@ -72,17 +97,25 @@ public sealed class SlotTemplate
     public byte[] FillUtf8(string[] values)
     {
         var length = _literalByteLength;
-        foreach (var slot in _slots) length += Encoding.UTF8.GetByteCount(values[(int)slot]);
+        foreach (var slot in _slots) length += Encoding.UTF8.GetByteCount(values[slot]);
         var bytes = new byte[length];
         var span = bytes.AsSpan();
         for (var i = 0; i < _slots.Length; i++)
         {
             _literalBytes[i].CopyTo(span);
             span = span[_literalBytes[i].Length..];
-            span = span[Encoding.UTF8.GetBytes(values[(int)_slots[i]], span)..];
+            span = span[Encoding.UTF8.GetBytes(values[_slots[i]], span)..];
         }
         _literalBytes[^1].CopyTo(span);
         return bytes;
+    }
+
+    /// <summary>How many UTF-8 bytes <see cref="FillUtf8"/> makes of this template with <paramref name="values"/> from <paramref name="offset"/>.</summary>
+    public int FilledByteCount(string[] values, int offset)
+    {
+        var length = _literalByteLength;
+        foreach (var slot in _slots) length += Encoding.UTF8.GetByteCount(values[offset + slot]);
+        return length;
     }
 
     /// <summary>The body for one reader: <paramref name="values"/> indexed by <see cref="Slot"/>, already encoded for the part.</summary>
@@ -92,7 +125,7 @@ public sealed class SlotTemplate
         for (var i = 0; i < _slots.Length; i++)
         {
             builder.Append(_literals[i]);
-            builder.Append(values[(int)_slots[i]]);
+            builder.Append(values[_slots[i]]);
         }
         builder.Append(_literals[^1]);
         return builder.ToString();
@@ -106,4 +139,11 @@ public sealed class SlotTemplate
 public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? Html, SlotTemplate? Text, int Shown, int Total)
 {
     public bool IsEmpty => Html is null;
+
+    /// <summary>
+    /// The multipart/alternative body (text, then HTML) exactly as it goes on the wire after the message's headers,
+    /// cut at the per-reader fields: text slots at offset 0, HTML slots at <see cref="ReadyMadeAlternative.HtmlSlots"/>.
+    /// Built once per issue and topic set, with one boundary for every copy.
+    /// </summary>
+    internal ReadyMadeAlternative.Wire? Wire { get; } = Html is null ? null : ReadyMadeAlternative.Wire.Of(Text!, Html);
 }

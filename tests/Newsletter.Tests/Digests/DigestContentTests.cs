@@ -89,6 +89,9 @@ public sealed class DigestContentTests(DigestContentApp app) : IClassFixture<Dig
         Assert.DoesNotContain(now.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture), text);
     }
 
+    [Fact]
+    public async Task A_copy_goes_as_8bit_utf8_and_reads_right() => await EightBitTests.SendAndReadAsync(app, await StartAsync("eight", 1), eightBit: true);
+
     private async Task<List<Newsletter.Subscribers.Subscriber>> StartAsync(string prefix, int count)
     {
         app.Smtp.Clear();
@@ -96,5 +99,48 @@ public sealed class DigestContentTests(DigestContentApp app) : IClassFixture<Dig
         // Articles of earlier tests are in earlier issues: start each test with a fresh period.
         await app.WithDbAsync(db => db.Set<Newsletter.Articles.Article>().ExecuteUpdateAsync(s => s.SetProperty(a => a.Hidden, true)));
         return await app.AddReadersAsync(prefix, count);
+    }
+}
+
+public sealed class SevenBitApp : DigestApp
+{
+    /// <summary>An older server: no 8BITMIME (nor SMTPUTF8) from the first connection on.</summary>
+    public SevenBitApp() => Smtp.EightBitMime = false;
+}
+
+/// <summary>
+/// A digest copy reads the same whether the server takes 8bit or only 7bit: the ready-made 8bit body is re-encoded
+/// (quoted-printable) for a server without 8BITMIME, and not one 8bit byte reaches it.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class EightBitTests(SevenBitApp app) : IClassFixture<SevenBitApp>
+{
+    [Fact]
+    public async Task A_copy_to_a_server_without_8bitmime_is_all_7bit_and_reads_the_same() =>
+        await SendAndReadAsync(app, await app.AddReadersAsync("seven", 1), eightBit: false);
+
+    internal static async Task SendAndReadAsync(DigestApp app, List<Newsletter.Subscribers.Subscriber> readers, bool eightBit)
+    {
+        await app.WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().Where(s => s.Id == readers[0].Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Name, "Zoë Çelik")));
+        await app.PushArticleAsync($"accents-{Guid.NewGuid():N}", "Café crème et œuvres complètes", "books", "<p>Un été à Zürich — “quoted”.</p>");
+        var issue = await app.SendNowAsync();
+        await app.WaitUntilSentAsync(issue);
+
+        var received = Assert.Single(app.Smtp.Messages, m => m.Recipients.Contains(readers[0].Email));
+        // Without 8BITMIME not one byte may be 8bit; with it, the parts go as their UTF-8 bytes.
+        var firstEightBit = received.Raw.IndexOf(received.Raw.FirstOrDefault(c => c >= 128));
+        Assert.True(eightBit == firstEightBit >= 0, firstEightBit < 0 ? "no 8bit byte" : received.Raw.Substring(Math.Max(0, firstEightBit - 300), 400));
+        var message = received.Message;
+        Assert.Contains("Hello Zoë Çelik,", message.TextBody);
+        Assert.Contains("Café crème et œuvres complètes", message.TextBody);
+        var html = System.Net.WebUtility.HtmlDecode(message.HtmlBody);
+        Assert.Contains("Hello Zoë Çelik,", html);
+        Assert.Contains("Café crème et œuvres complètes", html);
+        Assert.Contains("Un été à Zürich", html);
+        Assert.Contains("/unsubscribe/", html);
+        var parts = message.BodyParts.OfType<MimeKit.TextPart>().ToList();
+        Assert.Equal(["text/plain", "text/html"], parts.Select(p => p.ContentType.MimeType));
+        Assert.All(parts, p => Assert.Equal("utf-8", p.ContentType.Charset));
     }
 }

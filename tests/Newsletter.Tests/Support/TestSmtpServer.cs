@@ -83,6 +83,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>False: count accepted copies per address only, keep no message (a benchmark's hundred thousand).</summary>
     public bool KeepMessages { get; set; } = true;
 
+    /// <summary>False: an older server that announces neither 8BITMIME nor SMTPUTF8, so clients must send 7bit.</summary>
+    public bool EightBitMime { get; set; } = true;
+
     /// <summary>When set, every end of DATA waits for this before answering: a test sets the server's pace itself.</summary>
     public Func<Task>? BeforeDataReply { get; set; }
 
@@ -163,7 +166,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 switch (command)
                 {
                     case "EHLO":
-                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), "250-test-smtp\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800")) return;
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), EightBitMime ? "250-test-smtp\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800" : "250-test-smtp\r\n250-PIPELINING\r\n250 SIZE 52428800")) return;
                         break;
                     case "HELO":
                         if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), "250 test-smtp")) return;
