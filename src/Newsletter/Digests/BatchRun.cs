@@ -190,6 +190,8 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             Interlocked.Increment(ref _other);
             return;
         }
+        // Disposed when done: a MimeMessage has a finalizer, and a million of them queued for finalization cost GC time.
+        using var sent = message;
         // A message that never reached the server goes again at once, on a fresh connection, a few times.
         for (var tries = 1; ; tries++)
         {

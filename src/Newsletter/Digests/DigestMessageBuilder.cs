@@ -21,10 +21,9 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var token = links.ManageToken(recipient.PublicId);
         var preferences = links.Absolute("preferences/" + token);
         var unsubscribe = links.Absolute("unsubscribe/" + token);
-        var message = messages.CreateHeaders(recipient.Email, recipient.Name, subjectPrefix + digest.Subject);
         // A real delivery's Message-ID names it (signed), so a bounce that quotes only the headers still finds it.
-        if (recipient.DeliveryId > 0) bounces.Stamp(message, Bounces.SentMessage.Delivery(digest.IssueId, recipient.DeliveryId));
-        else message.MessageId = messages.NewMessageId();
+        var messageId = recipient.DeliveryId > 0 ? bounces.MessageId(Bounces.SentMessage.Delivery(digest.IssueId, recipient.DeliveryId)) : messages.NewMessageId();
+        var message = messages.CreateHeaders(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, messageId);
         // The body goes out as its UTF-8 bytes (8bit; lines were wrapped once per issue), made in one piece: no per-copy
         // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
         message.Body = digest.Wire!.Fill(Values(recipient, preferences, unsubscribe));

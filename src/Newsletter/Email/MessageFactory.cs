@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MimeKit;
+using MimeKit.Utils;
 
 namespace Newsletter.Email;
 
@@ -17,26 +18,29 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
     /// </summary>
     public MimeMessage Create(string toAddress, string? toName, string subject, string html, string text)
     {
-        var message = CreateHeaders(toAddress, toName, subject);
-        message.MessageId = NewMessageId();
+        var message = CreateHeaders(toAddress, toName, subject, NewMessageId());
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
         return message;
     }
 
     /// <summary>
-    /// From, To, Subject and Date only: the caller sets the Message-ID and the body. Digests use it (their Message-ID
-    /// names the delivery, and their body is ready-made bytes), so a copy costs no throw-away parts.
+    /// From, To, Subject, Date and the given Message-ID (without angle brackets); the caller sets the body. Digests use
+    /// it (their Message-ID names the delivery, and their body is ready-made bytes), so a copy costs no throw-away parts:
+    /// MimeMessage's parameterless constructor would make a Message-ID from the host name (an IDN conversion per call)
+    /// and a local Date, both replaced at once, which profiling showed at 4% of a send's CPU.
     /// </summary>
-    public MimeMessage CreateHeaders(string toAddress, string? toName, string subject)
+    public MimeMessage CreateHeaders(string toAddress, string? toName, string subject, string messageId)
     {
         if (HeaderText.ContainsControlCharacters(subject)) throw new ArgumentException("The subject contains control characters.", nameof(subject));
         if (toName is not null && HeaderText.ContainsControlCharacters(toName)) throw new ArgumentException("The name contains control characters.", nameof(toName));
         var email = options.Value;
-        var message = new MimeMessage();
+        var ascii = System.Text.Ascii.IsValid(messageId);
+        var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateUtils.FormatDate(clock.GetUtcNow())));
+        // An internationalised domain: MimeKit's setter writes it in ASCII (punycode).
+        if (!ascii) message.MessageId = messageId;
         message.From.Add(new MailboxAddress(email.FromName ?? string.Empty, email.FromAddress));
         message.To.Add(new MailboxAddress(toName ?? string.Empty, toAddress));
         message.Subject = subject;
-        message.Date = clock.GetUtcNow();
         return message;
     }
 
