@@ -200,7 +200,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
         [
             "/subscribe", PathOf(links.Confirm(pending.PublicId, TimeSpan.FromDays(1))), PathOf(links.Preferences(confirmed.PublicId)),
             PathOf(links.Unsubscribe(confirmed.PublicId)), "/archive", $"/archive/{issue}", "/donate", "/donate?campaign=axe-fund", "/donate/manage",
-            "/donate/thanks", "/donate/cancelled", "/no-such-page",
+            "/donate/thanks", "/donate/cancelled", "/no-such-page", "/subscribe?lang=de", "/subscribe/embed?lang=de", "/?lang=de",
         ];
         List<string> staffPages =
         [
