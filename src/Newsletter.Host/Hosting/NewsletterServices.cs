@@ -11,6 +11,7 @@ using Newsletter.Dashboard;
 using Newsletter.Digests;
 using Newsletter.Donations;
 using Newsletter.Email;
+using Newsletter.Localization;
 using Newsletter.Observability;
 using Newsletter.Host.Dashboard;
 using Newsletter.Staff;
@@ -35,6 +36,7 @@ public static class NewsletterServices
         services.AddNewsletterMetrics(builder.Configuration);
         services.AddAudit();
         services.AddEmail();
+        services.AddReaderLanguages();
         services.AddSubscribers();
         services.AddStaff();
         services.AddApiKeys();
@@ -73,8 +75,8 @@ public static class NewsletterServices
                 // A reader's form (ours, a blog's, the embedded one) gets a page; the API keeps problem details.
                 var result = http.Request.Path.StartsWithSegments("/api")
                     ? Results.Problem(statusCode: 429, title: "Too many requests", detail: "Please wait a minute and try again.")
-                    : await http.RequestServices.GetRequiredService<PageRenderer>().MessageAsync("Too many requests",
-                        "Please wait a minute and try again.", StatusCodes.Status429TooManyRequests);
+                    : await http.RequestServices.GetRequiredService<PageRenderer>().MessageAsync("TooMany.Title",
+                        "TooMany.Message", StatusCodes.Status429TooManyRequests);
                 await result.ExecuteAsync(http);
             };
         });
@@ -94,6 +96,8 @@ public static class NewsletterServices
         // First, so error pages, redirects and files carry them too.
         app.UseSecurityHeaders();
         app.UseForwardedHeaders();
+        // The reader's language for pages and messages: ?lang=, then Accept-Language, then Site:Language.
+        app.UseReaderLanguages();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthChecks("/healthz");

@@ -1435,6 +1435,10 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<int>("Frequency")
                         .HasColumnType("int");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -1501,6 +1505,8 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Kind", "At");
 
                     b.HasIndex("SubscriberId", "At");
 

@@ -1383,6 +1383,10 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<int>("Frequency")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -1447,6 +1451,8 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Kind", "At");
 
                     b.HasIndex("SubscriberId", "At");
 

@@ -37,8 +37,10 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
     }
 
     /// <summary>
-    /// Per day (UTC) over the last 90 days: confirmed readers on the list at the day's end, sign-ups (new addresses) and
-    /// unsubscribes of confirmed readers. The list size is walked back from today's confirmed count: each day's
+    /// Per day (UTC) over the last 90 days: confirmed readers on the list at the day's end, sign-ups (new addresses),
+    /// unsubscribes of readers who had confirmed, and resubscribes (a reader who left and came back, from the preferences
+    /// page or a new confirmation). Unsubscribes and resubscribes are read from the readers' history (SubscriberEvents,
+    /// on its Kind and At index), so a reader who left and came back the same day counts once in each. The list size is walked back from today's confirmed count: each day's
     /// confirmations are taken off and its unsubscribes put back. It follows each reader's latest state, so a reader
     /// who left and came back counts from their latest confirmation (erased subscribers are gone from every day).
     /// </summary>
@@ -49,6 +51,7 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
         var labels = new List<string>(GrowthDays);
         var signups = new long[GrowthDays];
         var unsubscribes = new long[GrowthDays];
+        var left = new long[GrowthDays];
         var onList = new long[GrowthDays];
         // One count per day on the CreatedAt and UnsubscribedAt indexes: each reads only that day's index entries,
         // where grouping by a computed date would read every row of the 90 days.
@@ -58,7 +61,23 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
             var next = day.AddDays(1);
             labels.Add(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             signups[i] = await db.Set<Subscriber>().LongCountAsync(s => s.CreatedAt >= day && s.CreatedAt < next, cancellationToken);
-            unsubscribes[i] = await db.Set<Subscriber>().LongCountAsync(s => s.UnsubscribedAt >= day && s.UnsubscribedAt < next && s.ConfirmedAt != null, cancellationToken);
+            left[i] = await db.Set<Subscriber>().LongCountAsync(s => s.UnsubscribedAt >= day && s.UnsubscribedAt < next && s.ConfirmedAt != null, cancellationToken);
+        }
+        // From the history: one grouped read of each kind's 90 days on the (Kind, At) index. ConfirmedAt is set only by
+        // confirming and never cleared, so it tells a reader who was on the list from one who never confirmed.
+        var events = db.Set<SubscriberEvent>().Where(e => e.At >= since);
+        var unsubscribed = await events.Where(e => e.Kind == "unsubscribed")
+            .Join(db.Set<Subscriber>().Where(s => s.ConfirmedAt != null), e => e.SubscriberId, s => s.Id, (e, s) => e)
+            .GroupBy(e => e.At.Date).Select(g => new { Day = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Day, g => g.Count, cancellationToken);
+        var resubscribed = await events.Where(e => e.Kind == "resubscribed" || (e.Kind == "confirmed" && e.Detail == "came back"))
+            .GroupBy(e => e.At.Date).Select(g => new { Day = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Day, g => g.Count, cancellationToken);
+        var resubscribes = new long[GrowthDays];
+        for (var i = 0; i < GrowthDays; i++)
+        {
+            unsubscribes[i] = unsubscribed.GetValueOrDefault(since.AddDays(i));
+            resubscribes[i] = resubscribed.GetValueOrDefault(since.AddDays(i));
         }
         // Confirmations in the window of readers who are (or were, until they left) on the list; ConfirmedAt has no
         // index, so one grouped query rather than ninety.
@@ -70,9 +89,9 @@ public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : 
         for (var i = GrowthDays - 1; i >= 0; i--)
         {
             onList[i] = running;
-            running += unsubscribes[i] - confirmations.GetValueOrDefault(since.AddDays(i));
+            running += left[i] - confirmations.GetValueOrDefault(since.AddDays(i));
         }
-        return new OverviewChart("line", labels, [new("Confirmed readers", onList), new("Sign-ups", signups), new("Unsubscribes", unsubscribes)]);
+        return new OverviewChart("line", labels, [new("Confirmed readers", onList), new("Sign-ups", signups), new("Unsubscribes", unsubscribes), new("Resubscribes", resubscribes)]);
     }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -7,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Links;
+using Newsletter.Localization;
 using Newsletter.Templates;
 using Newsletter.Web;
 
@@ -22,20 +22,22 @@ public static class ArchivePages
         return routes;
     }
 
-    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
+        var language = pages.RequestLanguage;
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
         var model = new Dictionary<string, object?>
         {
             ["site_name"] = site.Value.Name,
-            ["title"] = "Past issues",
+            ["language"] = language,
+            ["title"] = text.Get(language, "Archive.Title"),
             ["subscribe_url"] = links.Absolute("subscribe"),
             ["issues"] = issues.Select(i => new Dictionary<string, object?>
             {
                 ["url"] = links.Absolute($"archive/{i.Id}"),
                 ["subject"] = i.Subject,
-                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", ReaderLanguages.Culture(language)),
                 ["frequency"] = i.Frequency.ToString().ToLowerInvariant(),
             }).ToList(),
         };
@@ -49,7 +51,7 @@ public static class ArchivePages
     {
         var html = await digests.WebVersionAsync(id, cancellationToken);
         return html is null
-            ? await pages.MessageAsync("Not found", "There is no such issue in the archive.", StatusCodes.Status404NotFound, "/archive", "See all issues")
+            ? await pages.MessageAsync("Archive.NotFound.Title", "Archive.NotFound.Message", StatusCodes.Status404NotFound, "/archive", "Archive.All")
             : Results.Content(html, "text/html; charset=utf-8");
     }
 }

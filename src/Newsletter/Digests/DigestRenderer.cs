@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Articles;
 using Newsletter.Data;
 using Newsletter.Links;
+using Newsletter.Localization;
 using Newsletter.Templates;
 
 namespace Newsletter.Digests;
@@ -19,34 +20,45 @@ namespace Newsletter.Digests;
 /// The email carries at most <see cref="DigestOptions.MaxArticles"/> articles and stays under
 /// <see cref="DigestOptions.MaxHtmlBytes"/> (Gmail clips at about 102 KB, footer and unsubscribe link with it); the rest
 /// are counted in a "more on the web" link to the issue's web version, which lists every article of the period.
-/// Dates are shown in <see cref="DigestOptions.TimeZone"/>.
+/// Dates are shown in <see cref="DigestOptions.TimeZone"/>. Each reader language is a render of its own (words, dates,
+/// subject); the batch that does not name a language gets <see cref="SiteOptions.Language"/>.
 /// </summary>
-public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, IOptions<DigestOptions> options)
+public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, IOptions<DigestOptions> options, ReaderText text)
 {
     private const int MaxCached = 64;
 
     /// <summary>Room left in the HTML budget for what is filled in per reader (name, address, two signed links, each used more than once).</summary>
     private const int PerReaderAllowance = 3_000;
 
-    private readonly ConcurrentDictionary<(long IssueId, string Topics, bool Web), Lazy<Task<RenderedDigest>>> _cache = new();
+    private readonly ConcurrentDictionary<(long IssueId, string Topics, string Language, bool Web), Lazy<Task<RenderedDigest>>> _cache = new();
 
-    /// <summary>The issue as an email for readers of <paramref name="topics"/> (empty: every topic).</summary>
-    public Task<RenderedDigest> GetAsync(long issueId, string topics, CancellationToken cancellationToken) => GetAsync(issueId, topics, web: false, cancellationToken);
+    /// <summary>The issue as an email for readers of <paramref name="topics"/> (empty: every topic) in <c>Site:Language</c>.</summary>
+    public Task<RenderedDigest> GetAsync(long issueId, string topics, CancellationToken cancellationToken) =>
+        GetAsync(issueId, topics, site.Value.Language, web: false, cancellationToken);
 
-    /// <summary>The issue's web version (the archive): every article of the period, no size budget.</summary>
-    public Task<RenderedDigest> GetWebAsync(long issueId, CancellationToken cancellationToken) => GetAsync(issueId, "", web: true, cancellationToken);
+    /// <summary>
+    /// The issue as an email for readers of <paramref name="topics"/> who read <paramref name="language"/> (a reader's
+    /// stored language; null or unknown: <c>Site:Language</c>).
+    /// </summary>
+    public Task<RenderedDigest> GetAsync(long issueId, string topics, string? language, CancellationToken cancellationToken) =>
+        GetAsync(issueId, topics, ReaderLanguages.Of(language, site.Value.Language), web: false, cancellationToken);
 
-    private Task<RenderedDigest> GetAsync(long issueId, string topics, bool web, CancellationToken cancellationToken)
+    /// <summary>The issue's web version (the archive) in <c>Site:Language</c>: every article of the period, no size budget.</summary>
+    public Task<RenderedDigest> GetWebAsync(long issueId, CancellationToken cancellationToken) =>
+        GetAsync(issueId, "", site.Value.Language, web: true, cancellationToken);
+
+    private Task<RenderedDigest> GetAsync(long issueId, string topics, string language, bool web, CancellationToken cancellationToken)
     {
         if (_cache.Count > MaxCached) _cache.Clear();
-        var lazy = _cache.GetOrAdd((issueId, topics, web), key => new Lazy<Task<RenderedDigest>>(() => RenderAsync(key.IssueId, key.Topics, key.Web, CancellationToken.None)));
+        var key = (issueId, topics, ReaderLanguages.Of(language, site.Value.Language), web);
+        var lazy = _cache.GetOrAdd(key, k => new Lazy<Task<RenderedDigest>>(() => RenderAsync(k.IssueId, k.Topics, k.Language, k.Web, CancellationToken.None)));
         var task = lazy.Value;
         // A failed render is not cached: the next caller tries again.
-        if (task.IsFaulted) _cache.TryRemove(new KeyValuePair<(long, string, bool), Lazy<Task<RenderedDigest>>>((issueId, topics, web), lazy));
+        if (task.IsFaulted) _cache.TryRemove(new KeyValuePair<(long, string, string, bool), Lazy<Task<RenderedDigest>>>(key, lazy));
         return task.WaitAsync(cancellationToken);
     }
 
-    private async Task<RenderedDigest> RenderAsync(long issueId, string topics, bool web, CancellationToken cancellationToken)
+    private async Task<RenderedDigest> RenderAsync(long issueId, string topics, string language, bool web, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
@@ -54,18 +66,20 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         var articles = await db.Set<DigestIssueArticle>().AsNoTracking().Where(x => x.IssueId == issueId)
             .Join(db.Set<Article>(), x => x.ArticleId, a => a.Id, (x, a) => new { x.Position, Article = a })
             .OrderBy(x => x.Position).Select(x => x.Article).ToListAsync(cancellationToken);
+        var subject = Subject(issue, articles, language);
         var wanted = topics.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (wanted.Count > 0) articles = articles.Where(a => a.CategoryList.Any(wanted.Contains)).ToList();
-        if (articles.Count == 0) return new RenderedDigest(issueId, issue.Subject, null, null, 0, 0);
+        if (articles.Count == 0) return new RenderedDigest(issueId, subject, null, null, 0, 0);
 
-        if (web) return await RenderAsync(issue, articles, articles.Count);
+        var page = new Rendering(issue, subject, language, web);
+        if (web) return await RenderAsync(page, articles, articles.Count);
         // The email: at most MaxArticles, and fewer if the HTML would pass the budget (each try renders once per issue
         // and topic set, so a few tries cost nothing per reader).
         var budget = options.Value.MaxHtmlBytes - PerReaderAllowance;
         var shown = Math.Min(options.Value.MaxArticles, articles.Count);
         while (true)
         {
-            var rendered = await RenderAsync(issue, articles, shown);
+            var rendered = await RenderAsync(page, articles, shown);
             var size = rendered.Html!.LiteralByteLength;
             if (size <= budget || shown == 1) return rendered;
             // Shrink in proportion to the excess (at least one article), then measure again.
@@ -73,28 +87,38 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         }
     }
 
-    private async Task<RenderedDigest> RenderAsync(DigestIssue issue, IReadOnlyList<Article> articles, int shown)
+    /// <summary>What one render is for: the issue, its subject in the language, and whether it is the web version.</summary>
+    private sealed record Rendering(DigestIssue Issue, string Subject, string Language, bool Web);
+
+    private async Task<RenderedDigest> RenderAsync(Rendering page, IReadOnlyList<Article> articles, int shown)
     {
+        var (issue, language) = (page.Issue, page.Language);
+        var culture = ReaderLanguages.Culture(language);
         var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
         var frequency = issue.Frequency.ToString().ToLowerInvariant();
         var included = articles.Take(shown).ToList();
         var model = new Dictionary<string, object?>
         {
+            ["language"] = language,
             ["site_name"] = site.Value.Name,
             ["site_url"] = site.Value.BaseUrl,
             ["postal_address"] = site.Value.PostalAddress,
-            ["subject"] = issue.Subject,
+            ["subject"] = page.Subject,
             ["frequency"] = frequency,
-            ["issue_date"] = Local(issue.PeriodEnd, zone),
+            ["frequency_text"] = text.Get(language, "FrequencyInText." + frequency),
+            ["issue_date"] = Local(issue.PeriodEnd, zone, culture),
             ["preheader"] = Preheader(included),
             ["view_online_url"] = links.Absolute($"archive/{issue.Id}"),
-            ["reason"] = $"You receive this because {SlotTemplate.Marker(Slot.Email)} subscribed to the {frequency} digest of {site.Value.Name}.",
-            ["greeting"] = SlotTemplate.Marker(Slot.Greeting),
+            // The web version names no reader, so it says nothing about why "you" receive it.
+            ["reason"] = page.Web ? null : text.Get(language, "Digest.Reason." + frequency, SlotTemplate.Marker(Slot.Email), site.Value.Name),
+            // The per-reader greeting (with the name) is filled in by DigestMessageBuilder, in English; other languages
+            // greet without the name until that slot speaks the reader's language.
+            ["greeting"] = language == ReaderLanguages.English ? SlotTemplate.Marker(Slot.Greeting) : text.Get(language, "Email.Hello"),
             ["name"] = SlotTemplate.Marker(Slot.Name),
             ["email"] = SlotTemplate.Marker(Slot.Email),
             ["preferences_url"] = SlotTemplate.Marker(Slot.PreferencesUrl),
             ["unsubscribe_url"] = SlotTemplate.Marker(Slot.UnsubscribeUrl),
-            ["articles"] = included.Select(a => ArticleModel(a, zone)).ToList(),
+            ["articles"] = included.Select(a => ArticleModel(a, zone, culture)).ToList(),
             // What did not fit: how many, and where every article of the issue is (its web version).
             ["total_count"] = articles.Count,
             ["more_count"] = articles.Count - included.Count,
@@ -102,25 +126,37 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         };
         site.Value.AddBrandTo(model);
         var content = await templates.RenderHtmlAsync("digest/digest.html", model);
-        var text = await templates.RenderTextAsync("digest/digest.txt", model);
+        var plain = await templates.RenderTextAsync("digest/digest.txt", model);
         model["content"] = content;
         var html = await templates.RenderHtmlAsync("email/layout.html", model);
-        model["content"] = text;
+        model["content"] = plain;
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
         var inlined = OfflineCss.Inline(html);
-        return new RenderedDigest(issue.Id, issue.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)),
+        return new RenderedDigest(issue.Id, page.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)),
             included.Count, articles.Count);
     }
 
-    private static string Local(DateTime utc, TimeZoneInfo zone) =>
-        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+    private static string Local(DateTime utc, TimeZoneInfo zone, CultureInfo culture) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("d MMMM yyyy", culture);
 
-    private static Dictionary<string, object?> ArticleModel(Article a, TimeZoneInfo zone) => new()
+    /// <summary>
+    /// The subject in the reader's language. English is the planner's own (stored with the issue); another language is
+    /// made the same way from the same articles: the site's name, the first title, and how many more.
+    /// </summary>
+    private string Subject(DigestIssue issue, IReadOnlyList<Article> articles, string language)
+    {
+        if (language == ReaderLanguages.English || articles.Count == 0) return issue.Subject;
+        var first = new string(articles[0].Title.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+        var subject = articles.Count == 1 ? $"{site.Value.Name}: {first}" : text.Get(language, "Digest.Subject.More", site.Value.Name, first, articles.Count - 1);
+        return subject.Length <= 300 ? subject : subject[..297] + "...";
+    }
+
+    private static Dictionary<string, object?> ArticleModel(Article a, TimeZoneInfo zone, CultureInfo culture) => new()
     {
         ["title"] = a.Title,
         ["link"] = a.Link,
         ["author"] = a.Author,
-        ["published"] = Local(a.PublishedAt, zone),
+        ["published"] = Local(a.PublishedAt, zone, culture),
         ["summary"] = a.Summary,
         ["summary_text"] = PlainText(a.Summary, 400),
         ["image_url"] = a.ImageUrl,

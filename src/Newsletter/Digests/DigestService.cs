@@ -82,7 +82,7 @@ public sealed partial class DigestService(
     {
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
         if (subscriber is null || await FindAsync(issueId, cancellationToken) is null) return null;
-        var digest = await renderer.GetAsync(issueId, subscriber.Topics, cancellationToken);
+        var digest = await renderer.GetAsync(issueId, subscriber.Topics, subscriber.Language, cancellationToken);
         if (digest.IsEmpty) return null;
         var message = builder.Build(digest, new DigestRecipient(0, subscriber.Email, subscriber.Name, subscriber.PublicId, subscriber.Topics));
         return message.HtmlBody;

@@ -36,6 +36,14 @@ public sealed class SiteOptions
     public string? PrivacyUrl { get; set; }
 
     /// <summary>
+    /// The language of pages and emails for readers who chose none, and of the archive: a language with complete
+    /// texts (<see cref="Localization.ReaderLanguages.Supported"/>). A reader's own choice (the form, <c>?lang=</c>,
+    /// <c>Accept-Language</c>, the preferences page) is kept on their row and wins.
+    /// </summary>
+    [Required, RegularExpression("^(en|de)$", ErrorMessage = "Site:Language must be one of the languages with complete texts: en, de.")]
+    public string Language { get; set; } = Localization.ReaderLanguages.English;
+
+    /// <summary>
     /// Puts the brand into a template's model: the one place that says which keys pages and emails get
     /// (site_name, home_url, logo_url, accent_color, privacy_url).
     /// </summary>

@@ -18,6 +18,13 @@ public sealed class Subscriber
     /// <summary>Chosen topics, lower case, sorted, comma-separated; empty means every topic.</summary>
     public string Topics { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The language of every page and email for this reader (two letters, e.g. "de"), chosen at sign-up (the form's
+    /// field, <c>?lang=</c> or <c>Accept-Language</c>) and changed on the preferences page. Null (readers from before
+    /// languages, imports): <c>Site:Language</c>.
+    /// </summary>
+    public string? Language { get; set; }
+
     public SubscriberStatus Status { get; set; } = SubscriberStatus.Unconfirmed;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }

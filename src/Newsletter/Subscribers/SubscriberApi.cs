@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Newsletter.Localization;
 using Newsletter.Web;
 
 namespace Newsletter.Subscribers;
@@ -12,8 +13,6 @@ public static class SubscriberApi
 {
     /// <summary>The CORS policy of the sign-up API: the origins of <see cref="SubscriberOptions.AllowedOrigins"/>.</summary>
     public const string CorsPolicy = "signup-origins";
-
-    public const string AcceptedMessage = "Thanks! Check your inbox for a link to confirm your subscription.";
 
     public static IEndpointRouteBuilder MapSubscriberApi(this IEndpointRouteBuilder routes)
     {
@@ -29,18 +28,21 @@ public static class SubscriberApi
     }
 
     /// <param name="Website">The honeypot: a blog's form has a field people never see and bots fill; leave it empty.</param>
-    public sealed record SubscribeRequest(string? Email, string? Name, string? Frequency, List<string>? Topics, string? Website = null);
+    /// <param name="Language">The reader's language (en, de); none: Accept-Language, else Site:Language. Messages come back in it.</param>
+    public sealed record SubscribeRequest(string? Email, string? Name, string? Frequency, List<string>? Topics, string? Website = null, string? Language = null);
 
     public sealed record SubscribeAccepted(string Message);
 
     private static async Task<Results<Accepted<SubscribeAccepted>, ValidationProblem>> Subscribe(
-        SubscribeRequest request, SubscriptionService subscriptions, IOptions<SubscriberOptions> options, HttpContext http, CancellationToken cancellationToken)
+        SubscribeRequest request, SubscriptionService subscriptions, PageRenderer pages, ReaderText text, IOptions<SubscriberOptions> options, HttpContext http, CancellationToken cancellationToken)
     {
+        var words = text.In(ReaderLanguages.Normalize(request.Language) ?? pages.RequestLanguage);
+        var accepted = new SubscribeAccepted(words["Signup.Accepted"]);
         // A bot filled the field people never see: answer as if it worked, change nothing.
-        if (!string.IsNullOrEmpty(request.Website)) return TypedResults.Accepted((string?)null, new SubscribeAccepted(AcceptedMessage));
-        if (!SignupValidation.TryValidate(new SignupInput(request.Email, request.Name, request.Frequency, request.Topics), options.Value, out var signup, out var errors))
-            return TypedResults.ValidationProblem(errors, title: "The sign-up has errors.");
+        if (!string.IsNullOrEmpty(request.Website)) return TypedResults.Accepted((string?)null, accepted);
+        if (!SignupValidation.TryValidate(new SignupInput(request.Email, request.Name, request.Frequency, request.Topics, request.Language), options.Value, pages.RequestLanguage, words, out var signup, out var errors))
+            return TypedResults.ValidationProblem(errors, title: words["Signup.HasErrors"]);
         await subscriptions.SubscribeAsync(signup!, SignupContext.From(http, "api"), cancellationToken);
-        return TypedResults.Accepted((string?)null, new SubscribeAccepted(AcceptedMessage));
+        return TypedResults.Accepted((string?)null, accepted);
     }
 }

@@ -4,16 +4,22 @@ using MimeKit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
+using Newsletter.Localization;
 
 namespace Newsletter.Subscribers;
 
-/// <summary>Composes the lifecycle emails (confirm, already subscribed, goodbye) from the subscriber's current row.</summary>
-public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
+/// <summary>
+/// Composes the lifecycle emails (confirm, already subscribed, welcome, goodbye) from the subscriber's current row, in
+/// the reader's language (theirs, else <c>Site:Language</c>): the templates' words and the subject.
+/// </summary>
+public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
     : ITransactionalEmailComposer
 {
     public abstract string Kind { get; }
     protected abstract string Template { get; }
-    protected abstract string Subject(string siteName);
+
+    /// <summary>The subject's key in the reader texts; <c>{0}</c> is the site's name.</summary>
+    protected abstract string SubjectKey { get; }
     protected abstract bool StillWanted(Subscriber subscriber);
     protected virtual void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) { }
 
@@ -37,28 +43,32 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == email.SubjectId, cancellationToken);
         if (subscriber is null || !StillWanted(subscriber)) return null;
         var name = UsesName ? subscriber.Name : null;
+        var language = ReaderLanguages.Of(subscriber.Language, site.Value.Language);
+        var frequency = subscriber.Frequency.ToString().ToLowerInvariant();
         var model = new Dictionary<string, object?>
         {
+            ["language"] = language,
             ["name"] = name,
             ["email"] = subscriber.Email,
-            ["frequency"] = subscriber.Frequency.ToString().ToLowerInvariant(),
+            ["frequency"] = frequency,
+            ["frequency_text"] = text.Get(language, "FrequencyInText." + frequency),
         };
         if (LinksPreferences) model["preferences_url"] = links.Preferences(subscriber.PublicId);
         if (LinksUnsubscribe) model["unsubscribe_url"] = links.Unsubscribe(subscriber.PublicId);
         AddToModel(subscriber, email, model);
-        var (html, text) = await renderer.RenderAsync(Template, model);
-        return messages.Create(subscriber.Email, name, Subject(site.Value.Name), html, text);
+        var (html, plain) = await renderer.RenderAsync(Template, model);
+        return messages.Create(subscriber.Email, name, text.Get(language, SubjectKey, site.Value.Name), html, plain);
     }
 
     protected Links.Links Links => links;
 }
 
-public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, IOptions<SubscriberOptions> options, TimeProvider clock)
-    : SubscriberEmailComposer(db, renderer, messages, links, site)
+public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text, IOptions<SubscriberOptions> options, TimeProvider clock)
+    : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Confirm;
     protected override string Template => "confirm";
-    protected override string Subject(string siteName) => $"Confirm your subscription to {siteName}";
+    protected override string SubjectKey => "Email.Confirm.Subject";
     // A reader who unsubscribed stays so until this link is used (see SubscriptionService.SubscribeAsync).
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Unconfirmed or SubscriberStatus.Unsubscribed;
 
@@ -75,34 +85,34 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     }
 }
 
-public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
-    : SubscriberEmailComposer(db, renderer, messages, links, site)
+public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+    : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.AlreadySubscribed;
     protected override string Template => "already-subscribed";
-    protected override string Subject(string siteName) => $"You're already subscribed to {siteName}";
+    protected override string SubjectKey => "Email.Already.Subject";
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
 }
 
 /// <summary>The welcome after confirming: where the past issues are, and how to change one's choices.</summary>
-public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
-    : SubscriberEmailComposer(db, renderer, messages, links, site)
+public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+    : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Welcome;
     protected override string Template => "welcome";
-    protected override string Subject(string siteName) => $"Welcome to {siteName}";
+    protected override string SubjectKey => "Email.Welcome.Subject";
     // Queued at the confirmation; a reader who left before it went out gets no welcome.
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
     protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) =>
         model["archive_url"] = Links.Absolute("archive");
 }
 
-public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site)
-    : SubscriberEmailComposer(db, renderer, messages, links, site)
+public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+    : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Goodbye;
     protected override string Template => "goodbye";
-    protected override string Subject(string siteName) => $"You've unsubscribed from {siteName}";
+    protected override string SubjectKey => "Email.Goodbye.Subject";
     protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unsubscribed;
     // The body links the preferences page to come back; there is nothing left to unsubscribe from.
     protected override bool LinksUnsubscribe => false;

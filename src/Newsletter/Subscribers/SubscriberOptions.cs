@@ -12,6 +12,24 @@ public sealed class SubscriberOptions : IValidatableObject
     /// <summary>Topics a reader may choose (matching article categories). Empty: readers cannot choose topics.</summary>
     public List<string> Topics { get; set; } = [];
 
+    /// <summary>
+    /// What readers see for each topic, per language: <c>TopicNames:de:books = "Bücher"</c>. A topic without a name in
+    /// the reader's language shows its name in <c>Site:Language</c>, else its value.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> TopicNames { get; set; } = [];
+
+    /// <summary>The name of <paramref name="topic"/> in <paramref name="language"/>, else in <paramref name="siteLanguage"/>, else the topic itself.</summary>
+    public string TopicName(string topic, string language, string siteLanguage)
+    {
+        foreach (var candidate in new[] { language, siteLanguage })
+        {
+            var names = TopicNames.FirstOrDefault(n => string.Equals(n.Key, candidate, StringComparison.OrdinalIgnoreCase)).Value;
+            var name = names?.FirstOrDefault(n => string.Equals(n.Key, topic.Trim(), StringComparison.OrdinalIgnoreCase)).Value;
+            if (!string.IsNullOrWhiteSpace(name)) return name;
+        }
+        return topic;
+    }
+
     /// <summary>Send a short "you're unsubscribed" email after unsubscribing.</summary>
     public bool SendGoodbyeEmail { get; set; } = true;
 
@@ -30,6 +48,10 @@ public sealed class SubscriberOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var language in TopicNames.Keys.Where(l => Localization.ReaderLanguages.Normalize(l) != l.ToLowerInvariant()))
+            yield return new ValidationResult(
+                $"{Section}:{nameof(TopicNames)}:{language} is not a language with texts; use one of: {string.Join(", ", Localization.ReaderLanguages.Supported.Select(l => l.Code))}.",
+                [nameof(TopicNames)]);
         for (var i = 0; i < AllowedOrigins.Count; i++)
             if (SignupOrigins.Normalize(AllowedOrigins[i]) is null)
                 yield return new ValidationResult(

@@ -92,6 +92,7 @@ public sealed partial class SubscriptionService(
             subscriber.Name = signup.Name;
             subscriber.Frequency = signup.Frequency;
             subscriber.Topics = signup.Topics;
+            subscriber.Language = signup.Language;
             subscriber.UpdatedAt = now;
             subscriber.ConsentAt = now;
             subscriber.ConsentSource = context.Source;
@@ -196,8 +197,8 @@ public sealed partial class SubscriptionService(
         return await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == check.Subject, cancellationToken);
     }
 
-    /// <summary>Saves new preferences for the reader behind a manage token.</summary>
-    public async Task<Subscriber?> UpdatePreferencesAsync(string token, string? name, DigestFrequency frequency, string topics, CancellationToken cancellationToken)
+    /// <summary>Saves new preferences for the reader behind a manage token; a null <paramref name="language"/> keeps theirs.</summary>
+    public async Task<Subscriber?> UpdatePreferencesAsync(string token, string? name, DigestFrequency frequency, string topics, string? language, CancellationToken cancellationToken)
     {
         var subscriber = await FindByManageTokenAsync(token, cancellationToken);
         if (subscriber is null) return null;
@@ -205,8 +206,9 @@ public sealed partial class SubscriptionService(
         subscriber.Name = name;
         subscriber.Frequency = frequency;
         subscriber.Topics = topics;
+        if (language is not null) subscriber.Language = language;
         subscriber.UpdatedAt = now;
-        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "preferences", Detail = $"{frequency}; topics: {(topics.Length == 0 ? "all" : topics)}" });
+        db.Add(new SubscriberEvent { SubscriberId = subscriber.Id, At = now, Kind = "preferences", Detail = $"{frequency}; topics: {(topics.Length == 0 ? "all" : topics)}; language: {subscriber.Language ?? "site's"}" });
         await db.SaveChangesAsync(cancellationToken);
         return subscriber;
     }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using Fluid;
+using Fluid.Values;
+using Newsletter.Localization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -23,11 +26,20 @@ public sealed partial class TemplateLibrary
     // Replaced as a whole (never mutated), so a render sees one consistent set of overrides.
     private volatile OverrideSet _overrides = OverrideSet.Empty;
 
-    public TemplateLibrary(IOptions<TemplateFolderOptions> options, ILogger<TemplateLibrary>? logger = null)
+    public TemplateLibrary(IOptions<TemplateFolderOptions> options, ILogger<TemplateLibrary>? logger = null, ReaderText? text = null)
     {
         Folder = ResolveFolder(options.Value.Directory);
         _options = new TemplateOptions { MaxSteps = options.Value.MaxSteps };
         _options.MemberAccessStrategy.IgnoreCasing = true;
+        // {{ "Form.Subscribe" | t }} or {{ "Confirm.Prompt" | t: email, site_name }}: the reader-facing words, in the
+        // language of the model's "language" (see RenderAsync), from the resource files.
+        var words = text ?? ReaderText.CreateDefault();
+        _options.Filters.AddFilter("t", (input, arguments, context) =>
+        {
+            var args = Enumerable.Range(0, arguments.Count).Select(i => (object?)arguments.At(i).ToStringValue()).ToArray();
+            var culture = context.CultureInfo.Equals(CultureInfo.InvariantCulture) ? ReaderLanguages.Culture(null) : context.CultureInfo;
+            return new ValueTask<FluidValue>(new StringValue(words.Get(culture, input.ToStringValue(), args)));
+        });
         _renderTimeout = options.Value.RenderTimeout;
         _logger = logger ?? NullLogger<TemplateLibrary>.Instance;
         var errors = new List<string>();
@@ -142,6 +154,8 @@ public sealed partial class TemplateLibrary
     {
         var context = new TemplateContext(_options);
         foreach (var (key, value) in model) context.SetValue(key, value);
+        // The reader's language: the t filter's words, and how Fluid writes numbers and dates.
+        if (model.TryGetValue("language", out var language) && language is string code) context.CultureInfo = ReaderLanguages.Culture(code);
         try
         {
             return await Task.Run(() => template.RenderAsync(context, encoder).AsTask()).WaitAsync(_renderTimeout);

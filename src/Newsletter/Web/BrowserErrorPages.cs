@@ -11,7 +11,7 @@ namespace Newsletter.Web;
 /// comes first and takes the ones on browser routes from clients that ask for HTML. Machine routes (<c>/api</c>,
 /// webhooks, the OpenAPI document, health and metrics) and clients asking for JSON keep RFC 7807 problem+json.
 /// </summary>
-public sealed class BrowserErrorPages(PageRenderer pages) : IProblemDetailsWriter
+public sealed class BrowserErrorPages(PageRenderer pages, Localization.ReaderText text) : IProblemDetailsWriter
 {
     /// <summary>Paths whose callers are programs: always problem+json, whatever they accept.</summary>
     private static readonly string[] MachineRoutes = ["/api", "/webhooks", "/openapi", "/healthz", "/metrics"];
@@ -30,7 +30,7 @@ public sealed class BrowserErrorPages(PageRenderer pages) : IProblemDetailsWrite
         var result = await pages.PageAsync("error", title, new()
         {
             ["status"] = status,
-            ["message"] = message,
+            ["message"] = text.Get(pages.RequestLanguage, message),
             ["errors"] = errors,
             ["reference"] = reference,
         }, status);
@@ -60,18 +60,18 @@ public sealed class BrowserErrorPages(PageRenderer pages) : IProblemDetailsWrite
     }
 
     /// <summary>
-    /// What the page says. 4xx problems written by our handlers carry a title and detail meant for people; the
+    /// What the page says, as keys of the reader texts (or our handlers' own words, already in the reader's language). 4xx problems written by our handlers carry a title and detail meant for people; the
     /// framework's defaults, an exception's message, and anything on a 5xx are replaced by plain words.
     /// </summary>
     private static (string Title, string Message) Wording(int status, ProblemDetails problem, bool fromException) => status switch
     {
-        StatusCodes.Status404NotFound => ("Page not found", "There is no page at this address. The link may be mistyped, or the page may have moved."),
-        StatusCodes.Status405MethodNotAllowed => ("This page cannot do that", "This address does not accept that kind of request. Please go back and use the page's own links and buttons."),
+        StatusCodes.Status404NotFound => ("Error.NotFound.Title", "Error.NotFound.Message"),
+        StatusCodes.Status405MethodNotAllowed => ("Error.Method.Title", "Error.Method.Message"),
         // "Not set up" from our own handlers is true and useful; any other 5xx says only that the fault is ours.
         StatusCodes.Status503ServiceUnavailable when !fromException && problem.Title is { Length: > 0 } title && problem.Detail is { Length: > 0 } detail => (title, detail),
-        >= 500 => ("Something went wrong on our side", "The page could not be shown because of a problem on our server. Nothing you did caused it; please try again in a few minutes."),
-        _ => (ForPeople(problem.Title) ?? "The request could not be handled",
-            !fromException && problem.Detail is { Length: > 0 } detail ? detail : "Please go back and try again."),
+        >= 500 => ("Error.Server.Title", "Error.Server.Message"),
+        _ => (ForPeople(problem.Title) ?? "Error.Other.Title",
+            !fromException && problem.Detail is { Length: > 0 } detail ? detail : "Error.Other.Message"),
     };
 
     /// <summary>The framework's own titles are generic phrases; ours are sentences for people.</summary>

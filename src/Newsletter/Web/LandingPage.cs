@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,6 +7,7 @@ using Newsletter.Data;
 using Newsletter.Digests;
 using Newsletter.Donations;
 using Newsletter.Links;
+using Newsletter.Localization;
 
 namespace Newsletter.Web;
 
@@ -29,13 +29,15 @@ public static class LandingPage
     {
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
             .OrderByDescending(i => i.Id).Take(LatestIssues).ToListAsync(cancellationToken);
+        var language = pages.RequestLanguage;
         return await pages.PageAsync("home", site.Value.Name, new()
         {
+            ["language"] = language,
             ["issues"] = issues.Select(i => new Dictionary<string, object?>
             {
                 ["url"] = links.Absolute($"archive/{i.Id}"),
                 ["subject"] = i.Subject,
-                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", ReaderLanguages.Culture(language)),
             }).ToList(),
             ["donations"] = stripe.Value.IsConfigured,
         });

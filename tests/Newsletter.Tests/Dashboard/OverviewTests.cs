@@ -29,19 +29,31 @@ public sealed class OverviewTests(NewsletterApp app) : IClassFixture<NewsletterA
                 // Left long ago and confirmed again today: on the list from today.
                 new Subscriber { Email = "g5@growth.example", EmailKey = "g5@growth.example", CreatedAt = day(300), ConfirmedAt = day(0), Status = SubscriberStatus.Confirmed, ConsentSource = "t" },
                 // Unsubscribed from the confirmation email without ever confirming: never on the list, not an unsubscribe from it.
-                new Subscriber { Email = "g6@growth.example", EmailKey = "g6@growth.example", CreatedAt = day(1), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(1), ConsentSource = "t" });
+                new Subscriber { Email = "g6@growth.example", EmailKey = "g6@growth.example", CreatedAt = day(1), Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = day(1), ConsentSource = "t" },
+                // Left yesterday and came back from the preferences page today: one unsubscribe, one resubscribe.
+                new Subscriber { Email = "g7@growth.example", EmailKey = "g7@growth.example", CreatedAt = day(400), ConfirmedAt = day(0), Status = SubscriberStatus.Confirmed, ConsentSource = "t" });
+            await db.SaveChangesAsync();
+            long Id(string email) => db.Set<Subscriber>().Single(s => s.EmailKey == email).Id;
+            db.AddRange(
+                new SubscriberEvent { SubscriberId = Id("g2@growth.example"), At = day(0), Kind = "unsubscribed", Detail = "one-click" },
+                new SubscriberEvent { SubscriberId = Id("g5@growth.example"), At = day(0), Kind = "confirmed", Detail = "came back" },
+                new SubscriberEvent { SubscriberId = Id("g6@growth.example"), At = day(1), Kind = "unsubscribed", Detail = "one-click" },
+                new SubscriberEvent { SubscriberId = Id("g7@growth.example"), At = day(1), Kind = "unsubscribed", Detail = "one-click" },
+                new SubscriberEvent { SubscriberId = Id("g7@growth.example"), At = day(0), Kind = "resubscribed" });
             await db.SaveChangesAsync();
         });
-        var chart = await app.WithDbAsync(db => new SubscriberStatistics(db, new FixedClock(now)).GrowthAsync(confirmedNow: 3, CancellationToken.None));
+        var chart = await app.WithDbAsync(db => new SubscriberStatistics(db, new FixedClock(now)).GrowthAsync(confirmedNow: 4, CancellationToken.None));
 
         Assert.Equal(SubscriberStatistics.GrowthDays, chart.Labels.Count);
         Assert.Equal("2040-03-31", chart.Labels[^1]);
-        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes"], chart.Series.Select(s => s.Label));
-        var (onList, signups, unsubscribes) = (chart.Series[0].Values, chart.Series[1].Values, chart.Series[2].Values);
+        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes", "Resubscribes"], chart.Series.Select(s => s.Label));
+        var (onList, signups, unsubscribes, resubscribes) = (chart.Series[0].Values, chart.Series[1].Values, chart.Series[2].Values, chart.Series[3].Values);
         Assert.Equal([2L, 1, 1], signups.TakeLast(3));
-        Assert.Equal([0L, 0, 1], unsubscribes.TakeLast(3));
-        // Day ends: g1 and g4; then g2 confirmed too; today g2 left and g5 came back.
-        Assert.Equal([2L, 3, 3], onList.TakeLast(3));
+        // g7 left yesterday (g6's unsubscribe does not count: never confirmed) and g2 today; g7 and g5 came back today.
+        Assert.Equal([0L, 1, 1], unsubscribes.TakeLast(3));
+        Assert.Equal([0L, 0, 2], resubscribes.TakeLast(3));
+        // Day ends (each reader from their latest confirmation): g1 and g4; then g2 confirmed too; today g2 left, g5 and g7 are back.
+        Assert.Equal([2L, 3, 4], onList.TakeLast(3));
         Assert.Equal(1, onList[0]);
         Assert.Equal(4, signups.Sum());
     }

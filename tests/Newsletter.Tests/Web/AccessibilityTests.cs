@@ -164,7 +164,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
         Assert.NotEmpty(ticks);
         Assert.All(ticks, t => Assert.Equal(Math.Round(t), t));
         var legend = await canvas.EvaluateAsync<string[]>("c => Chart.getChart(c).data.datasets.map(d => d.label)");
-        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes"], legend);
+        Assert.Equal(["Confirmed readers", "Sign-ups", "Unsubscribes", "Resubscribes"], legend);
         await page.GetByRole(AriaRole.Link, new() { Name = "Templates", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Templates");
     }
@@ -200,7 +200,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
         [
             "/subscribe", PathOf(links.Confirm(pending.PublicId, TimeSpan.FromDays(1))), PathOf(links.Preferences(confirmed.PublicId)),
             PathOf(links.Unsubscribe(confirmed.PublicId)), "/archive", $"/archive/{issue}", "/donate", "/donate?campaign=axe-fund", "/donate/manage",
-            "/donate/thanks", "/donate/cancelled", "/no-such-page",
+            "/donate/thanks", "/donate/cancelled", "/no-such-page", "/subscribe?lang=de", "/subscribe/embed?lang=de", "/?lang=de",
         ];
         List<string> staffPages =
         [
