@@ -68,7 +68,7 @@ public sealed class DigestDashboard(
     /// <summary>The copy <paramref name="reader"/> would get (their topics, greeting and links); null when it would be empty.</summary>
     public async Task<DigestCopy?> CopyForAsync(long issueId, Subscriber reader, CancellationToken cancellationToken)
     {
-        var digest = await renderer.GetAsync(issueId, reader.Topics, cancellationToken);
+        var digest = await renderer.GetAsync(issueId, reader.Topics, reader.Language, cancellationToken);
         if (digest.IsEmpty) return null;
         var message = builder.Build(digest, new DigestRecipient(0, reader.Email, reader.Name, reader.PublicId, reader.Topics));
         return new DigestCopy(message.Subject ?? string.Empty, message.HtmlBody ?? string.Empty, message.TextBody ?? string.Empty);

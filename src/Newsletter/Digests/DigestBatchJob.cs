@@ -64,7 +64,7 @@ public sealed partial class DigestBatchJob(
         var now = clock.GetUtcNow().UtcDateTime;
         var due = await db.Set<Delivery>().AsNoTracking()
             .Where(d => d.IssueId == issueId && d.Id >= fromId && d.Id <= toId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
-            .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { d.Id, d.Attempts, s.Email, s.EmailKey, s.Name, s.PublicId, s.Topics, s.Status })
+            .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new { d.Id, d.Attempts, s.Email, s.EmailKey, s.Name, s.PublicId, s.Topics, s.Language, s.Status })
             .OrderBy(x => x.Id).ToListAsync(cancellationToken);
         // Nothing due. A retry may still wait in this range (a scheduled run can fire a little early): come back then.
         if (due.Count == 0) return await NextRetryAsync(issueId, fromId, toId, cancellationToken);
@@ -78,7 +78,8 @@ public sealed partial class DigestBatchJob(
         {
             if (row.Status != SubscriberStatus.Confirmed) { left.Add(row.Id); continue; }
             if (suppressed.Contains(row.EmailKey)) { onList.Add(row.Id); continue; }
-            var digest = await renderer.GetAsync(issueId, row.Topics, cancellationToken);
+            // Rendered once per issue, topic set and language; each reader gets theirs.
+            var digest = await renderer.GetAsync(issueId, row.Topics, row.Language, cancellationToken);
             if (digest.IsEmpty) { noTopic.Add(row.Id); continue; }
             copies.Add(new PendingCopy(new DigestRecipient(row.Id, row.Email, row.Name, row.PublicId, row.Topics), row.Attempts, digest));
         }

@@ -26,7 +26,7 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
         var message = messages.CreateHeaders(recipient.Email, recipient.Name, subjectPrefix + digest.Subject, messageId);
         // The body goes out as its UTF-8 bytes (8bit; lines were wrapped once per issue), made in one piece: no per-copy
         // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
-        message.Body = digest.Wire!.Fill(Values(recipient, preferences, unsubscribe));
+        message.Body = digest.Wire!.Fill(Values(digest, recipient, preferences, unsubscribe));
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
         MailHeaders.AddListId(message, site.Value.Name, messages.SenderDomain);
         return message;
@@ -36,15 +36,15 @@ public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links li
     public string WebVersion(RenderedDigest digest)
     {
         var subscribe = HtmlEncoder.Default.Encode(links.Absolute("subscribe"));
-        return digest.Html!.Fill(["Hello,", "", "your address", subscribe, subscribe]);
+        return digest.Html!.Fill([digest.Hello, "", "your address", subscribe, subscribe]);
     }
 
     /// <summary>The text part's values by <see cref="Slot"/>, then the HTML part's (encoded) from <see cref="ReadyMadeAlternative.HtmlSlots"/>.</summary>
-    private static string[] Values(DigestRecipient recipient, string preferences, string unsubscribe)
+    private static string[] Values(RenderedDigest digest, DigestRecipient recipient, string preferences, string unsubscribe)
     {
         var name = string.IsNullOrWhiteSpace(recipient.Name) ? null : recipient.Name.Trim();
         var values = new string[ReadyMadeAlternative.HtmlSlots * 2];
-        values[(int)Slot.Greeting] = name is null ? "Hello," : $"Hello {name},";
+        values[(int)Slot.Greeting] = name is null ? digest.Hello : string.Format(System.Globalization.CultureInfo.InvariantCulture, digest.HelloName, name);
         values[(int)Slot.Name] = name ?? "";
         values[(int)Slot.Email] = recipient.Email;
         values[(int)Slot.PreferencesUrl] = preferences;

@@ -111,9 +111,8 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             ["view_online_url"] = links.Absolute($"archive/{issue.Id}"),
             // The web version names no reader, so it says nothing about why "you" receive it.
             ["reason"] = page.Web ? null : text.Get(language, "Digest.Reason." + frequency, SlotTemplate.Marker(Slot.Email), site.Value.Name),
-            // The per-reader greeting (with the name) is filled in by DigestMessageBuilder, in English; other languages
-            // greet without the name until that slot speaks the reader's language.
-            ["greeting"] = language == ReaderLanguages.English ? SlotTemplate.Marker(Slot.Greeting) : text.Get(language, "Email.Hello"),
+            // The per-reader greeting (with the name) is filled in by DigestMessageBuilder, from this language's patterns.
+            ["greeting"] = SlotTemplate.Marker(Slot.Greeting),
             ["name"] = SlotTemplate.Marker(Slot.Name),
             ["email"] = SlotTemplate.Marker(Slot.Email),
             ["preferences_url"] = SlotTemplate.Marker(Slot.PreferencesUrl),
@@ -133,7 +132,11 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         var fullText = await templates.RenderTextAsync("email/layout.txt", model);
         var inlined = OfflineCss.Inline(html);
         return new RenderedDigest(issue.Id, page.Subject, SlotTemplate.Parse(MailLines.Wrap(inlined)), SlotTemplate.Parse(MailLines.Wrap(fullText)),
-            included.Count, articles.Count);
+            included.Count, articles.Count)
+        {
+            Hello = text.Get(language, "Email.Hello"),
+            HelloName = text.Get(language, "Email.HelloName"),
+        };
     }
 
     private static string Local(DateTime utc, TimeZoneInfo zone, CultureInfo culture) =>

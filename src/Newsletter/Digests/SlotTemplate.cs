@@ -140,6 +140,12 @@ public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? 
 {
     public bool IsEmpty => Html is null;
 
+    /// <summary>The greeting without a name, in the digest's language.</summary>
+    public string Hello { get; init; } = "Hello,";
+
+    /// <summary>The greeting with the reader's name as {0}, in the digest's language.</summary>
+    public string HelloName { get; init; } = "Hello {0},";
+
     /// <summary>
     /// The multipart/alternative body (text, then HTML) exactly as it goes on the wire after the message's headers,
     /// cut at the per-reader fields: text slots at offset 0, HTML slots at <see cref="ReadyMadeAlternative.HtmlSlots"/>.

@@ -172,6 +172,7 @@ public sealed class SiteLanguageTests(GermanSiteApp app) : IClassFixture<GermanS
         Assert.Matches(@"^The Test Review: .+ und 1 weitere$", digest.Subject);
         var text = Mail.Text(digest);
         Assert.Contains("Hier sind die 2 neuen Artikel von The Test Review.", text);
+        Assert.Contains("Hallo Anna,", text);
         Assert.Contains("die tägliche Ausgabe von The Test Review abonniert hat", text);
         Assert.Contains(DateTime.UtcNow.ToString("MMMM", ReaderLanguages.Culture("de")), text);
         Assert.Contains("<html lang=\"de\">", digest.HtmlBody);
@@ -185,7 +186,7 @@ public sealed class SiteLanguageTests(GermanSiteApp app) : IClassFixture<GermanS
     }
 
     [Fact]
-    public async Task A_reader_in_English_on_a_German_site_gets_the_digest_preview_in_English()
+    public async Task A_reader_in_English_on_a_German_site_gets_the_digest_and_its_preview_in_English()
     {
         var id = await app.WithDbAsync(async db =>
         {
@@ -201,6 +202,11 @@ public sealed class SiteLanguageTests(GermanSiteApp app) : IClassFixture<GermanS
         var preview = await scope.ServiceProvider.GetRequiredService<DigestService>().PreviewAsync(issueId, id, CancellationToken.None);
         Assert.Contains("Hello Ed,", preview);
         Assert.Contains("Here is the new article from The Test Review.", preview);
+        // And the copy the batch sent him is the same English one, greeting and all.
+        var sent = app.MessagesTo("english@example.org").Single();
+        Assert.Contains("Hello Ed,", Mail.Text(sent));
+        Assert.Contains("Here is the new article from The Test Review.", Mail.Text(sent));
+        Assert.DoesNotContain("Hallo", Mail.Text(sent));
         // The detector the German tests rely on finds the English here (it is not blind).
         Assert.Contains("Read on", EnglishLeaks.In(EnglishLeaks.Visible(preview!)));
     }
