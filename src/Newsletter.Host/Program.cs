@@ -30,7 +30,13 @@ try
 catch (OptionsValidationException e)
 {
     // A wrong setting stops the host with one line per problem, naming the key.
-    foreach (var failure in e.Failures) Console.Error.WriteLine($"Configuration error: {failure}");
+    foreach (var line in ConfigurationErrors.Lines(e)) Console.Error.WriteLine(line);
+    return 2;
+}
+catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException))
+{
+    // Wrong settings in several sections arrive together (the start-up validator gathers them): still a line each.
+    foreach (var line in ConfigurationErrors.Lines(e)) Console.Error.WriteLine(line);
     return 2;
 }
 catch (Newsletter.Templates.TemplateException e)

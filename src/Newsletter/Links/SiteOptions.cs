@@ -8,7 +8,9 @@ public sealed class SiteOptions
     public const string Section = "Site";
 
     /// <summary>The public base URL every link in an email starts with, e.g. https://news.example.org.</summary>
-    [Required, Url]
+    // The messages name the setting, not this class's member: an operator reads them, not the code.
+    [Required(ErrorMessage = "Site:BaseUrl is required: the public address of this service, e.g. https://news.example.org.")]
+    [Url(ErrorMessage = "Site:BaseUrl must be an absolute URL such as https://news.example.org.")]
     public string BaseUrl { get; set; } = "http://localhost:5080";
 
     /// <summary>The publisher's name, shown in emails and pages.</summary>
@@ -20,11 +22,11 @@ public sealed class SiteOptions
     public string? PostalAddress { get; set; }
 
     /// <summary>The publisher's logo (an absolute URL, shown at most 48 px high) in the header of pages and emails; none: the name alone.</summary>
-    [Url, StringLength(2000)]
+    [Url(ErrorMessage = "Site:LogoUrl must be an absolute URL such as https://blog.example.org/logo.png."), StringLength(2000)]
     public string? LogoUrl { get; set; }
 
     /// <summary>Where the header's name and logo lead: the blog's home page. None: this service's own landing page.</summary>
-    [Url, StringLength(2000)]
+    [Url(ErrorMessage = "Site:HomeUrl must be an absolute URL such as https://blog.example.org."), StringLength(2000)]
     public string? HomeUrl { get; set; }
 
     /// <summary>The colour of buttons and links, as #rrggbb; it carries white text, so keep it dark (4.5:1 or more).</summary>
@@ -32,7 +34,7 @@ public sealed class SiteOptions
     public string AccentColor { get; set; } = "#1f5f8b";
 
     /// <summary>The publisher's privacy policy, linked beside every sign-up form and in the footer of pages.</summary>
-    [Url, StringLength(2000)]
+    [Url(ErrorMessage = "Site:PrivacyUrl must be an absolute URL such as https://blog.example.org/privacy."), StringLength(2000)]
     public string? PrivacyUrl { get; set; }
 
     /// <summary>

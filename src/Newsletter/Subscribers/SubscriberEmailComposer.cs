@@ -17,10 +17,10 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
 {
     public abstract string Kind { get; }
     protected abstract string Template { get; }
-
     /// <summary>The subject's key in the reader texts; <c>{0}</c> is the site's name.</summary>
     protected abstract string SubjectKey { get; }
-    protected abstract bool StillWanted(Subscriber subscriber);
+    /// <summary>Whether the email still makes sense for the reader as they are now (decided at send time, not when queued).</summary>
+    protected abstract bool StillWanted(Subscriber subscriber, TransactionalEmail email);
     protected virtual void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) { }
 
     /// <summary>
@@ -41,7 +41,7 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
     public async Task<MimeMessage?> ComposeAsync(TransactionalEmail email, CancellationToken cancellationToken)
     {
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == email.SubjectId, cancellationToken);
-        if (subscriber is null || !StillWanted(subscriber)) return null;
+        if (subscriber is null || !StillWanted(subscriber, email)) return null;
         var name = UsesName ? subscriber.Name : null;
         var language = ReaderLanguages.Of(subscriber.Language, site.Value.Language);
         var frequency = subscriber.Frequency.ToString().ToLowerInvariant();
@@ -69,8 +69,15 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     public override string Kind => SubscriberEmailKinds.Confirm;
     protected override string Template => "confirm";
     protected override string SubjectKey => "Email.Confirm.Subject";
-    // A reader who unsubscribed stays so until this link is used (see SubscriptionService.SubscribeAsync).
-    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Unconfirmed or SubscriberStatus.Unsubscribed;
+    // A reader who left and signs up again stays unsubscribed until this link is used (see SubscriptionService.SubscribeAsync),
+    // so a confirmation asked for after leaving goes out: it is their way back. One asked for before they left (staff or a
+    // mailed unsubscribe ended an unconfirmed sign-up) does not: the later word, leaving, wins.
+    protected override bool StillWanted(Subscriber subscriber, TransactionalEmail email) => subscriber.Status switch
+    {
+        SubscriberStatus.Unconfirmed => true,
+        SubscriberStatus.Unsubscribed => subscriber.UnsubscribedAt is not { } left || email.CreatedAt >= left,
+        _ => false,
+    };
 
     protected override bool UsesName => false;
     protected override bool LinksPreferences => false;
@@ -91,7 +98,7 @@ public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRendere
     public override string Kind => SubscriberEmailKinds.AlreadySubscribed;
     protected override string Template => "already-subscribed";
     protected override string SubjectKey => "Email.Already.Subject";
-    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
+    protected override bool StillWanted(Subscriber subscriber, TransactionalEmail email) => subscriber.Status == SubscriberStatus.Confirmed;
 }
 
 /// <summary>The welcome after confirming: where the past issues are, and how to change one's choices.</summary>
@@ -102,7 +109,7 @@ public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer
     protected override string Template => "welcome";
     protected override string SubjectKey => "Email.Welcome.Subject";
     // Queued at the confirmation; a reader who left before it went out gets no welcome.
-    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Confirmed;
+    protected override bool StillWanted(Subscriber subscriber, TransactionalEmail email) => subscriber.Status == SubscriberStatus.Confirmed;
     protected override void AddToModel(Subscriber subscriber, TransactionalEmail email, Dictionary<string, object?> model) =>
         model["archive_url"] = Links.Absolute("archive");
 }
@@ -113,7 +120,7 @@ public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer
     public override string Kind => SubscriberEmailKinds.Goodbye;
     protected override string Template => "goodbye";
     protected override string SubjectKey => "Email.Goodbye.Subject";
-    protected override bool StillWanted(Subscriber subscriber) => subscriber.Status == SubscriberStatus.Unsubscribed;
+    protected override bool StillWanted(Subscriber subscriber, TransactionalEmail email) => subscriber.Status == SubscriberStatus.Unsubscribed;
     // The body links the preferences page to come back; there is nothing left to unsubscribe from.
     protected override bool LinksUnsubscribe => false;
 }

@@ -8,7 +8,7 @@ namespace Newsletter.Web;
 /// <summary>
 /// Per-endpoint body limits, enforced before anything reads the body: a declared Content-Length over the limit gets
 /// 413 with problem details at once; the body is wrapped so that reading past the limit fails with 413 too (a chunked
-/// upload declares no length), and the server's own limit (Kestrel) is set to the same number.
+/// upload declares no length), and the server's own limit (Kestrel) is set to the same number for a declared length.
 /// </summary>
 public static class RequestBodyLimit
 {
@@ -34,11 +34,17 @@ public static class RequestBodyLimit
                 return;
             }
             var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = max;
+            // Kestrel counts a chunked body's framing (sizes, CRLFs) against its limit, so at the same number a chunked
+            // body of exactly the limit, or a few bytes under it, was refused. The exact limit on the content is the
+            // stream below; Kestrel keeps a bound on the wire with room for the framing of chunks as small as one byte.
+            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = context.Request.ContentLength is null ? max * ChunkFramingAllowance + 1024 : max;
             context.Request.Body = new LimitedReadStream(context.Request.Body, max);
         }
         await next(context);
     });
+
+    /// <summary>A one-byte chunk takes six bytes on the wire ("1", CRLF, the byte, CRLF); eight leaves room for extensions.</summary>
+    private const long ChunkFramingAllowance = 8;
 
     private sealed record Limit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
 }

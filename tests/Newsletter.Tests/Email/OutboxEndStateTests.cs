@@ -10,7 +10,8 @@ namespace Newsletter.Tests.Email;
 
 /// <summary>
 /// The outbox decides at send time, not at queue time: an email queued for a reader who since went on the suppression
-/// list, left, or was erased ends Skipped and never reaches the server. And one sign-up form submitted again and again
+/// list, left, or was erased ends Skipped and never reaches the server (a confirmation is skipped only when the reader
+/// left after asking for it: one asked for after leaving is their way back). And one sign-up form submitted again and again
 /// mails the address once per 10 minutes, measured at its edges.
 /// </summary>
 [Collection(HostCollection.Name)]
@@ -45,6 +46,29 @@ public sealed class OutboxEndStateTests(NewsletterApp app) : IClassFixture<Newsl
         Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(staying.Email));
         foreach (var reader in new[] { suppressed, left, erased }) Assert.False(app.Smtp.AcceptedCount.ContainsKey(reader.Email), reader.Email);
     }
+
+    [Fact]
+    public async Task A_reader_who_left_gets_the_confirmation_they_ask_for_afterwards_but_not_one_asked_for_before_they_left()
+    {
+        // Left an hour ago and signs up again on the form: the confirmation is their only way back, so it goes out.
+        var returning = await AddReaderAsync("came-back@outbox.example", SubscriberStatus.Unsubscribed);
+        await SetUnsubscribedAtAsync(returning, DateTime.UtcNow.AddHours(-1));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = returning.Email })).StatusCode);
+        var confirmation = await app.Smtp.WaitForMessageToAsync(returning.Email);
+        Assert.StartsWith("Confirm your subscription", confirmation.Subject);
+
+        // An unconfirmed sign-up whose confirmation waited in the outbox while the reader was unsubscribed (by staff, or
+        // by a mailed unsubscribe): leaving is the later word, so the old request is not sent.
+        var stale = await AddReaderAsync("left-before-send@outbox.example", SubscriberStatus.Unsubscribed);
+        await SetUnsubscribedAtAsync(stale, DateTime.UtcNow.AddMinutes(-1));
+        var queued = await QueueAsync(SubscriberEmailKinds.Confirm, stale, createdAt: DateTime.UtcNow.AddMinutes(-5));
+        await SendAsync(queued);
+        Assert.Equal((TransactionalEmailState.Skipped, "Nothing to send any more."), await StateAsync(queued));
+        Assert.False(app.Smtp.AcceptedCount.ContainsKey(stale.Email));
+    }
+
+    private Task SetUnsubscribedAtAsync(Subscriber reader, DateTime at) => app.WithDbAsync(db => db.Set<Subscriber>()
+        .Where(s => s.Id == reader.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.UnsubscribedAt, at)));
 
     [Fact]
     public async Task The_same_sign_up_mails_again_only_after_ten_minutes()
@@ -87,9 +111,9 @@ public sealed class OutboxEndStateTests(NewsletterApp app) : IClassFixture<Newsl
     });
 
     /// <summary>An outbox row as the sign-up writes it, queued while the reader was still a reader.</summary>
-    private Task<long> QueueAsync(string kind, Subscriber reader) => app.WithDbAsync(async db =>
+    private Task<long> QueueAsync(string kind, Subscriber reader, DateTime? createdAt = null) => app.WithDbAsync(async db =>
     {
-        var email = new TransactionalEmail { Kind = kind, SubjectId = reader.Id, Recipient = reader.Email, CreatedAt = DateTime.UtcNow };
+        var email = new TransactionalEmail { Kind = kind, SubjectId = reader.Id, Recipient = reader.Email, CreatedAt = createdAt ?? DateTime.UtcNow };
         db.Add(email);
         await db.SaveChangesAsync();
         return email.Id;
