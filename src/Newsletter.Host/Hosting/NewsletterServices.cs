@@ -62,8 +62,9 @@ public static class NewsletterServices
         services.AddRateLimiter(options =>
         {
             var perMinute = builder.Configuration.GetValue("RateLimiting:PublicWritesPerMinute", 20);
+            // Per client (ClientAddress.PartitionOf); a request with no client address never gets here (UseClientAddressRequired).
             options.AddPolicy(RateLimitPolicies.PublicWrites, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientAddress.PartitionOf(http.Connection.RemoteIpAddress) ?? throw new InvalidOperationException("UseClientAddressRequired runs before the rate limiter."),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = async (context, cancellationToken) =>
             {
@@ -107,6 +108,7 @@ public static class NewsletterServices
         app.UseRequestBodyLimits();
         // Before the rate limiter: a preflight is answered here and spends none of the reader's sign-ups.
         app.UseCors();
+        app.UseClientAddressRequired();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UsePasswordChangeGate();
