@@ -83,7 +83,15 @@ public static class NewsletterServices
         {
             // Behind a reverse proxy the client's IP (for rate limiting and consent) is in X-Forwarded-For.
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            foreach (var proxy in builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [])
+            var proxies = builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [];
+            // The operator's list, when there is one, is the whole truth: ASP.NET's default (this machine's loopback
+            // addresses, for a proxy on the same machine) would let any other program here claim any client address.
+            if (proxies.Length > 0)
+            {
+                options.KnownProxies.Clear();
+                options.KnownIPNetworks.Clear();
+            }
+            foreach (var proxy in proxies)
                 options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
         });
         return builder;

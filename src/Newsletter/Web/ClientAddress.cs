@@ -16,6 +16,9 @@ namespace Newsletter.Web;
 /// </summary>
 public static partial class ClientAddress
 {
+    /// <summary>Headers a proxy adds; the last two are left by ASP.NET's forwarded-headers step when it believed one.</summary>
+    private static readonly string[] ProxyHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "Forwarded", "X-Real-IP", "X-Original-For", "X-Original-Proto"];
+
     /// <summary>
     /// The key a per-client limit counts under: an IPv4 address, or the /64 network of an IPv6 address (one
     /// subscriber line gets a whole /64, so counting single IPv6 addresses would give one client billions of
@@ -32,15 +35,16 @@ public static partial class ClientAddress
     }
 
     /// <summary>
-    /// True only for a request made on this machine itself: a loopback connection. An unknown address is nobody's in
-    /// particular: not this machine.
+    /// True only for a request made on this machine itself: a loopback connection that carries no sign of a proxy.
+    /// A proxy on this machine that is not believed (not in <c>ReverseProxy:KnownProxies</c>) speaks for clients
+    /// elsewhere, and an unknown address is nobody's in particular: neither is this machine.
     /// </summary>
     public static bool IsThisMachine(HttpContext http)
     {
         var address = http.Connection.RemoteIpAddress;
         if (address is null) return false;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        return IPAddress.IsLoopback(address);
+        return IPAddress.IsLoopback(address) && !ProxyHeaders.Any(http.Request.Headers.ContainsKey);
     }
 
     /// <summary>
