@@ -1,12 +1,14 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Newsletter.Staff;
+using Newsletter.Web;
 
 namespace Newsletter.Host.Dashboard;
 
 /// <summary>
 /// The dashboard (/admin, the jobs dashboard included) only over HTTPS, or from this machine. Passwords and the login
 /// cookie then never cross a network in clear, and the cookie is marked Secure on every request that can carry it.
+/// "This machine" is <see cref="ClientAddress.IsThisMachine"/>: a loopback connection with no proxy in between; a
+/// request with no client address (a Unix socket) or forwarded by a proxy that is not believed is not.
 /// </summary>
 public static class DashboardHttpsGuard
 {
@@ -15,7 +17,7 @@ public static class DashboardHttpsGuard
         if (context.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase)
             && !context.Request.IsHttps
             && context.RequestServices.GetRequiredService<IOptions<StaffOptions>>().Value.RequireHttps
-            && !IsLoopback(context.Connection.RemoteIpAddress))
+            && !ClientAddress.IsThisMachine(context))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await Results.Problem(statusCode: 403, title: "HTTPS required",
@@ -25,7 +27,4 @@ public static class DashboardHttpsGuard
         }
         await next(context);
     });
-
-    // TestServer has no remote address; it is in-process, so as local as it gets.
-    private static bool IsLoopback(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
 }

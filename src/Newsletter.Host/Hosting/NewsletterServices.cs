@@ -64,8 +64,9 @@ public static class NewsletterServices
         services.AddRateLimiter(options =>
         {
             var perMinute = builder.Configuration.GetValue("RateLimiting:PublicWritesPerMinute", 20);
+            // Per client (ClientAddress.PartitionOf); a request with no client address never gets here (UseClientAddressRequired).
             options.AddPolicy(RateLimitPolicies.PublicWrites, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientAddress.PartitionOf(http.Connection.RemoteIpAddress) ?? throw new InvalidOperationException("UseClientAddressRequired runs before the rate limiter."),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = async (context, cancellationToken) =>
             {
@@ -84,7 +85,15 @@ public static class NewsletterServices
         {
             // Behind a reverse proxy the client's IP (for rate limiting and consent) is in X-Forwarded-For.
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            foreach (var proxy in builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [])
+            var proxies = builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [];
+            // The operator's list, when there is one, is the whole truth: ASP.NET's default (this machine's loopback
+            // addresses, for a proxy on the same machine) would let any other program here claim any client address.
+            if (proxies.Length > 0)
+            {
+                options.KnownProxies.Clear();
+                options.KnownIPNetworks.Clear();
+            }
+            foreach (var proxy in proxies)
                 options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
         });
         return builder;
@@ -111,6 +120,7 @@ public static class NewsletterServices
         app.UseRequestBodyLimits();
         // Before the rate limiter: a preflight is answered here and spends none of the reader's sign-ups.
         app.UseCors();
+        app.UseClientAddressRequired();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UsePasswordChangeGate();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -6,7 +5,8 @@ namespace Newsletter.ApiKeys;
 
 /// <summary>
 /// Counts wrong API keys per client address in a one-minute window (<see cref="ApiKeyOptions.ApiKeyFailuresPerMinute"/>):
-/// guessing keys stops long before it could matter. Per process, like the other rate limits.
+/// guessing keys stops long before it could matter. Per process, like the other rate limits. A client is its
+/// <see cref="Web.ClientAddress.PartitionOf"/> key (an IPv4 address or an IPv6 /64).
 /// </summary>
 public sealed class ApiKeyFailures(IOptions<ApiKeyOptions> options) : IDisposable
 {
@@ -19,14 +19,14 @@ public sealed class ApiKeyFailures(IOptions<ApiKeyOptions> options) : IDisposabl
         }));
 
     /// <summary>False once the client has used up its wrong keys for this minute; nothing is counted by asking.</summary>
-    public bool MayTry(IPAddress client)
+    public bool MayTry(string client)
     {
-        using var lease = _limiter.AttemptAcquire(client.ToString(), 0);
+        using var lease = _limiter.AttemptAcquire(client, 0);
         return lease.IsAcquired;
     }
 
     /// <summary>Counts one wrong key.</summary>
-    public void Record(IPAddress client) => _limiter.AttemptAcquire(client.ToString(), 1).Dispose();
+    public void Record(string client) => _limiter.AttemptAcquire(client, 1).Dispose();
 
     public void Dispose() => _limiter.Dispose();
 }

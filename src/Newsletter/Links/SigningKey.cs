@@ -44,15 +44,27 @@ public sealed class SigningKey
         if (File.Exists(path))
             return Decode(File.ReadAllText(path)) ?? throw new InvalidOperationException($"The signing key in {path} is not valid base64 of {MinimumBytes}+ bytes.");
         var bytes = RandomNumberGenerator.GetBytes(MinimumBytes);
-        // Write to a temporary file and move it, so a crash never leaves half a key behind. The file is created owner-only
-        // (0600), not made so after the key is in it: no moment where another user could read it.
-        var temporary = path + ".tmp";
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // Write to a temporary file, flush it to disk and move it, so a crash never leaves half a key (or an empty file)
+        // behind. The file is created owner-only (0600, the mode given to open(2)), not made so after the key is in it:
+        // no moment where another user could read it. A new name (CreateNew: never an existing file or link).
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        File.Delete(temporary);
-        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, create))
-            writer.Write(Convert.ToBase64String(bytes));
-        File.Move(temporary, path, overwrite: false);
+        using (var file = new FileStream(temporary, create))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(bytes)));
+            file.Flush(flushToDisk: true);
+        }
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process on the same data directory made the key first: use that one, so links stay valid.
+            File.Delete(temporary);
+            return Decode(File.ReadAllText(path)) ?? throw new InvalidOperationException($"The signing key in {path} is not valid base64 of {MinimumBytes}+ bytes.");
+        }
         return bytes;
     }
 }

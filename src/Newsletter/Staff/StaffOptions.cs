@@ -34,8 +34,8 @@ public sealed class StaffOptions
     public TimeSpan SessionRecheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Refuse the dashboard over plain HTTP except from this machine (loopback), so logins and cookies only travel
-    /// encrypted. Behind a reverse proxy, forward X-Forwarded-Proto (see ReverseProxy:KnownProxies).
+    /// Refuse the dashboard over plain HTTP except from this machine (a loopback connection; never a request with no
+    /// client address), so logins and cookies only travel encrypted. Behind a reverse proxy, forward X-Forwarded-Proto (see ReverseProxy:KnownProxies).
     /// </summary>
     public bool RequireHttps { get; set; } = true;
 

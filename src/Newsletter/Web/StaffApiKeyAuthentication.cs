@@ -26,6 +26,7 @@ public sealed partial class StaffApiKeyAuthentication(
     public const string SettingsKeyName = "api-key:settings";
 
     private const string BlockedItem = "ApiKeyBlocked";
+    private const string NoAddressItem = "ApiKeyNoClientAddress";
 
     /// <summary>True when the request presents a key (the policy scheme sends such /api requests here).</summary>
     public static bool Presents(HttpRequest request) =>
@@ -49,7 +50,13 @@ public sealed partial class StaffApiKeyAuthentication(
         var authorization = Request.Headers.Authorization.ToString();
         if (presented.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) presented = authorization["Bearer ".Length..].Trim();
         if (presented.Length == 0) return AuthenticateResult.NoResult();
-        var client = Context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+        // Wrong keys are counted per client; with no client address they could not be, so no key is tried at all.
+        var client = ClientAddress.PartitionOf(Context.Connection.RemoteIpAddress);
+        if (client is null)
+        {
+            Context.Items[NoAddressItem] = true;
+            return AuthenticateResult.Fail("The request has no client address.");
+        }
         if (!failures.MayTry(client))
         {
             Context.Items[BlockedItem] = true;
@@ -59,12 +66,17 @@ public sealed partial class StaffApiKeyAuthentication(
         var key = await Context.RequestServices.GetRequiredService<ApiKeyStore>().FindAsync(presented, Context.RequestAborted);
         if (key is not null) return Success("api-key:" + key.Name, key.ScopeList);
         failures.Record(client);
-        LogWrongKey(Logger, client.ToString());
+        LogWrongKey(Logger, client);
         return AuthenticateResult.Fail("The API key is not valid.");
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(NoAddressItem))
+        {
+            await ClientAddress.RefuseAsync(Context);
+            return;
+        }
         if (Context.Items.ContainsKey(BlockedItem))
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

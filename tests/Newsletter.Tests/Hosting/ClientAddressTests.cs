@@ -73,6 +73,17 @@ public sealed class ClientAddressTests(ClientAddressTests.App app) : IClassFixtu
         Assert.Equal(HttpStatusCode.Accepted, (await SignUpAsync(app.LocalClient(), "proxy-itself@clients.example", forwardedFor: null)).StatusCode);
     }
 
+    [Fact]
+    public async Task An_ipv6_client_has_one_allowance_for_its_whole_slash_64_network()
+    {
+        // One subscriber line gets a /64: a new address from it is the same client...
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await SignUpAsync(app.LocalClient(), $"six{i}@clients.example", forwardedFor: $"2001:db8:1:2::{i + 1:x}")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignUpAsync(app.LocalClient(), "six9@clients.example", forwardedFor: "2001:db8:1:2:ffff:ffff:ffff:ffff")).StatusCode);
+        // ...and the next /64 is another client.
+        Assert.Equal(HttpStatusCode.Accepted, (await SignUpAsync(app.LocalClient(), "next-net@clients.example", forwardedFor: "2001:db8:1:3::1")).StatusCode);
+    }
+
     private static Task<HttpResponseMessage> SignUpAsync(HttpClient client, string email, string? forwardedFor)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email }) };

@@ -41,6 +41,17 @@ public sealed class EmbeddedDefaultsTests(PickupFolderApp app) : IClassFixture<P
     }
 
     [Fact]
+    public void The_generated_signing_key_is_readable_by_the_service_account_only_and_leaves_no_temporary_file()
+    {
+        var path = Path.Combine(app.DataDirectory, "signing-key");
+        Assert.True(File.Exists(path), "no signing-key file in the data directory");
+        // Owner read and write, nothing for group or others (0600), whatever the process's umask allowed.
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.NotNull(SigningKey.Decode(File.ReadAllText(path)));
+        Assert.Empty(Directory.GetFiles(app.DataDirectory, "signing-key*.tmp"));
+    }
+
+    [Fact]
     public async Task Health_reports_the_database_and_job_storage_and_the_api_is_described_by_openapi()
     {
         var client = app.CreateReaderClient();

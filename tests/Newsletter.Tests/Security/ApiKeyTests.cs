@@ -88,7 +88,7 @@ public sealed partial class ApiKeyTests(ApiKeyTests.App app) : IClassFixture<Api
 
     private HttpClient Client(string key)
     {
-        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = NewsletterApp.HttpsBase, AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }

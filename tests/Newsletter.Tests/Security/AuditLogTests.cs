@@ -43,9 +43,11 @@ public sealed class AuditLogTests(NewsletterApp app) : IClassFixture<NewsletterA
 
         var loginFailed = Assert.Single(await EntriesAsync(AuditActions.LoginFailed), e => e.Target == "audit-owner@example.org");
         Assert.Equal(("anonymous", "wrong password"), (loginFailed.Actor, loginFailed.Detail));
-        Assert.Single(await EntriesAsync(AuditActions.Login), e => e.Actor == "audit-owner@example.org");
+        // From where: the client's address as the service saw it (the in-process clients come as 192.0.2.10); the CLI has none.
+        Assert.Equal(NewsletterApp.ClientIp, loginFailed.IpAddress);
+        Assert.Single(await EntriesAsync(AuditActions.Login), e => e.Actor == "audit-owner@example.org" && e.IpAddress == NewsletterApp.ClientIp);
         Assert.Single(await EntriesAsync(AuditActions.StaffCreated), e => e.Actor == "audit-owner@example.org" && e.Target == "audit-editor@example.org");
-        Assert.Single(await EntriesAsync(AuditActions.StaffCreated), e => e.Actor == "cli" && e.Target == "audit-cli@example.org");
+        Assert.Single(await EntriesAsync(AuditActions.StaffCreated), e => e.Actor == "cli" && e.Target == "audit-cli@example.org" && e.IpAddress == null);
         Assert.Single(await EntriesAsync(AuditActions.TemplateSaved), e => e.Actor == "audit-owner@example.org" && e.Target == "email/goodbye.txt");
         Assert.Contains(await EntriesAsync(AuditActions.SubscribersImported), e => e.Actor.StartsWith("api-key", StringComparison.Ordinal) && e.Detail!.StartsWith("1 imported", StringComparison.Ordinal));
         Assert.Contains(await EntriesAsync(AuditActions.SubscribersExported), e => e.Actor.StartsWith("api-key", StringComparison.Ordinal));
@@ -60,7 +62,7 @@ public sealed class AuditLogTests(NewsletterApp app) : IClassFixture<NewsletterA
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("at,actor,action,target,detail,ip_address", lines[0].TrimEnd('\r'));
-        Assert.Contains(lines, l => l.Contains(",audit-owner@example.org,staff.login,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(",audit-owner@example.org,staff.login,", StringComparison.Ordinal) && l.TrimEnd('\r').EndsWith("," + NewsletterApp.ClientIp, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("template.saved", StringComparison.Ordinal));
         Assert.Single(await EntriesAsync(AuditActions.AuditExported), e => e.Actor == "audit-owner@example.org");
 

@@ -16,6 +16,14 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string StaffApiKey = "test-staff-api-key-0123456789abcdef0123";
 
+    /// <summary>
+    /// The client address the host sees for this fixture's in-process clients. TestServer has no socket and so no
+    /// address, like a reverse proxy on a Unix socket; its clients say who they are the way such a proxy does, with
+    /// X-Forwarded-For (which the host believes from a connection without an address). A documentation address
+    /// (TEST-NET-1): another machine, so the dashboard takes them over HTTPS only.
+    /// </summary>
+    public const string ClientIp = "192.0.2.10";
+
     public TestSmtpServer Smtp { get; } = new();
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
 
@@ -65,16 +73,28 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
     }
 
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", ClientIp);
+    }
+
+    /// <summary>
+    /// Where the in-process clients send their requests: over HTTPS, as readers and staff reach a production site (the
+    /// dashboard refuses plain HTTP from another machine; <c>ClientAddressTests</c> tests that over real sockets).
+    /// </summary>
+    public static readonly Uri HttpsBase = new("https://localhost");
+
     /// <summary>A client for the staff API.</summary>
     public HttpClient CreateStaffClient()
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = HttpsBase, AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Add("X-Api-Key", StaffApiKey);
         return client;
     }
 
     /// <summary>A client like a reader's browser: no redirects followed, so tests see them.</summary>
-    public HttpClient CreateReaderClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient CreateReaderClient() => CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = HttpsBase, AllowAutoRedirect = false });
 
     /// <summary>Runs <paramref name="work"/> against the database the host uses.</summary>
     public async Task<T> WithDbAsync<T>(Func<NewsletterDb, Task<T>> work)
