@@ -78,6 +78,9 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
         var deliveries = await app.DeliveriesAsync(issueId);
         Assert.Equal("The worker stopped while sending; the server may or may not have accepted it.", deliveries.Single(d => d.Id == stale).Error);
         Assert.Equal(DeliveryState.Sending, deliveries.Single(d => d.Id == fresh).State);
+        // The sweep saves the rows first and logs after: wait for the line, then check there is exactly one.
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Event.Name == "DigestDeliveriesUnknown")),
+            "the sweep's DigestDeliveriesUnknown report", TimeSpan.FromSeconds(10));
         var report = Assert.Single(app.Logs.Lines, l => l.Event.Name == "DigestDeliveriesUnknown");
         Assert.Equal(LogLevel.Warning, report.Level);
         Assert.Equal($"Digest issue {issueId}: 1 deliveries were left in Sending by a stopped worker and are now Unknown (not resent)", report.Message);
