@@ -26,7 +26,7 @@ public static class DashboardSetup
             options.Conventions.AuthorizeFolder("/Admin/Staff", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/Audit", StaffAuthentication.OwnerPolicy);
             options.Conventions.AuthorizeFolder("/Admin/ApiKeys", StaffAuthentication.OwnerPolicy);
-        });
+        }).AddMvcOptions(options => options.Filters.Add(new UnknownHandlerFilter()));
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         return services;
     }

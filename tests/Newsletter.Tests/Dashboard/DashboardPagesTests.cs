@@ -137,6 +137,22 @@ public sealed class DashboardPagesTests(NewsletterApp app) : IClassFixture<Newsl
         Assert.Equal(HttpStatusCode.BadRequest, noHeader.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/admin/digests")]
+    [InlineData("/admin/articles")]
+    [InlineData("/admin/donations/campaigns")]
+    public async Task A_form_post_naming_no_handler_of_the_page_gets_400_not_500(string path)
+    {
+        var form = await _browser.GetPageAsync(path);
+        var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+        Assert.NotEmpty(token);
+        foreach (var target in new[] { path, path + "?handler=nonsense" })
+        {
+            var response = await _browser.Http.PostAsync(target, new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{target} answered {(int)response.StatusCode}");
+        }
+    }
+
     [Fact]
     public async Task The_csv_export_streams_every_subscriber()
     {
