@@ -7,8 +7,8 @@ namespace Newsletter.Digests;
 /// A digest copy's body: multipart/alternative with the text part, then the HTML part, both UTF-8 sent as 8bit. Its
 /// bytes on the wire are made in one piece per reader from <see cref="Wire"/> (literal parts joined once per issue,
 /// lines already CRLF and at most 998 octets), and written as they are: MimeKit's per-copy passes (choosing a transfer
-/// encoding by scanning the content, converting line endings, copying through filter streams) were a fifth of a
-/// send's CPU in a profile and change nothing in such a body. The two parts are real <see cref="TextPart"/>s over the same
+/// encoding by scanning the content, converting line endings, copying through filter streams) were about a sixth
+/// of a send's CPU in a profile and change nothing in such a body. The two parts are real <see cref="TextPart"/>s over the same
 /// bytes, so the SMTP client still sees 8bit content (BODY=8BITMIME) and anything that reads the message finds them.
 /// Only a 7bit path (a server without 8BITMIME, or DKIM signing) hands the parts back to MimeKit to re-encode.
 /// </summary>
