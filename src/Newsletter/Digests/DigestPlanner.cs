@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -84,10 +85,14 @@ public sealed partial class DigestPlanner(
         return string.Join(',', articles.SelectMany(a => a.CategoryList).Where(configured.Contains).Distinct().Order(StringComparer.Ordinal));
     }
 
-    private static string Subject(string siteName, IReadOnlyList<Article> articles)
+    /// <summary>
+    /// An issue's subject: the site's name and the first title, and how many more in <paramref name="moreFormat"/>
+    /// ({0} site, {1} title, {2} count; the English one is stored with the issue, the renderer passes a reader language's).
+    /// </summary>
+    internal static string Subject(string siteName, IReadOnlyList<Article> articles, string moreFormat = "{0}: {1} and {2} more")
     {
         var first = new string(articles[0].Title.Select(c => HeaderText.ContainsControlCharacters(c.ToString()) ? ' ' : c).ToArray()).Trim();
-        var subject = articles.Count == 1 ? $"{siteName}: {first}" : $"{siteName}: {first} and {articles.Count - 1} more";
+        var subject = articles.Count == 1 ? $"{siteName}: {first}" : string.Format(CultureInfo.InvariantCulture, moreFormat, siteName, first, articles.Count - 1);
         return subject.Length <= 300 ? subject : subject[..297] + "...";
     }
 

@@ -41,13 +41,13 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
     /// stored language; null or unknown: <c>Site:Language</c>).
     /// </summary>
     public Task<RenderedDigest> GetAsync(long issueId, string topics, string? language, CancellationToken cancellationToken) =>
-        GetAsync(issueId, topics, ReaderLanguages.Of(language, site.Value.Language), web: false, cancellationToken);
+        GetAsync(issueId, topics, language, web: false, cancellationToken);
 
     /// <summary>The issue's web version (the archive) in <c>Site:Language</c>: every article of the period, no size budget.</summary>
     public Task<RenderedDigest> GetWebAsync(long issueId, CancellationToken cancellationToken) =>
         GetAsync(issueId, "", site.Value.Language, web: true, cancellationToken);
 
-    private Task<RenderedDigest> GetAsync(long issueId, string topics, string language, bool web, CancellationToken cancellationToken)
+    private Task<RenderedDigest> GetAsync(long issueId, string topics, string? language, bool web, CancellationToken cancellationToken)
     {
         if (_cache.Count > MaxCached) _cache.Clear();
         var key = (issueId, topics, ReaderLanguages.Of(language, site.Value.Language), web);
@@ -149,9 +149,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
     private string Subject(DigestIssue issue, IReadOnlyList<Article> articles, string language)
     {
         if (language == ReaderLanguages.English || articles.Count == 0) return issue.Subject;
-        var first = new string(articles[0].Title.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
-        var subject = articles.Count == 1 ? $"{site.Value.Name}: {first}" : text.Get(language, "Digest.Subject.More", site.Value.Name, first, articles.Count - 1);
-        return subject.Length <= 300 ? subject : subject[..297] + "...";
+        return DigestPlanner.Subject(site.Value.Name, articles, text.Get(language, "Digest.Subject.More"));
     }
 
     private static Dictionary<string, object?> ArticleModel(Article a, TimeZoneInfo zone, CultureInfo culture) => new()
