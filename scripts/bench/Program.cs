@@ -79,6 +79,25 @@ await using (var scope = app.Services.CreateAsyncScope())
 }
 Console.WriteLine($"RESULT seeded={subscribers} seed_seconds={seed.Elapsed.TotalSeconds:F1}");
 
+// Where the memory goes: sampled every 200 ms during the send, the highest of each (kB), printed with the result.
+var memoryPeaks = new Dictionary<string, long>();
+using var memorySampler = new CancellationTokenSource();
+var sampling = Task.Run(async () =>
+{
+    while (!memorySampler.IsCancellationRequested)
+    {
+        foreach (var line in File.ReadAllLines("/proc/self/status"))
+            foreach (var key in new[] { "VmRSS", "RssAnon", "RssFile", "RssShmem" })
+                if (line.StartsWith(key + ":"))
+                    memoryPeaks[key] = Math.Max(memoryPeaks.GetValueOrDefault(key), long.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0]));
+        var gc = GC.GetGCMemoryInfo();
+        memoryPeaks["GcHeap"] = Math.Max(memoryPeaks.GetValueOrDefault("GcHeap"), gc.HeapSizeBytes / 1024);
+        memoryPeaks["GcCommitted"] = Math.Max(memoryPeaks.GetValueOrDefault("GcCommitted"), gc.TotalCommittedBytes / 1024);
+        try { await Task.Delay(200, memorySampler.Token); } catch (OperationCanceledException) { }
+    }
+});
+Console.WriteLine($"RESULT memory_before_send_kb: {string.Join(' ', File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("Rss") || l.StartsWith("VmRSS")).Select(l => l.Replace("\t", "").Replace(" kB", "")))} GcHeap:{GC.GetGCMemoryInfo().HeapSizeBytes / 1024} GcCommitted:{GC.GetGCMemoryInfo().TotalCommittedBytes / 1024}");
+
 var clock = Stopwatch.StartNew();
 long issueId;
 await using (var scope = app.Services.CreateAsyncScope())
@@ -97,6 +116,9 @@ while (true)
     if (state == DigestIssueState.Sent) break;
 }
 var total = clock.Elapsed;
+memorySampler.Cancel();
+await sampling;
+Console.WriteLine($"RESULT memory_peaks_kb: {string.Join(' ', memoryPeaks.Select(p => $"{p.Key}:{p.Value}"))}");
 
 int messageBytes;
 await using (var scope = app.Services.CreateAsyncScope())

@@ -20,21 +20,44 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     {
         if (ids.Count == 0) return [];
         var now = clock.GetUtcNow().UtcDateTime;
-        var list = ids.ToList();
-        var claimed = await db.Set<Delivery>()
-            .Where(d => list.Contains(d.Id) && d.IssueId == issueId && d.State == DeliveryState.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= now)
-                        && db.Set<DigestIssue>().Any(i => i.Id == issueId && i.State == DigestIssueState.Sending))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sending)
-                .SetProperty(d => d.ClaimToken, token)
-                .SetProperty(d => d.ClaimedAt, now)
-                .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
+        // Plain SQL (so is RecordAsync's Sent update): the two statements of every window of every send. EF's LINQ pipeline
+        // (parameter extraction, the IN list's SQL made again on each execution) was about a sixth of a send's CPU.
+        var claimed = await db.Database.ExecuteSqlRawAsync(ClaimSql.For(ids.Count), [token, now, issueId, .. ids.Cast<object>()], cancellationToken);
         if (claimed == ids.Count) return ids;
         if (claimed == 0) return [];
         // Some were taken by another run or are no longer due: read back exactly which are ours.
+        var list = ids.ToList();
         var ours = (await db.Set<Delivery>().Where(d => list.Contains(d.Id) && d.ClaimToken == token && d.State == DeliveryState.Sending)
             .Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
         return ids.Where(ours.Contains).ToList();
     }
+
+    /// <summary>The claim: {0} token, {1} now, {2} issue, then the ids.</summary>
+    private static readonly SqlByCount ClaimSql = new(count => $$"""
+            UPDATE "Deliveries" SET "State" = {{(int)DeliveryState.Sending}}, "ClaimToken" = {0}, "ClaimedAt" = {1}, "Attempts" = "Attempts" + 1
+            WHERE "IssueId" = {2} AND "State" = {{(int)DeliveryState.Pending}} AND ("NextAttemptAt" IS NULL OR "NextAttemptAt" <= {1})
+              AND EXISTS (SELECT 1 FROM "DigestIssues" AS i WHERE i."Id" = {2} AND i."State" = {{(int)DigestIssueState.Sending}})
+              AND "Id" IN ({{Placeholders(3, count)}})
+            """);
+
+    /// <summary>A window's accepted copies: {0} now, {1} token, then the ids.</summary>
+    private static readonly SqlByCount SentSql = new(count => $$"""
+            UPDATE "Deliveries" SET "State" = {{(int)DeliveryState.Sent}}, "SentAt" = {0}, "SmtpStatus" = 250, "Error" = NULL
+            WHERE "ClaimToken" = {1} AND "State" = {{(int)DeliveryState.Sending}} AND "Id" IN ({{Placeholders(2, count)}})
+            """);
+
+    /// <summary>
+    /// One statement's text per number of ids ("IN ({3}, {4}, ...)"), made once. Double-quoted names read the same on
+    /// SQLite, PostgreSQL and SQL Server (SqlClient sets QUOTED_IDENTIFIER on).
+    /// </summary>
+    private sealed class SqlByCount(Func<int, string> make)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _texts = new();
+        public string For(int count) => _texts.GetOrAdd(count, make);
+    }
+
+    private static string Placeholders(int first, int count) =>
+        string.Join(", ", Enumerable.Range(first, count).Select(i => "{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"));
 
     /// <summary>
     /// Takes the range for one run: a lease nobody holds, or one its holder stopped renewing more than
@@ -94,15 +117,22 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     /// Records one window's outcomes in one transaction, each only on rows this run still holds (Sending with its
     /// token). Never cancelled: once the server has a message, recording that must happen.
     /// </summary>
-    public Task RecordAsync(Guid token, WindowOutcomes outcomes) => db.InTransactionAsync(async _ =>
+    public Task RecordAsync(Guid token, WindowOutcomes outcomes)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (outcomes.Sent.Count > 0)
-        {
-            var sent = outcomes.Sent.ToList();
-            await Held(token, sent).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sent).SetProperty(d => d.SentAt, now)
-                .SetProperty(d => d.SmtpStatus, 250).SetProperty(d => d.Error, (string?)null), CancellationToken.None);
-        }
+        // The usual window (every copy accepted) is one statement: no transaction to open around it.
+        if (outcomes.Final.Count == 0 && outcomes.Released.Count == 0) return RecordSentAsync(token, outcomes.Sent);
+        return db.InTransactionAsync(async _ => { await RecordAllAsync(token, outcomes); return 0; }, CancellationToken.None);
+    }
+
+    private Task RecordSentAsync(Guid token, IReadOnlyList<long> sent)
+    {
+        if (sent.Count == 0) return Task.CompletedTask;
+        return db.Database.ExecuteSqlRawAsync(SentSql.For(sent.Count), [clock.GetUtcNow().UtcDateTime, token, .. sent.Cast<object>()], CancellationToken.None);
+    }
+
+    private async Task RecordAllAsync(Guid token, WindowOutcomes outcomes)
+    {
+        await RecordSentAsync(token, outcomes.Sent);
         foreach (var group in outcomes.Final.GroupBy(o => (o.State, o.SmtpStatus, Reason: ErrorText.Truncate(o.Reason))))
         {
             var ids = group.Select(o => o.Id).ToList();
@@ -119,8 +149,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
                 .SetProperty(d => d.Attempts, d => d.Attempts - undo)
                 .SetProperty(d => d.SmtpStatus, status).SetProperty(d => d.Error, reason), CancellationToken.None);
         }
-        return 0;
-    }, CancellationToken.None);
+    }
 
     private IQueryable<Delivery> Held(Guid token, List<long> ids) =>
         db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && ids.Contains(d.Id));
