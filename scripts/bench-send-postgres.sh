@@ -14,7 +14,7 @@
 #     went from Send now until done: CPU seconds of the hosts, of PostgreSQL's processes and of the sink, their sum as
 #     cores used (2.0 on this machine means the run had every core), and how busy the machine was (/proc/stat,
 #     everyone's processes: on a shared machine the difference is other people's work);
-#   - how many batch jobs each worker process ran (Hangfire's Processing states), so an idle worker shows.
+#   - how many batch jobs each worker process ran and for how long (Hangfire's states), so an idle worker shows.
 # It ends with a Markdown table. The cluster is a throwaway one (scripts/postgres.sh) with PostgreSQL's default
 # durability (fsync on): it measures what production would do. The message size is that of a test copy of the same
 # issue (POST /api/admin/digests/{id}/test, "[Test] " in the subject and no reader's name: within a few bytes of a
@@ -47,6 +47,10 @@ work="$(mktemp -d /tmp/newsletter-bench-send-pg.XXXXXX)"
 chmod 0755 "$work" # the cluster (and the sink) run as other users when we are root
 pids=() # every process this script started, stopped by the trap
 cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then # say how each host ended: one killed from outside has a log that just stops
+    for log in "$work"/web-*.log "$work"/worker-*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -5 "$log" >&2; }; done
+  fi
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   bash scripts/postgres.sh stop "$work/pg"
   if [ "${KEEP:-0}" = 1 ]; then echo "Kept $work"; else rm -rf "$work"; fi
@@ -184,15 +188,18 @@ for n in "${counts[@]}"; do
       extract(epoch FROM max(\"SentAt\") FILTER (WHERE \"State\" = 2)) - $requested
     FROM \"Deliveries\" WHERE \"IssueId\" = $issue")
   [ "$sent" -gt 0 ] || { echo "Issue $issue sent nothing (failed $failed, unknown $unknown, skipped $skipped)." >&2; exit 1; }
-  # Which worker process ran each batch job (Hangfire's Processing state names the server: host:pid:guid).
-  jobs_per_worker=$(psql_db "$db" -c "SELECT split_part(s.data::jsonb ->> 'ServerId', ':', 2), count(*)
-      FROM hangfire.state s JOIN hangfire.job j ON j.id = s.jobid
-      WHERE s.name = 'Processing' AND j.invocationdata::text LIKE '%DigestBatchJob%' GROUP BY 1")
+  # Which worker process ran each batch job (Hangfire's Processing state names the server: host:pid:guid), and for
+  # how long (the Succeeded state's PerformanceDuration, ms): a worker with few job-seconds sat idle.
+  jobs_per_worker=$(psql_db "$db" -c "SELECT split_part(p.data::jsonb ->> 'ServerId', ':', 2), count(*),
+        round(coalesce(sum((s.data::jsonb ->> 'PerformanceDuration')::numeric), 0) / 1000, 1)
+      FROM hangfire.job j JOIN hangfire.state p ON p.jobid = j.id AND p.name = 'Processing'
+      LEFT JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Succeeded'
+      WHERE j.invocationdata::text LIKE '%DigestBatchJob%' GROUP BY 1")
   ran=()
   for i in $(seq 1 "$n"); do
     pid=${worker_pids[$((i - 1))]}
-    jobs=$(awk -F'|' -v p="$pid" '$1 == p { print $2 }' <<<"$jobs_per_worker")
-    ran+=("${jobs:-0}")
+    jobs=$(awk -F'|' -v p="$pid" '$1 == p { printf "%s (%ss)", $2, $3 }' <<<"$jobs_per_worker")
+    ran+=("${jobs:-0 (0s)}")
   done
 
   # A test copy of the same issue to the second sink: the size of a message (the sink keeps LF line ends).
@@ -226,13 +233,13 @@ for n in "${counts[@]}"; do
   echo "peak RSS:    web ${rss_each[0]} MiB, workers ${rss_each[*]:1} MiB; sum $((rss_sum / 1024)) MiB, max $((rss_max / 1024)) MiB"
   echo "CPU:         from Send now until done: hosts $hosts_cpu s, PostgreSQL $pg_cpu s, smtp-sink $sink_cpu s, i.e. $cores_used of $(nproc) cores;" \
        "the machine's cores ${busy}% busy (everyone's); load average $load"
-  echo "batch jobs:  per worker process ${ran[*]}"
+  echo "batch jobs:  per worker process, with their job-seconds: ${ran[*]}"
   table+=("| $n | $engine_rate | $source_rate | $ratio | $((rss_sum / 1024)) / $((rss_max / 1024)) MiB | $load | $cores_used | ${busy}% | $hosts_cpu / $pg_cpu / $sink_cpu | ${ran[*]} |")
 done
 
 echo
 echo "$readers readers, $connections SMTP connections per worker process, PostgreSQL with fsync on, $(nproc) cores; $(date -u +'%Y-%m-%d %H:%M UTC')"
 echo
-echo "| workers | engine msg/s | smtp-source msg/s | ratio | peak RSS (sum / max) | load | cores used by the run | machine busy | CPU s: hosts / PostgreSQL / sink | batch jobs per worker |"
+echo "| workers | engine msg/s | smtp-source msg/s | ratio | peak RSS (sum / max) | load | cores used by the run | machine busy | CPU s: hosts / PostgreSQL / sink | batch jobs (job-seconds) per worker |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${table[@]}"
