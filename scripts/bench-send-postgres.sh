@@ -238,7 +238,7 @@ for n in "${counts[@]}"; do
 done
 
 echo
-echo "$readers readers, $connections SMTP connections per worker process, PostgreSQL with fsync on, $(nproc) cores; $(date -u +'%Y-%m-%d %H:%M UTC')"
+echo "$readers readers, $connections SMTP connections and $job_threads job threads per worker process, PostgreSQL with fsync on, $(nproc) cores; $(date -u +'%Y-%m-%d %H:%M UTC')"
 echo
 echo "| workers | engine msg/s | smtp-source msg/s | ratio | peak RSS (sum / max) | load | cores used by the run | machine busy | CPU s: hosts / PostgreSQL / sink | batch jobs (job-seconds) per worker |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
