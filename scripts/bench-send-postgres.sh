@@ -127,16 +127,17 @@ hz=$(getconf CLK_TCK)
 api() { curl -sS --fail-with-body -H "X-Api-Key: $api_key" -H 'Content-Type: application/json' "$@"; } # the staff API
 table=()
 
+run=0
 for n in "${counts[@]}"; do
-  db="send_$n"
+  run=$((run + 1)); db="send_${run}_$n" # a count may be given twice (1 2 3 1: is the first run warm-up?)
   echo
   echo "== $n worker process(es): $((connections * n)) SMTP sessions in all"
   psql_db postgres -c "CREATE DATABASE $db TEMPLATE readers"
-  start_host web "web-$n" "$copy_port" "$db"; web_pid=${pids[-1]}
-  web_url=$(wait_running "$web_pid" "web-$n")
+  start_host web "web-$run" "$copy_port" "$db"; web_pid=${pids[-1]}
+  web_url=$(wait_running "$web_pid" "web-$run")
   worker_pids=()
-  for i in $(seq 1 "$n"); do start_host worker "worker-$n-$i" "$sink_port" "$db"; worker_pids+=("${pids[-1]}"); done
-  for i in $(seq 1 "$n"); do wait_running "${worker_pids[$((i - 1))]}" "worker-$n-$i" >/dev/null; done
+  for i in $(seq 1 "$n"); do start_host worker "worker-$run-$i" "$sink_port" "$db"; worker_pids+=("${pids[-1]}"); done
+  for i in $(seq 1 "$n"); do wait_running "${worker_pids[$((i - 1))]}" "worker-$run-$i" >/dev/null; done
 
   paragraph=$(printf '<p>A paragraph of a cultural review, long enough to look like the real thing in a digest. </p>%.0s' 1 2 3)
   for i in $(seq 1 10); do
@@ -164,7 +165,7 @@ for n in "${counts[@]}"; do
     if [ "$final" != "$last_final" ]; then last_final=$final; still_since=$(date +%s); fi
     if [ $(( $(date +%s) - still_since )) -gt 180 ]; then
       echo "No delivery became final for 3 minutes (issue state $state, $open open, $final final); the workers' logs:" >&2
-      for i in $(seq 1 "$n"); do tail -5 "$work/worker-$n-$i.log" >&2; done
+      for i in $(seq 1 "$n"); do tail -5 "$work/worker-$run-$i.log" >&2; done
       exit 1
     fi
     sleep 1
