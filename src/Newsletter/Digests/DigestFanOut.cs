@@ -30,6 +30,7 @@ public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger,
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.StartedAt, now), token);
             if (started == 0) return (int?)null;
             var issue = await db.Set<DigestIssue>().AsNoTracking().SingleAsync(i => i.Id == issueId, token);
+            await Data.SqlitePragmas.UseLargeCacheAsync(db, token);
             return await InsertDeliveriesAsync(issue, token);
         }, cancellationToken);
         if (written is null) return false;

@@ -143,6 +143,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList su
     private async Task<BatchOutcome> SaveOnceAsync(Dictionary<string, ImportRow> unique, ImportMode mode, DateTime now, CancellationToken token)
     {
         var keys = unique.Keys.ToList();
+        // Each batch probes and grows the big address index: this connection gets the large page cache.
+        await Data.SqlitePragmas.UseLargeCacheAsync(db, token);
         var suppressed = await suppression.SuppressedKeysAsync(keys, token);
         var unsubscribed = await tombstones.TombstonedKeysAsync(keys, token);
         var existing = await db.Set<Subscriber>().Where(s => EF.Parameter(keys).Contains(s.EmailKey)).ToDictionaryAsync(s => s.EmailKey, token);
