@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -37,21 +36,10 @@ public sealed class DigestDashboard(
     }
 
     /// <summary>
-    /// How many readers starting the issue now would write to the ledger: confirmed, of the issue's frequency, and with no
-    /// topics or one of the issue's (the same rule as the fan-out's INSERT ... SELECT).
+    /// How many readers starting the issue now would write to the ledger (its <see cref="DigestAudience"/>).
     /// </summary>
-    public Task<int> AudienceAsync(DigestIssue issue, CancellationToken cancellationToken)
-    {
-        var readers = db.Set<Subscriber>().Where(s => s.Status == SubscriberStatus.Confirmed && s.Frequency == issue.Frequency);
-        var parameter = Expression.Parameter(typeof(Subscriber), "s");
-        var topics = Expression.Property(parameter, nameof(Subscriber.Topics));
-        Expression test = Expression.Equal(topics, Expression.Constant(string.Empty));
-        var wrapped = Expression.Call(typeof(string).GetMethod(nameof(string.Concat), [typeof(string), typeof(string), typeof(string)])!,
-            Expression.Constant(","), topics, Expression.Constant(","));
-        foreach (var topic in issue.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            test = Expression.OrElse(test, Expression.Call(wrapped, typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!, Expression.Constant("," + topic + ",")));
-        return readers.Where(Expression.Lambda<Func<Subscriber, bool>>(test, parameter)).CountAsync(cancellationToken);
-    }
+    public Task<int> AudienceAsync(DigestIssue issue, CancellationToken cancellationToken) =>
+        DigestAudience.Of(db.Set<Subscriber>(), issue).CountAsync(cancellationToken);
 
     /// <summary>A subscriber by id or address (what staff type into the preview box); null when there is none.</summary>
     public async Task<Subscriber?> FindReaderAsync(string? idOrEmail, DigestFrequency frequency, CancellationToken cancellationToken)
