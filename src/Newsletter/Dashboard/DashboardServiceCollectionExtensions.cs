@@ -8,7 +8,6 @@ public static class DashboardServiceCollectionExtensions
     /// <summary>The queries behind the staff dashboard, and its overview panels and alerts. Other features add their own panels.</summary>
     public static IServiceCollection AddDashboardQueries(this IServiceCollection services)
     {
-        services.AddScoped<SubscriberDirectory>();
         services.AddScoped<SubscriberStatistics>();
         services.AddScoped<DigestDashboard>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IOverviewPanel, SubscriberStatistics>());
