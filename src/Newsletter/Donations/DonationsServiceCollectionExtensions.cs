@@ -46,6 +46,7 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<ErasedPlanCancellation>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, ErasedPlanAlert>());
         services.AddScoped<DonationTotals>();
+        services.AddScoped<DonationSearch>();
         services.AddScoped<DonationExport>();
         services.AddScoped<OfflineGifts>();
         services.AddScoped<AnnualStatements>();
