@@ -11,14 +11,12 @@ namespace Newsletter.Dashboard;
 
 /// <summary>
 /// What the Digests pages read beyond <see cref="DigestService"/>: the schedule as Hangfire will run it, the audience an
-/// issue would go to, and a reader's copy as both HTML and plain text. Reads only; sending stays in the digest engine.
+/// issue would go to, and the reader staff want a preview for (the copy itself is <see cref="DigestService.CopyForAsync"/>). Reads only; sending stays in the digest engine.
 /// </summary>
 public sealed class DigestDashboard(
     NewsletterDb db,
     JobStorage storage,
-    IOptions<DigestOptions> options,
-    DigestRenderer renderer,
-    DigestMessageBuilder builder)
+    IOptions<DigestOptions> options)
 {
     /// <summary>Each frequency's cron, time zone and next run, as Hangfire computed it from the cron in the time zone.</summary>
     public IReadOnlyList<ScheduledDigest> Schedule()
@@ -52,19 +50,7 @@ public sealed class DigestDashboard(
             ? await readers.SingleOrDefaultAsync(s => s.EmailKey == address.Key, cancellationToken)
             : null;
     }
-
-    /// <summary>The copy <paramref name="reader"/> would get (their topics, greeting and links); null when it would be empty.</summary>
-    public async Task<DigestCopy?> CopyForAsync(long issueId, Subscriber reader, CancellationToken cancellationToken)
-    {
-        var digest = await renderer.GetAsync(issueId, reader.Topics, reader.Language, cancellationToken);
-        if (digest.IsEmpty) return null;
-        var message = builder.Build(digest, new DigestRecipient(0, reader.Email, reader.Name, reader.PublicId, reader.Topics));
-        return new DigestCopy(message.Subject ?? string.Empty, message.HtmlBody ?? string.Empty, message.TextBody ?? string.Empty);
-    }
 }
 
 /// <summary>One frequency's schedule: no cron means it is off; the next run is UTC.</summary>
 public sealed record ScheduledDigest(DigestFrequency Frequency, string? Cron, string TimeZone, DateTime? NextRun, DateTime? LastRun, string? Error);
-
-/// <summary>One reader's copy of an issue.</summary>
-public sealed record DigestCopy(string Subject, string Html, string Text);
