@@ -7,7 +7,6 @@ using Newsletter.Articles;
 using Newsletter.Bounces;
 using Newsletter.Audit;
 using Newsletter.Data;
-using Newsletter.Dashboard;
 using Newsletter.Digests;
 using Newsletter.Donations;
 using Newsletter.Email;
@@ -40,7 +39,6 @@ public static class NewsletterServices
         services.AddSubscribers();
         services.AddStaff();
         services.AddApiKeys();
-        services.AddDashboardQueries();
         services.AddArticles();
         services.AddDigests();
         services.AddDonations();

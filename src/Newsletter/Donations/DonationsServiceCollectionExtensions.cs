@@ -45,6 +45,8 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<StripeEventRetention>();
         services.AddScoped<ErasedPlanCancellation>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, ErasedPlanAlert>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, StripeConfigurationAlert>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, DonationOverviewPanel>());
         services.AddScoped<DonationTotals>();
         services.AddScoped<DonationSearch>();
         services.AddScoped<DonationExport>();

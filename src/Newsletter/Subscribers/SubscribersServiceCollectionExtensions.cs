@@ -30,6 +30,8 @@ public static class SubscribersServiceCollectionExtensions
         services.AddScoped<SubscriberExport>();
         services.AddScoped<SubscriberPrivacy>();
         services.AddScoped<SubscriberDirectory>();
+        services.AddScoped<SubscriberStatistics>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, SubscriberStatistics>());
         services.AddScoped<UnconfirmedPurgeJob>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, ConfirmEmailComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, AlreadySubscribedEmailComposer>());

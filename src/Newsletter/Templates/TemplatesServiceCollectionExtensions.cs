@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Newsletter.Templates;
 
@@ -11,6 +12,7 @@ public static class TemplatesServiceCollectionExtensions
     public static IServiceCollection AddTemplateEditing(this IServiceCollection services)
     {
         services.AddScoped<TemplateStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, TemplateAlerts>());
         services.AddHostedService<TemplateOverrideSync>();
         return services;
     }

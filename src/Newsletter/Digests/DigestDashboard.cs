@@ -3,11 +3,10 @@ using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
-using Newsletter.Digests;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Digests;
 
 /// <summary>
 /// What the Digests pages read beyond <see cref="DigestService"/>: the schedule as Hangfire will run it, the audience an
