@@ -10,6 +10,7 @@ using Newsletter.Data;
 using Newsletter.Digests;
 using Newsletter.Donations;
 using Newsletter.Email;
+using Newsletter.Links;
 using Newsletter.Localization;
 using Newsletter.Observability;
 using Newsletter.Host.Dashboard;
@@ -34,6 +35,9 @@ public static class NewsletterServices
         services.AddNewsletterObservability();
         services.AddNewsletterMetrics(builder.Configuration);
         services.AddAudit();
+        services.AddLinks();
+        services.AddTemplates();
+        services.AddPages();
         services.AddEmail();
         services.AddReaderLanguages();
         services.AddSubscribers();
