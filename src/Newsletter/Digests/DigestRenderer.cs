@@ -23,7 +23,7 @@ namespace Newsletter.Digests;
 /// Dates are shown in <see cref="DigestOptions.TimeZone"/>. Each reader language is a render of its own (words, dates,
 /// subject); the batch that does not name a language gets <see cref="SiteOptions.Language"/>.
 /// </summary>
-public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, IOptions<DigestOptions> options, ReaderText text)
+public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, SiteLinks links, IOptions<SiteOptions> site, IOptions<DigestOptions> options, ReaderText text)
 {
     private const int MaxCached = 64;
 

@@ -15,7 +15,7 @@ public static class LinksServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SigningKeyOptions>, SigningKeyOptionsValidator>();
         services.AddSingleton<SigningKey>();
         services.AddSingleton<LinkTokens>();
-        services.AddSingleton<Links>();
+        services.AddSingleton<SiteLinks>();
         return services;
     }
 }
