@@ -27,7 +27,7 @@ public static class DonationsServiceCollectionExtensions
                 apiBase: string.IsNullOrWhiteSpace(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
         });
         services.AddScoped<CheckoutService>();
-        services.AddScoped<StripeWebhookInbox>();
+        services.AddScoped<StripeWebhookVerifier>();
         services.AddSingleton<WebhookInboxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInboxWriter>());
         services.AddScoped<StripeEventApplier>();

@@ -9,12 +9,12 @@ namespace Newsletter.Donations;
 /// The webhook's work, kept short so Stripe gets its 200 fast: verify the signature on the exact body, store the
 /// event unique by its id (<see cref="WebhookInboxWriter"/>, which also enqueues the job that applies it). A bad or stale signature stores nothing.
 /// </summary>
-public sealed partial class StripeWebhookInbox(
+public sealed partial class StripeWebhookVerifier(
     WebhookInboxWriter writer,
     NewsletterMetrics metrics,
     IOptions<StripeOptions> options,
     TimeProvider clock,
-    ILogger<StripeWebhookInbox> logger)
+    ILogger<StripeWebhookVerifier> logger)
 {
     public async Task<WebhookReceipt> ReceiveAsync(string body, string? signatureHeader, CancellationToken cancellationToken)
     {
