@@ -28,8 +28,8 @@ public static class DonationsServiceCollectionExtensions
         });
         services.AddScoped<CheckoutService>();
         services.AddScoped<StripeWebhookVerifier>();
-        services.AddSingleton<WebhookInboxWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookInboxWriter>());
+        services.AddSingleton<StripeEventInbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<StripeEventInbox>());
         services.AddScoped<StripeEventApplier>();
         services.AddScoped<SubscriptionChanges>();
         services.AddScoped<ForeignSessions>();
