@@ -151,11 +151,6 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
         Assert.Equal(7, panel.Chart.Series.Single(s => s.Label == "Net EUR").Values[^1]);
     }
 
-    private sealed class FixedClock(DateTime utcNow) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utcNow);
-    }
-
     private async Task<HttpResponseMessage> ImportAsync(string csv)
     {
         var page = await _browser.Http.GetStringAsync("/admin/donations");
