@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -18,6 +19,7 @@ public static class JobsSetup
     public static IServiceCollection AddNewsletterJobs(this IServiceCollection services, HostingOptions hosting)
     {
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Newsletter.Dashboard.IDashboardAlertSource, FailedJobsAlert>());
         services.AddSingleton<JobStorage>(sp =>
         {
             var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;

@@ -67,6 +67,6 @@ public sealed partial class ArticleStore(NewsletterDb db, ArticleSanitizer sanit
         db.Set<Article>().AsNoTracking().Where(a => before == null || a.Id < before)
             .OrderByDescending(a => a.Id).Take(Math.Clamp(limit, 1, 200)).ToListAsync(cancellationToken);
 
-    [LoggerMessage(EventId = 4000, EventName = "ArticleAdded", Level = LogLevel.Information, Message = "Article {ArticleId} added from {Source}")]
+    [LoggerMessage(EventId = 8000, EventName = "ArticleAdded", Level = LogLevel.Information, Message = "Article {ArticleId} added from {Source}")]
     private static partial void LogAdded(ILogger logger, long articleId, string source);
 }

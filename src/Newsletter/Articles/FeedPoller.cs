@@ -103,16 +103,16 @@ public sealed partial class FeedPoller(
 
     private static string Truncate(string value) => value.Length <= 1000 ? value : value[..1000];
 
-    [LoggerMessage(EventId = 4010, EventName = "FeedPolled", Level = LogLevel.Information, Message = "Feed {Url}: {Count} entries read, {Skipped} skipped")]
+    [LoggerMessage(EventId = 8010, EventName = "FeedPolled", Level = LogLevel.Information, Message = "Feed {Url}: {Count} entries read, {Skipped} skipped")]
     private static partial void LogPolled(ILogger logger, string url, int count, int skipped);
 
-    [LoggerMessage(EventId = 4011, EventName = "FeedNotModified", Level = LogLevel.Debug, Message = "Feed {Url} has not changed")]
+    [LoggerMessage(EventId = 8011, EventName = "FeedNotModified", Level = LogLevel.Debug, Message = "Feed {Url} has not changed")]
     private static partial void LogNotModified(ILogger logger, string url);
 
-    [LoggerMessage(EventId = 4012, EventName = "FeedFailed", Level = LogLevel.Warning, Message = "Feed {Url} could not be polled: {Reason}")]
+    [LoggerMessage(EventId = 8012, EventName = "FeedFailed", Level = LogLevel.Warning, Message = "Feed {Url} could not be polled: {Reason}")]
     private static partial void LogFeedFailed(ILogger logger, string url, string reason);
 
-    [LoggerMessage(EventId = 4013, EventName = "FeedEntrySkipped", Level = LogLevel.Warning, Message = "Feed {Url}: skipped {Entry}")]
+    [LoggerMessage(EventId = 8013, EventName = "FeedEntrySkipped", Level = LogLevel.Warning, Message = "Feed {Url}: skipped {Entry}")]
     private static partial void LogEntrySkipped(ILogger logger, string url, string entry);
 }
 

@@ -60,6 +60,6 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, IHttpContextAc
 
     private static string? Cut(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 
-    [LoggerMessage(EventId = 7000, EventName = "AuditNotRecorded", Level = LogLevel.Error, Message = "Could not write the audit entry {Action} by {Actor}")]
+    [LoggerMessage(EventId = 1500, EventName = "AuditNotRecorded", Level = LogLevel.Error, Message = "Could not write the audit entry {Action} by {Actor}")]
     private static partial void LogNotRecorded(ILogger logger, Exception exception, string action, string actor);
 }

@@ -43,7 +43,7 @@ public sealed class MailboxLeases(NewsletterDb db, TimeProvider clock)
         var lease = db.Set<MailboxLease>().Where(l => l.Name == name && l.Holder == holder);
         if (error is null)
             return lease.ExecuteUpdateAsync(s => s.SetProperty(l => l.LastScanAt, now).SetProperty(l => l.LastError, (string?)null), cancellationToken);
-        var message = error.Length <= 1000 ? error : error[..1000];
+        var message = Jobs.ErrorText.Truncate(error);
         return lease.ExecuteUpdateAsync(s => s.SetProperty(l => l.LastError, message), cancellationToken);
     }
 }

@@ -22,7 +22,7 @@ public static class ArchivePages
         return routes;
     }
 
-    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var language = pages.RequestLanguage;
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)

@@ -9,8 +9,8 @@ namespace Newsletter.Digests;
 
 /// <summary>
 /// Starts sending an issue: one conditional update takes the issue from Planned to Sending (the lock) and, in the same
-/// transaction, one <c>INSERT ... SELECT</c> writes a Pending delivery for every confirmed reader of the frequency whose
-/// topics meet the issue's. Then batch jobs over id ranges are enqueued. Never a row per reader in memory.
+/// transaction, one <c>INSERT ... SELECT</c> writes a Pending delivery for every reader of the issue's
+/// <see cref="DigestAudience"/>. Then batch jobs over id ranges are enqueued. Never a row per reader in memory.
 /// </summary>
 public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger, IBackgroundJobClient jobs, IOptions<DigestOptions> options, TimeProvider clock, ILogger<DigestFanOut> logger)
 {
@@ -41,25 +41,13 @@ public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger,
 
     private Task<int> InsertDeliveriesAsync(DigestIssue issue, CancellationToken cancellationToken)
     {
-        var topics = issue.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries);
-        // Readers with no topics get everything; a reader with topics only if the issue has one of theirs.
-        var parameters = new List<object> { issue.Id, (int)SubscriberStatus.Confirmed, (int)issue.Frequency };
-        // "Does ',books,film,' contain ',film,'": each provider spells substring search its own way.
-        Func<int, string> contains =
-            db.Database.IsSqlServer() ? p => $"CHARINDEX({{{p}}}, ',' + s.\"Topics\" + ',') > 0"
-            : db.Database.IsNpgsql() ? p => $"strpos(',' || s.\"Topics\" || ',', {{{p}}}) > 0"
-            : p => $"instr(',' || s.\"Topics\" || ',', {{{p}}}) > 0";
-        var topicTests = topics.Select((topic, i) =>
-        {
-            parameters.Add("," + topic + ",");
-            return contains(i + 3);
-        });
-        var topicFilter = string.Join(" OR ", new[] { "s.\"Topics\" = ''" }.Concat(topicTests));
+        var parameters = new List<object> { issue.Id };
+        var audience = DigestAudience.Sql(db.Database, issue, parameters);
         var sql = $"""
             INSERT INTO "Deliveries" ("IssueId", "SubscriberId", "State", "Attempts")
             SELECT {"{0}"}, s."Id", {(int)DeliveryState.Pending}, 0
             FROM "Subscribers" AS s
-            WHERE s."Status" = {"{1}"} AND s."Frequency" = {"{2}"} AND ({topicFilter})
+            WHERE {audience}
               AND NOT EXISTS (SELECT 1 FROM "Deliveries" AS d WHERE d."IssueId" = {"{0}"} AND d."SubscriberId" = s."Id")
             ORDER BY s."Id"
             """;

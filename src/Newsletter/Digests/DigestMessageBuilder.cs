@@ -12,7 +12,7 @@ namespace Newsletter.Digests;
 /// Subject and Date; the Message-ID names the delivery and the multipart/alternative body is the ready-made
 /// bytes. Pure and thread-safe. (DKIM is the send layer's: every message is signed there.)
 /// </summary>
-public sealed class DigestMessageBuilder(MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, Bounces.BounceAddresses bounces)
+public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, Bounces.BounceAddresses bounces)
 {
     /// <summary>The message for <paramref name="recipient"/>; <paramref name="subjectPrefix"/> marks test copies.</summary>
     public MimeMessage Build(RenderedDigest digest, DigestRecipient recipient, string? subjectPrefix = null)

@@ -23,7 +23,7 @@ namespace Newsletter.Digests;
 /// Dates are shown in <see cref="DigestOptions.TimeZone"/>. Each reader language is a render of its own (words, dates,
 /// subject); the batch that does not name a language gets <see cref="SiteOptions.Language"/>.
 /// </summary>
-public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, Links.Links links, IOptions<SiteOptions> site, IOptions<DigestOptions> options, ReaderText text)
+public sealed partial class DigestRenderer(IServiceScopeFactory scopes, TemplateLibrary templates, SiteLinks links, IOptions<SiteOptions> site, IOptions<DigestOptions> options, ReaderText text)
 {
     private const int MaxCached = 64;
 
@@ -67,8 +67,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             .Join(db.Set<Article>(), x => x.ArticleId, a => a.Id, (x, a) => new { x.Position, Article = a })
             .OrderBy(x => x.Position).Select(x => x.Article).ToListAsync(cancellationToken);
         var subject = Subject(issue, articles, language);
-        var wanted = topics.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        if (wanted.Count > 0) articles = articles.Where(a => a.CategoryList.Any(wanted.Contains)).ToList();
+        articles = DigestAudience.ArticlesFor(topics, articles);
         if (articles.Count == 0) return new RenderedDigest(issueId, subject, null, null, 0, 0);
 
         var page = new Rendering(issue, subject, language, web);

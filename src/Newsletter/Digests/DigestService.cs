@@ -11,6 +11,9 @@ namespace Newsletter.Digests;
 /// <summary>One delivery as staff see it in a list of Failed or Unknown readers.</summary>
 public sealed record DeliveryRow(long Id, long SubscriberId, string Email, DeliveryState State, int Attempts, int? SmtpStatus, string? Error, DateTime? ClaimedAt, DateTime? SentAt);
 
+/// <summary>One reader's copy of an issue.</summary>
+public sealed record DigestCopy(string Subject, string Html, string Text);
+
 /// <summary>
 /// What staff (the dashboard) can do with digests: plan, send now, send a test copy, preview for a reader, retry
 /// failures, and read progress. Sending itself always goes through the ledger and the batch jobs.
@@ -81,11 +84,20 @@ public sealed partial class DigestService(
     public async Task<string?> PreviewAsync(long issueId, long subscriberId, CancellationToken cancellationToken)
     {
         var subscriber = await db.Set<Subscriber>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
-        if (subscriber is null || await FindAsync(issueId, cancellationToken) is null) return null;
-        var digest = await renderer.GetAsync(issueId, subscriber.Topics, subscriber.Language, cancellationToken);
+        return subscriber is null ? null : (await CopyForAsync(issueId, subscriber, cancellationToken))?.Html;
+    }
+
+    /// <summary>
+    /// The copy <paramref name="reader"/> would get (their topics, language, greeting and links), as the batch builds
+    /// it; null when the issue does not exist or the copy would be empty.
+    /// </summary>
+    public async Task<DigestCopy?> CopyForAsync(long issueId, Subscriber reader, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(issueId, cancellationToken) is null) return null;
+        var digest = await renderer.GetAsync(issueId, reader.Topics, reader.Language, cancellationToken);
         if (digest.IsEmpty) return null;
-        var message = builder.Build(digest, new DigestRecipient(0, subscriber.Email, subscriber.Name, subscriber.PublicId, subscriber.Topics));
-        return message.HtmlBody;
+        var message = builder.Build(digest, new DigestRecipient(0, reader.Email, reader.Name, reader.PublicId, reader.Topics));
+        return new DigestCopy(message.Subject ?? string.Empty, message.HtmlBody ?? string.Empty, message.TextBody ?? string.Empty);
     }
 
     /// <summary>The public web version (archive) of a sent issue; null when it does not exist or is not sent yet.</summary>

@@ -29,6 +29,8 @@ public static class DigestsServiceCollectionExtensions
         services.AddScoped<DigestScheduleJob>();
         services.AddScoped<DigestSweepJob>();
         services.AddScoped<DigestService>();
+        services.AddScoped<DigestDashboard>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, DigestOverviewPanel>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, DeliveryPrivacy>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, DigestAlerts>());
         services.AddSingleton<DigestRecovery>();

@@ -15,7 +15,7 @@ namespace Newsletter.Donations;
 public sealed partial class CheckoutService(
     NewsletterDb db,
     IStripeClient stripe,
-    Links.Links links,
+    SiteLinks links,
     IOptions<SiteOptions> site,
     TimeProvider clock,
     ILogger<CheckoutService> logger)

@@ -49,25 +49,19 @@ public static class DonationAdminApi
 
     public sealed record WebhookEventSummary(long Id, string EventId, string Type, string State, int Attempts, DateTime ReceivedAt, DateTime? ProcessedAt, string? Note);
 
-    private static async Task<Results<Ok<DonationPage>, ValidationProblem>> List(NewsletterDb db, DonationCalendar calendar, string? status, string? source, string? currency, string? email,
-        DateTime? from, DateTime? to, long? before, int? limit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DonationPage>, ValidationProblem>> List(DonationSearch search, DonationCalendar calendar, string? status, string? source, string? currency,
+        string? email, DateTime? from, DateTime? to, long? before, int? limit, CancellationToken cancellationToken)
     {
-        var take = Math.Clamp(limit ?? 50, 1, 500);
-        var query = db.Set<Donation>().AsNoTracking();
-        if (before is { } last) query = query.Where(d => d.Id < last);
+        DonationStatus? wanted = null;
         if (!string.IsNullOrWhiteSpace(status))
         {
-            if (!TryStatus(status, out var parsed))
+            if (!DonationSearch.TryStatus(status, out var parsed))
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["Status must be pending, paid, failed, refunded, partially-refunded or disputed."] });
-            query = query.Where(d => d.Status == parsed);
+            wanted = parsed;
         }
-        if (!string.IsNullOrWhiteSpace(source)) query = query.Where(d => d.Source == source.Trim().ToLowerInvariant());
-        if (!string.IsNullOrWhiteSpace(currency)) query = query.Where(d => d.Currency == currency.Trim().ToLowerInvariant());
-        if (!string.IsNullOrWhiteSpace(email)) query = query.Where(d => d.DonorEmailKey != null && d.DonorEmailKey.StartsWith(email.Trim()));
-        if (from is { } start) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) >= calendar.ToUtc(start));
-        if (to is { } end) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) < calendar.ToUtc(end));
-        var items = await query.OrderByDescending(d => d.Id).Take(take).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new DonationPage(items.Select(Summary).ToList(), items.Count == take ? items[^1].Id : null));
+        var filter = new DonationFilter(wanted, null, source, currency, email, from is { } f ? calendar.ToUtc(f) : null, to is { } t ? calendar.ToUtc(t) : null, before);
+        var page = await search.FindAsync(filter, Math.Clamp(limit ?? 50, 1, 500), cancellationToken);
+        return TypedResults.Ok(new DonationPage(page.Items.Select(Summary).ToList(), page.Next));
     }
 
     private static async Task<Results<Ok<DonationSummary>, NotFound>> Get(long id, NewsletterDb db, CancellationToken cancellationToken)
@@ -99,10 +93,10 @@ public static class DonationAdminApi
         await export.WriteCsvAsync(http.Response.Body, from is { } f ? calendar.ToUtc(f) : null, to is { } t ? calendar.ToUtc(t) : null, cancellationToken);
     }
 
-    private static async Task<Ok<List<PlanSummary>>> Plans(NewsletterDb db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.Set<RecurringPlan>().AsNoTracking().OrderByDescending(p => p.Id).Take(1000)
+    private static async Task<Ok<List<PlanSummary>>> Plans(DonationSearch search, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await search.RecentPlansAsync(1000, cancellationToken))
             .Select(p => new PlanSummary(p.Id, p.StripeSubscriptionId, p.Amount, p.Currency, p.Interval, p.Status.ToString(), p.DonorName, p.DonorEmail, p.StartedAt, p.CancelledAt))
-            .ToListAsync(cancellationToken));
+            .ToList());
 
     private static async Task<Results<Created<DonationSummary>, Ok<DonationSummary>, ValidationProblem>> RecordOffline(OfflineGiftInput input, OfflineGifts gifts,
         DonationCalendar calendar, CancellationToken cancellationToken)
@@ -164,9 +158,6 @@ public static class DonationAdminApi
     /// <summary>"partially-refunded", "one-time": the names the API and the CSV use.</summary>
     public static string Name<T>(T value) where T : struct, Enum =>
         string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
-
-    private static bool TryStatus(string value, out DonationStatus status) =>
-        Enum.TryParse(value.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out status) && Enum.IsDefined(status);
 
     private static DonationSummary Summary(Donation d) => new(d.Id, d.Source, Name(d.Kind), Name(d.Status), d.Amount, d.AmountRefunded, d.Currency,
         d.DonorName, d.DonorEmail, d.Message, d.SubscriberId, d.RecurringPlanId, d.StripeCheckoutSessionId, d.StripePaymentIntentId, d.StripeInvoiceId,

@@ -62,6 +62,9 @@ public sealed class DonationOptions
     /// <summary>The delay before the second attempt; it doubles after each failure.</summary>
     public TimeSpan WebhookRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The retries of a Stripe event that failed to apply (at most six hours apart).</summary>
+    public Jobs.RetryPolicy WebhookRetry => new(WebhookMaxAttempts, WebhookRetryDelay, TimeSpan.FromHours(6));
+
     /// <summary>
     /// How long a stored Stripe event is kept. Applied events keep only ids and amounts from the start; after this they
     /// are deleted (failed ones keep their row for staff, with the payload cut to ids and amounts). Longer than

@@ -27,9 +27,9 @@ public static class DonationsServiceCollectionExtensions
                 apiBase: string.IsNullOrWhiteSpace(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
         });
         services.AddScoped<CheckoutService>();
-        services.AddScoped<StripeWebhookInbox>();
-        services.AddSingleton<WebhookInboxWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookInboxWriter>());
+        services.AddScoped<StripeWebhookVerifier>();
+        services.AddSingleton<StripeEventInbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<StripeEventInbox>());
         services.AddScoped<StripeEventApplier>();
         services.AddScoped<SubscriptionChanges>();
         services.AddScoped<ForeignSessions>();
@@ -45,7 +45,10 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<StripeEventRetention>();
         services.AddScoped<ErasedPlanCancellation>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, ErasedPlanAlert>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, StripeConfigurationAlert>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, DonationOverviewPanel>());
         services.AddScoped<DonationTotals>();
+        services.AddScoped<DonationSearch>();
         services.AddScoped<DonationExport>();
         services.AddScoped<OfflineGifts>();
         services.AddScoped<AnnualStatements>();

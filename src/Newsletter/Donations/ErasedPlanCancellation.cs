@@ -57,7 +57,7 @@ public sealed partial class ErasedPlanCancellation(
             catch (StripeException e)
             {
                 await db.Set<RecurringPlan>().Where(p => p.Id == plan.Id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.CancelError, Truncate($"{e.StripeError?.Code ?? e.HttpStatusCode.ToString()}: {e.Message}")), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.CancelError, Jobs.ErrorText.Truncate($"{e.StripeError?.Code ?? e.HttpStatusCode.ToString()}: {e.Message}")), cancellationToken);
                 LogFailed(logger, e, plan.Id);
             }
         }
@@ -72,8 +72,6 @@ public sealed partial class ErasedPlanCancellation(
         return db.Set<RecurringPlan>().Where(p => p.Id == planId)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.CancelRequestedAt, now).SetProperty(p => p.CancelError, error), cancellationToken);
     }
-
-    private static string Truncate(string value) => value.Length <= 1000 ? value : value[..1000];
 
     [LoggerMessage(EventId = 4040, EventName = "ErasedPlanCancelled", Level = LogLevel.Information, Message = "Recurring plan {PlanId} of an erased donor cancelled at Stripe")]
     private static partial void LogCancelled(ILogger logger, long planId);

@@ -131,7 +131,7 @@ public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calen
         return donation;
     }
 
-    [LoggerMessage(EventId = 4040, EventName = "OfflineGiftsRecorded", Level = LogLevel.Information, Message = "Offline gifts recorded: {Added} added, {Duplicates} already known")]
+    [LoggerMessage(EventId = 4080, EventName = "OfflineGiftsRecorded", Level = LogLevel.Information, Message = "Offline gifts recorded: {Added} added, {Duplicates} already known")]
     private static partial void LogRecorded(ILogger logger, int added, int duplicates);
 }
 

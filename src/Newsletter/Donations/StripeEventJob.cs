@@ -81,7 +81,7 @@ public sealed partial class StripeEventJob(
                         .SetProperty(e => e.ProcessedAt, processedAt)
                         .SetProperty(e => e.Payload, redacted)
                         .SetProperty(e => e.PayloadRedactedAt, processedAt)
-                        .SetProperty(e => e.Note, Truncate(result.Note)), token);
+                        .SetProperty(e => e.Note, ErrorText.TruncateOrNull(result.Note)), token);
             }
             return outcomes.Count;
         }, CancellationToken.None);
@@ -148,27 +148,27 @@ public sealed partial class StripeEventJob(
     private async Task FailAsync(StripeWebhookEvent stored, Exception error, CancellationToken cancellationToken)
     {
         var attempts = stored.Attempts;
-        var note = $"{error.GetType().Name}: {error.Message}";
-        if (attempts >= options.Value.WebhookMaxAttempts)
+        var note = ErrorText.Truncate($"{error.GetType().Name}: {error.Message}");
+        var retry = options.Value.WebhookRetry;
+        if (!retry.MayRetry(attempts))
         {
             await db.Set<StripeWebhookEvent>().Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Failed)
-                    .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
+                    .SetProperty(e => e.Note, note), CancellationToken.None);
             metrics.StripeEventFailed(final: true);
             LogFailed(logger, error, stored.EventId, stored.Type, attempts);
             return;
         }
-        var delay = options.Value.WebhookRetryDelay * Math.Pow(2, attempts - 1);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = retry.NextDue(attempts, now);
         await db.Set<StripeWebhookEvent>().Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received)
-                .SetProperty(e => e.NextAttemptAt, clock.GetUtcNow().UtcDateTime + delay)
-                .SetProperty(e => e.Note, Truncate(note)), CancellationToken.None);
-        jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(stored.Id, CancellationToken.None), delay);
+                .SetProperty(e => e.NextAttemptAt, due)
+                .SetProperty(e => e.Note, note), CancellationToken.None);
+        jobs.Schedule<StripeEventJob>(job => job.ProcessAsync(stored.Id, CancellationToken.None), JobDelay.Until(due, now));
         metrics.StripeEventFailed(final: false);
-        LogRetry(logger, error, stored.EventId, stored.Type, attempts, delay);
+        LogRetry(logger, error, stored.EventId, stored.Type, attempts, retry.DelayAfter(attempts));
     }
-
-    private static string? Truncate(string? value) => value is null || value.Length <= 1000 ? value : value[..1000];
 
     [LoggerMessage(EventId = 4020, EventName = "StripeEventIgnored", Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) ignored: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string eventId, string type, string reason);

@@ -18,7 +18,7 @@ public static class StripeWebhookEndpoint
         return routes;
     }
 
-    private static async Task<IResult> Receive(HttpContext http, StripeWebhookInbox inbox, CancellationToken cancellationToken)
+    private static async Task<IResult> Receive(HttpContext http, StripeWebhookVerifier inbox, CancellationToken cancellationToken)
     {
         // The exact bytes Stripe signed, as text: nothing may parse and re-serialise the JSON before verification.
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);

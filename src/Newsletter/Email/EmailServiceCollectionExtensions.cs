@@ -2,15 +2,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Newsletter.Jobs;
-using Newsletter.Links;
 using Newsletter.Templates;
-using Newsletter.Web;
 
 namespace Newsletter.Email;
 
 public static class EmailServiceCollectionExtensions
 {
-    /// <summary>Templates, links, message building, the configured transport and the transactional outbox.</summary>
+    /// <summary>
+    /// Email only: message building, the configured transport, the send layer and the transactional outbox. It needs
+    /// <see cref="Links.LinksServiceCollectionExtensions.AddLinks"/> and <see cref="TemplatesServiceCollectionExtensions.AddTemplates"/>.
+    /// </summary>
     public static IServiceCollection AddEmail(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -19,15 +20,7 @@ public static class EmailServiceCollectionExtensions
         services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>();
         services.AddOptions<TransactionalEmailOptions>().BindConfiguration(TransactionalEmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SigningKeyOptions>().BindConfiguration(SigningKeyOptions.Section);
-        services.AddOptions<TemplateFolderOptions>().BindConfiguration(TemplateFolderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<SigningKey>();
-        services.AddSingleton<LinkTokens>();
-        services.AddSingleton<Links.Links>();
-        services.AddSingleton<TemplateLibrary>();
         services.AddSingleton<EmailRenderer>();
-        services.AddSingleton<PageRenderer>();
         services.AddSingleton<MessageFactory>();
         services.AddSingleton<PickupFolderTransport>();
         services.AddSingleton<SmtpTransport>();

@@ -4,7 +4,10 @@ using Newsletter.Data;
 
 namespace Newsletter.Links;
 
-/// <summary>The secret bytes behind link tokens: configured, or generated and persisted on the embedded default.</summary>
+/// <summary>
+/// The secret bytes behind link tokens: configured, or generated and persisted on the embedded default. The setting is
+/// checked at start-up (<see cref="SigningKeyOptionsValidator"/>); the checks here stay for a container built without it.
+/// </summary>
 public sealed class SigningKey
 {
     public const int MinimumBytes = 32;

@@ -34,7 +34,7 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, SetupToke
         if (File.Exists(TokenPath)) File.Delete(TokenPath);
     }
 
-    [LoggerMessage(EventId = 5010, EventName = "FirstRunSetupToken", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 9010, EventName = "FirstRunSetupToken", Level = LogLevel.Warning,
         Message = "No staff account exists yet. Create the owner at {SetupUrl} with the setup token {SetupToken} (also in {TokenPath})")]
     private static partial void LogSetupToken(ILogger logger, string setupUrl, string setupToken, string tokenPath);
 }

@@ -246,19 +246,19 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
     /// <summary>18 random bytes as base64url (24 characters, 144 bits), typed once and then replaced by the person's own.</summary>
     public static string GeneratePassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
 
-    [LoggerMessage(EventId = 5000, EventName = "StaffCreated", Level = LogLevel.Information, Message = "Staff account {UserId} created with role {Role}")]
+    [LoggerMessage(EventId = 9000, EventName = "StaffCreated", Level = LogLevel.Information, Message = "Staff account {UserId} created with role {Role}")]
     private static partial void LogCreated(ILogger logger, string userId, string role);
 
-    [LoggerMessage(EventId = 5101, EventName = "StaffRoleChanged", Level = LogLevel.Information, Message = "Staff account {UserId} now has role {Role}")]
+    [LoggerMessage(EventId = 9101, EventName = "StaffRoleChanged", Level = LogLevel.Information, Message = "Staff account {UserId} now has role {Role}")]
     private static partial void LogRoleChanged(ILogger logger, string userId, string role);
 
-    [LoggerMessage(EventId = 5102, EventName = "StaffUnlocked", Level = LogLevel.Information, Message = "Staff account {UserId} unlocked")]
+    [LoggerMessage(EventId = 9102, EventName = "StaffUnlocked", Level = LogLevel.Information, Message = "Staff account {UserId} unlocked")]
     private static partial void LogUnlocked(ILogger logger, string userId);
 
-    [LoggerMessage(EventId = 5103, EventName = "StaffPasswordReset", Level = LogLevel.Information, Message = "Staff account {UserId} got a one-time password")]
+    [LoggerMessage(EventId = 9103, EventName = "StaffPasswordReset", Level = LogLevel.Information, Message = "Staff account {UserId} got a one-time password")]
     private static partial void LogPasswordReset(ILogger logger, string userId);
 
-    [LoggerMessage(EventId = 5104, EventName = "StaffRemoved", Level = LogLevel.Information, Message = "Staff account {UserId} removed")]
+    [LoggerMessage(EventId = 9104, EventName = "StaffRemoved", Level = LogLevel.Information, Message = "Staff account {UserId} removed")]
     private static partial void LogRemoved(ILogger logger, string userId);
 }
 

@@ -52,23 +52,19 @@ public static class SubscriberAdminApi
 
     public sealed record SubscriberPage(IReadOnlyList<SubscriberSummary> Items, long? Next);
 
-    private static async Task<Results<Ok<SubscriberPage>, ValidationProblem>> List(NewsletterDb db, string? search, string? status, long? after, int? limit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SubscriberPage>, ValidationProblem>> List(SubscriberDirectory directory, string? search, string? status, long? after, int? limit,
+        CancellationToken cancellationToken)
     {
         var take = Math.Clamp(limit ?? 50, 1, 500);
-        var query = db.Set<Subscriber>().AsNoTracking().Where(s => s.Id > (after ?? 0));
+        SubscriberStatus? wanted = null;
         if (!string.IsNullOrWhiteSpace(status))
         {
             if (!Enum.TryParse<SubscriberStatus>(status, ignoreCase: true, out var parsed))
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["Status must be unconfirmed, confirmed or unsubscribed."] });
-            query = query.Where(s => s.Status == parsed);
+            wanted = parsed;
         }
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            // Prefix search keeps the unique index on EmailKey usable at a million rows.
-            var term = search.Trim();
-            query = query.Where(s => s.EmailKey.StartsWith(term) || (s.Name != null && s.Name.StartsWith(term)));
-        }
-        var items = await query.OrderBy(s => s.Id).Take(take).ToListAsync(cancellationToken);
+        // The API pages oldest first from 'after' (0: the start).
+        var items = await directory.Matching(new SubscriberSearch(search, wanted, null, null, after ?? 0)).Take(take).ToListAsync(cancellationToken);
         return TypedResults.Ok(new SubscriberPage(items.Select(Summary).ToList(), items.Count == take ? items[^1].Id : null));
     }
 

@@ -12,7 +12,7 @@ namespace Newsletter.Subscribers;
 /// Composes the lifecycle emails (confirm, already subscribed, welcome, goodbye) from the subscriber's current row, in
 /// the reader's language (theirs, else <c>Site:Language</c>): the templates' words and the subject.
 /// </summary>
-public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, ReaderText text)
     : ITransactionalEmailComposer
 {
     public abstract string Kind { get; }
@@ -60,10 +60,10 @@ public abstract class SubscriberEmailComposer(NewsletterDb db, EmailRenderer ren
         return messages.Create(subscriber.Email, name, text.Get(language, SubjectKey, site.Value.Name), html, plain);
     }
 
-    protected Links.Links Links => links;
+    protected SiteLinks Links => links;
 }
 
-public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text, IOptions<SubscriberOptions> options, TimeProvider clock)
+public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, ReaderText text, IOptions<SubscriberOptions> options, TimeProvider clock)
     : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Confirm;
@@ -92,7 +92,7 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     }
 }
 
-public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, ReaderText text)
     : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.AlreadySubscribed;
@@ -102,7 +102,7 @@ public sealed class AlreadySubscribedEmailComposer(NewsletterDb db, EmailRendere
 }
 
 /// <summary>The welcome after confirming: where the past issues are, and how to change one's choices.</summary>
-public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, ReaderText text)
     : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Welcome;
@@ -114,7 +114,7 @@ public sealed class WelcomeEmailComposer(NewsletterDb db, EmailRenderer renderer
         model["archive_url"] = Links.Absolute("archive");
 }
 
-public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, Links.Links links, IOptions<SiteOptions> site, ReaderText text)
+public sealed class GoodbyeEmailComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, SiteLinks links, IOptions<SiteOptions> site, ReaderText text)
     : SubscriberEmailComposer(db, renderer, messages, links, site, text)
 {
     public override string Kind => SubscriberEmailKinds.Goodbye;

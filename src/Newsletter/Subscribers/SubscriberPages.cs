@@ -88,7 +88,7 @@ public static class SubscriberPages
 
     private static Task<IResult> ShowThanks(PageRenderer pages) => pages.MessageAsync("Signup.ThanksTitle", "Signup.Accepted", StatusCodes.Status200OK);
 
-    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowConfirm(string token, LinkTokens tokens, SubscriptionService subscriptions, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var check = tokens.Check(token, LinkPurpose.Confirm);
         if (check.Status == LinkTokenStatus.Expired) return await Expired(pages, null);
@@ -102,7 +102,7 @@ public static class SubscriberPages
         return await pages.PageAsync("confirm", "Confirm.Title", new() { ["email"] = subscriber.Email, ["language"] = language });
     }
 
-    private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionService subscriptions, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var (status, subscriber) = await subscriptions.ConfirmAsync(token, SignupContext.From(http, "confirm link"), cancellationToken);
         if (status == LinkTokenStatus.Expired) return await Expired(pages, null);
@@ -110,7 +110,7 @@ public static class SubscriberPages
         return await Subscribed(pages, links, subscriber, ReaderLanguages.Of(subscriber.Language, site.Value.Language), "Confirm.Done");
     }
 
-    private static Task<IResult> Subscribed(PageRenderer pages, Links.Links links, Subscriber subscriber, string language, string message) =>
+    private static Task<IResult> Subscribed(PageRenderer pages, SiteLinks links, Subscriber subscriber, string language, string message) =>
         pages.MessageAsync("Subscribed.Title", message, StatusCodes.Status200OK, links.Preferences(subscriber.PublicId), "Link.Preferences", language);
 
     private static async Task<IResult> ShowPreferences(string token, SubscriptionService subscriptions, PageRenderer pages, IOptions<SubscriberOptions> options, IOptions<SiteOptions> site, CancellationToken cancellationToken)
@@ -145,7 +145,7 @@ public static class SubscriberPages
         return subscriber is null ? await InvalidLink(pages, null) : await PreferencesPage(pages, token, subscriber, options.Value, site.Value, saved: true, [], StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> ShowUnsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowUnsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var subscriber = await subscriptions.FindByManageTokenAsync(token, cancellationToken);
         if (subscriber is null) return await InvalidLink(pages, null);
@@ -161,7 +161,7 @@ public static class SubscriberPages
     /// RFC 8058 one-click: mail providers POST <c>List-Unsubscribe=One-Click</c> here with no cookies and no
     /// confirmation step. The signed token is the authority, so any POST with a valid token unsubscribes; 200 either way.
     /// </summary>
-    private static async Task<IResult> Unsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, Links.Links links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> Unsubscribe(string token, SubscriptionService subscriptions, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var subscriber = await subscriptions.UnsubscribeAsync(token, "one-click", cancellationToken);
         if (subscriber is null) return await InvalidLink(pages, null);

@@ -29,6 +29,9 @@ public static class SubscribersServiceCollectionExtensions
         services.AddScoped<SubscriberImport>();
         services.AddScoped<SubscriberExport>();
         services.AddScoped<SubscriberPrivacy>();
+        services.AddScoped<SubscriberDirectory>();
+        services.AddScoped<SubscriberStatistics>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, SubscriberStatistics>());
         services.AddScoped<UnconfirmedPurgeJob>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, ConfirmEmailComposer>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ITransactionalEmailComposer, AlreadySubscribedEmailComposer>());

@@ -73,7 +73,7 @@ public static partial class ClientAddress
                     "Its operator must make the proxy send X-Forwarded-For.").ExecuteAsync(context);
     }
 
-    [LoggerMessage(EventId = 5210, EventName = "ClientAddressUnknown", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 9510, EventName = "ClientAddressUnknown", Level = LogLevel.Warning,
         Message = "Refused {Path}: the request has no client address (a proxy on a Unix socket must send X-Forwarded-For), so it cannot be limited per client")]
     private static partial void LogUnknown(ILogger logger, string path);
 }

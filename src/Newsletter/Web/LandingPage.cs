@@ -25,7 +25,7 @@ public static class LandingPage
         return routes;
     }
 
-    private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, Links.Links links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe, CancellationToken cancellationToken)
+    private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe, CancellationToken cancellationToken)
     {
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
             .OrderByDescending(i => i.Id).Take(LatestIssues).ToListAsync(cancellationToken);

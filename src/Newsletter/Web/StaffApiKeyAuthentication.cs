@@ -112,7 +112,7 @@ public sealed partial class StaffApiKeyAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
-    [LoggerMessage(EventId = 5200, EventName = "ApiKeyRefused", Level = LogLevel.Warning, Message = "A wrong API key was presented from {Client}")]
+    [LoggerMessage(EventId = 9500, EventName = "ApiKeyRefused", Level = LogLevel.Warning, Message = "A wrong API key was presented from {Client}")]
     private static partial void LogWrongKey(ILogger logger, string client);
 }
 

@@ -139,7 +139,7 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
             await db.SaveChangesAsync();
         });
         var calendar = new DonationCalendar(Microsoft.Extensions.Options.Options.Create(new DonationOptions()), new FixedClock(now));
-        var panel = await app.WithDbAsync(db => new Newsletter.Dashboard.DonationOverviewPanel(new DonationTotals(db, calendar), calendar).BuildAsync(CancellationToken.None));
+        var panel = await app.WithDbAsync(db => new Newsletter.Donations.DonationOverviewPanel(new DonationTotals(db, calendar), calendar).BuildAsync(CancellationToken.None));
 
         Assert.Equal([("This month", "7.00 EUR + 40.00 USD"), ("Last month", "25.00 USD"), ("Recurring monthly revenue", "20.00 USD")],
             panel.Figures.Select(f => (f.Label, f.Value)));
@@ -149,11 +149,6 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
         Assert.Equal([25L, 40], usd.TakeLast(2));
         Assert.Equal(65, usd.Sum());
         Assert.Equal(7, panel.Chart.Series.Single(s => s.Label == "Net EUR").Values[^1]);
-    }
-
-    private sealed class FixedClock(DateTime utcNow) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utcNow);
     }
 
     private async Task<HttpResponseMessage> ImportAsync(string csv)

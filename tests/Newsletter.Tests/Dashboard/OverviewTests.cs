@@ -94,9 +94,4 @@ public sealed class OverviewTests(NewsletterApp app) : IClassFixture<NewsletterA
         [AutomaticRetry(Attempts = 0)]
         public static void Run() => throw new InvalidOperationException("SMTP said no");
     }
-
-    private sealed class FixedClock(DateTime utcNow) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utcNow);
-    }
 }

@@ -1,11 +1,6 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Digests;
 
@@ -15,17 +10,13 @@ namespace Newsletter.Tests.Digests;
 /// </summary>
 public sealed class TestFeedServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LocalHttpServer _server;
     private volatile string _body = "<rss version=\"2.0\"><channel><title>Empty</title><link>https://blog.example/</link><description>d</description></channel></rss>";
     private int _version;
 
     public TestFeedServer()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.MapGet("/feed.xml", (HttpContext http) =>
+        _server = new LocalHttpServer(app => app.MapGet("/feed.xml", (HttpContext http) =>
         {
             Requests++;
             var etag = $"\"v{_version}\"";
@@ -36,10 +27,8 @@ public sealed class TestFeedServer : IAsyncDisposable
             }
             http.Response.Headers.ETag = etag;
             return Results.Text(_body, "application/rss+xml; charset=utf-8");
-        });
-        _app.StartAsync().GetAwaiter().GetResult();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        FeedUrl = address.TrimEnd('/') + "/feed.xml";
+        }));
+        FeedUrl = _server.BaseUrl + "/feed.xml";
     }
 
     public string FeedUrl { get; }
@@ -53,9 +42,5 @@ public sealed class TestFeedServer : IAsyncDisposable
         Interlocked.Increment(ref _version);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -2,12 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Donations;
 
@@ -19,33 +17,30 @@ namespace Newsletter.Tests.Donations;
 /// </summary>
 public sealed class FakeStripeApi : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LocalHttpServer _server;
     private readonly ConcurrentDictionary<string, string> _byIdempotencyKey = new();
     private int _sessions;
     private int _portalSessions;
 
     public FakeStripeApi()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/v1/checkout/sessions", CreateSession);
-        _app.MapPost("/v1/billing_portal/sessions", CreatePortalSession);
-        _app.MapGet("/v1/invoice_payments", ListInvoicePayments);
-        _app.MapDelete("/v1/subscriptions/{id}", CancelSubscription);
-        _app.MapFallback(async http =>
+        _server = new LocalHttpServer(app =>
         {
-            await RecordAsync(http);
-            http.Response.StatusCode = 404;
-            await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", message = $"Unrecognized request URL ({http.Request.Method}: {http.Request.Path})." } });
+            app.MapPost("/v1/checkout/sessions", CreateSession);
+            app.MapPost("/v1/billing_portal/sessions", CreatePortalSession);
+            app.MapGet("/v1/invoice_payments", ListInvoicePayments);
+            app.MapDelete("/v1/subscriptions/{id}", CancelSubscription);
+            app.MapFallback(async http =>
+            {
+                await RecordAsync(http);
+                http.Response.StatusCode = 404;
+                await http.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", message = $"Unrecognized request URL ({http.Request.Method}: {http.Request.Path})." } });
+            });
         });
-        _app.StartAsync().GetAwaiter().GetResult();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
     /// <summary>http://127.0.0.1:port, for Stripe:ApiBase.</summary>
-    public string BaseUrl { get; }
+    public string BaseUrl => _server.BaseUrl;
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
@@ -180,7 +175,7 @@ public sealed class FakeStripeApi : IAsyncDisposable
         await http.Response.WriteAsync(json);
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>One request as it reached the fake: the body (and the query of a GET) is the exact form-encoded text.</summary>

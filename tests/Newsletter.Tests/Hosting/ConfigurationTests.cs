@@ -17,6 +17,8 @@ public sealed class ConfigurationTests
     [InlineData("Subscribers__AllowedOrigins__0=https://blog.example.org/news", "Subscribers:AllowedOrigins:0 must be an origin such as https://blog.example.org")]
     [InlineData("Subscribers__AllowedOrigins__0=*", "Subscribers:AllowedOrigins:0 must be an origin")]
     [InlineData("Site__AccentColor=red", "Site:AccentColor must be a colour written #rrggbb.")]
+    [InlineData("Security__SigningKey=dG9vLXNob3J0", "Configuration error: Security:SigningKey must be base64 of at least 32 bytes.")]
+    [InlineData("Templates__Directory= ", "Configuration error: Templates:Directory must name the folder of the Liquid templates.")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var (key, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);

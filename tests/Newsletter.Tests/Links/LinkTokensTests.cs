@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Links;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Links;
 
@@ -44,7 +45,7 @@ public sealed class LinkTokensTests
     [Fact]
     public void An_expired_token_is_reported_as_expired()
     {
-        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FixedClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var tokens = Tokens(Key, clock);
         var token = tokens.Create(LinkPurpose.Confirm, Guid.NewGuid(), clock.GetUtcNow().UtcDateTime.AddDays(7));
         clock.Now = clock.Now.AddDays(6);
@@ -58,11 +59,5 @@ public sealed class LinkTokensTests
     {
         Assert.Throws<OptionsValidationException>(() => Tokens(Convert.ToBase64String(new byte[16])));
         Assert.Throws<OptionsValidationException>(() => Tokens("not base64!"));
-    }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -140,7 +140,7 @@ public sealed class SubscriberLifecycleTests(NewsletterApp app) : IClassFixture<
         var publicId = (await Find("tamper@example.org")).PublicId;
         string manageToken;
         await using (var scope = app.Services.CreateAsyncScope())
-            manageToken = scope.ServiceProvider.GetRequiredService<Newsletter.Links.Links>().ManageToken(publicId);
+            manageToken = scope.ServiceProvider.GetRequiredService<Newsletter.Links.SiteLinks>().ManageToken(publicId);
         var manageToConfirm = await reader.PostAsync("/confirm/" + manageToken, new FormUrlEncodedContent([]));
         Assert.Equal(HttpStatusCode.NotFound, manageToConfirm.StatusCode);
         Assert.Contains("not valid", await manageToConfirm.Content.ReadAsStringAsync());

@@ -110,7 +110,7 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task<string> UnsubscribeLinkAsync(string emailKey)
     {
         var publicId = await WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().Where(s => s.EmailKey == emailKey).Select(s => s.PublicId).SingleAsync());
-        return new Uri(Services.GetRequiredService<Newsletter.Links.Links>().Unsubscribe(publicId)).PathAndQuery;
+        return new Uri(Services.GetRequiredService<Newsletter.Links.SiteLinks>().Unsubscribe(publicId)).PathAndQuery;
     }
 
     public Task WithDbAsync(Func<NewsletterDb, Task> work) => WithDbAsync(async db => { await work(db); return 0; });

@@ -194,7 +194,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
             new { slug = "axe-fund", name = "The axe fund", goalAmount = 100000, currency = "usd", startsOn = DateTime.UtcNow.ToString("yyyy-MM-dd"), endsOn = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd") });
         Assert.True(campaign.IsSuccessStatusCode, await campaign.Content.ReadAsStringAsync());
 
-        var links = app.Services.GetRequiredService<Newsletter.Links.Links>();
+        var links = app.Services.GetRequiredService<Newsletter.Links.SiteLinks>();
         string PathOf(string url) => new Uri(url).PathAndQuery;
         List<string> publicPages =
         [

@@ -32,7 +32,7 @@ public static class CampaignBadge
     }
 
     /// <summary>The HTML to paste into the blog: a link around the image, nothing else.</summary>
-    public static string Snippet(Links.Links links, Campaign campaign)
+    public static string Snippet(Links.SiteLinks links, Campaign campaign)
     {
         var page = links.Absolute("donate?campaign=" + campaign.Slug);
         var image = links.Absolute($"donate/campaigns/{campaign.Slug}/progress.svg");

@@ -10,7 +10,7 @@ namespace Newsletter.Donations;
 /// (<c>/donate/statements/{token}/{year}.pdf</c>), valid for Donations:ManageLinkLifetime. Whoever holds the link can
 /// open the donor's Stripe Billing Portal, as with Stripe's own emailed portal links.
 /// </summary>
-public sealed class DonorLinks(NewsletterDb db, LinkTokens tokens, Links.Links links, IOptions<DonationOptions> options, TimeProvider clock)
+public sealed class DonorLinks(NewsletterDb db, LinkTokens tokens, SiteLinks links, IOptions<DonationOptions> options, TimeProvider clock)
 {
     /// <summary>The donor's access row for an address key, made the first time it is needed.</summary>
     public async Task<DonorAccess> AccessAsync(string emailKey, CancellationToken cancellationToken)

@@ -53,7 +53,7 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
     {
         var issue = await digests.FindAsync(Id, cancellationToken);
         var reader = issue is null ? null : await dashboard.FindReaderAsync(Reader, issue.Frequency, cancellationToken);
-        var copy = reader is null ? null : await dashboard.CopyForAsync(Id, reader, cancellationToken);
+        var copy = reader is null ? null : await digests.CopyForAsync(Id, reader, cancellationToken);
         if (copy is null) return NotFound();
         Response.Headers.ContentSecurityPolicy = PreviewPolicy;
         return Content(copy.Html, "text/html; charset=utf-8");
@@ -126,7 +126,7 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
             if (Progress.Counts.Unknown > 0) UnknownReaders = await digests.DeliveriesAsync(Id, DeliveryState.Unknown, null, 50, cancellationToken);
         }
         PreviewReader = await dashboard.FindReaderAsync(Reader, Issue.Frequency, cancellationToken);
-        if (PreviewReader is not null) Copy = await dashboard.CopyForAsync(Id, PreviewReader, cancellationToken);
+        if (PreviewReader is not null) Copy = await digests.CopyForAsync(Id, PreviewReader, cancellationToken);
         return true;
     }
 

@@ -5,7 +5,7 @@ using Newsletter.Donations;
 namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 
 /// <summary>Campaigns: each one's totals (raised against the goal, gifts, donors, days left), the snippet a blog embeds, and a form to create or change one.</summary>
-public sealed class CampaignsModel(Campaigns campaigns, IOptions<DonationOptions> options, Links.Links links) : StaffPage
+public sealed class CampaignsModel(Campaigns campaigns, IOptions<DonationOptions> options, Links.SiteLinks links) : StaffPage
 {
     public override string Title => "Campaigns";
 

@@ -1,11 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Newsletter.Audit;
-using Newsletter.Data;
 using Newsletter.Donations;
 using Newsletter.Subscribers;
 
@@ -16,7 +14,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 /// recording one offline gift or importing many from CSV, the CSV export, and queuing annual statements.
 /// </summary>
 [Newsletter.Donations.DonationImportLimit]
-public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options,
+public sealed class IndexModel(DonationSearch search, DonationTotals totals, OfflineGifts gifts, AnnualStatements statements, IOptions<DonationOptions> options,
     DonationCalendar calendar, TimeProvider clock) : StaffPage
 {
     public const int PageSize = 50;
@@ -133,31 +131,25 @@ public sealed class IndexModel(NewsletterDb db, DonationTotals totals, OfflineGi
     {
         var errors = new List<string>();
         if (!TryDates(out var from, out var to)) errors.Add("Dates must look like 2026-03-01.");
-        var query = db.Set<Donation>().AsNoTracking();
+        DonationStatus? status = null;
         if (!string.IsNullOrWhiteSpace(Status))
         {
-            if (Enum.TryParse<DonationStatus>(Status.Replace("-", string.Empty, StringComparison.Ordinal), true, out var status) && Enum.IsDefined(status))
-                query = query.Where(d => d.Status == status);
+            if (DonationSearch.TryStatus(Status, out var parsed)) status = parsed;
             else errors.Add("Unknown status.");
         }
+        DonationKind? kind = null;
         if (!string.IsNullOrWhiteSpace(Kind))
         {
-            if (Enum.TryParse<DonationKind>(Kind.Replace("-", string.Empty, StringComparison.Ordinal), true, out var kind) && Enum.IsDefined(kind))
-                query = query.Where(d => d.Kind == kind);
+            if (DonationSearch.TryKind(Kind, out var parsed)) kind = parsed;
             else errors.Add("Unknown kind: one-time, recurring or offline.");
         }
-        var currency = Currency?.Trim().ToLowerInvariant();
-        if (!string.IsNullOrEmpty(currency)) query = query.Where(d => d.Currency == currency);
-        if (from is { } start) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) >= start);
-        if (to is { } end) query = query.Where(d => (d.PaidAt ?? d.CreatedAt) < end);
-        if (Before is { } last) query = query.Where(d => d.Id < last);
         // A filter that does not parse is left out (and named), so the page still shows something useful.
         FilterErrors = errors;
-        Donations = await query.OrderByDescending(d => d.Id).Take(PageSize).ToListAsync(cancellationToken);
-        Next = Donations.Count == PageSize ? Donations[^1].Id : null;
+        var page = await search.FindAsync(new DonationFilter(status, kind, Currency: Currency, From: from, To: to, Before: Before), PageSize, cancellationToken);
+        (Donations, Next) = (page.Items, page.Next);
         Totals = await totals.ByCurrencyAsync(from, to, cancellationToken);
         RecurringRevenue = await totals.MonthlyRecurringRevenueAsync(cancellationToken);
-        Plans = await db.Set<RecurringPlan>().AsNoTracking().OrderByDescending(p => p.Id).Take(PageSize).ToListAsync(cancellationToken);
+        Plans = await search.RecentPlansAsync(PageSize, cancellationToken);
         return errors.Count == 0;
     }
 

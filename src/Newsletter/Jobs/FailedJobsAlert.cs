@@ -1,6 +1,7 @@
 using Hangfire;
+using Newsletter.Dashboard;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Jobs;
 
 /// <summary>Failed Hangfire jobs (retries used up): staff look at them in the jobs dashboard.</summary>
 public sealed class FailedJobsAlert(JobStorage storage) : IDashboardAlertSource

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
-using Newsletter.Subscribers;
+using Newsletter.Dashboard;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Subscribers;
 
 /// <summary>The overview's subscriber panel: counts by status and 90 days of growth, from indexed queries.</summary>
 public sealed class SubscriberStatistics(NewsletterDb db, TimeProvider clock) : IOverviewPanel

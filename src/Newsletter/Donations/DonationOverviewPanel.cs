@@ -1,7 +1,7 @@
 using System.Globalization;
-using Newsletter.Donations;
+using Newsletter.Dashboard;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Donations;
 
 /// <summary>
 /// The overview's donation card: net money this month and last (per currency, never converted), recurring monthly

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Newsletter.Links;
 
 /// <summary>Builds the absolute URLs that go into emails and pages.</summary>
-public sealed class Links(IOptions<SiteOptions> site, LinkTokens tokens, TimeProvider clock)
+public sealed class SiteLinks(IOptions<SiteOptions> site, LinkTokens tokens, TimeProvider clock)
 {
     private string BaseUrl => site.Value.BaseUrl.TrimEnd('/');
 

@@ -1,6 +1,6 @@
-using Newsletter.Templates;
+using Newsletter.Dashboard;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Templates;
 
 /// <summary>A template that does not parse: a saved edit (the file is used instead) or a file changed on disk.</summary>
 public sealed class TemplateAlerts(TemplateStore templates) : IDashboardAlertSource

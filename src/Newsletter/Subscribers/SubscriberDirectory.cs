@@ -1,33 +1,47 @@
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
 using Newsletter.Email;
-using Newsletter.Subscribers;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Subscribers;
 
 /// <summary>
-/// The dashboard's view of subscribers: search, filters and keyset paging that stay fast at a million rows (every
-/// query is an index range, newest first by id), one subscriber's history, and staff edits.
+/// Staff's view of subscribers (the dashboard's pages and the admin API): the one subscriber search, with filters and
+/// keyset paging that stay fast at a million rows (every query is an index range), one subscriber's history, and
+/// staff edits.
 /// </summary>
 public sealed class SubscriberDirectory(NewsletterDb db, TimeProvider clock)
 {
     public const int PageSize = 50;
 
-    /// <summary>
-    /// A page of subscribers, newest first. <see cref="SubscriberSearch.Text"/> matches the start of the email address or
-    /// the name (as typed, lower case, or capitalised), as index ranges rather than LIKE, which SQLite cannot index.
-    /// </summary>
+    /// <summary>A page of the dashboard's list (newest first unless <see cref="SubscriberSearch.After"/> is given).</summary>
     public async Task<SubscriberListPage> SearchAsync(SubscriberSearch search, CancellationToken cancellationToken)
+    {
+        var rows = await Matching(search).Take(PageSize + 1)
+            .Select(s => new SubscriberRow(s.Id, s.Email, s.Name, s.Status, s.Frequency, s.CreatedAt))
+            .ToListAsync(cancellationToken);
+        var more = rows.Count > PageSize;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        return new SubscriberListPage(rows, more ? rows[^1].Id : null);
+    }
+
+    /// <summary>
+    /// The subscribers a search finds, in its order: newest first below <see cref="SubscriberSearch.Before"/>, or oldest
+    /// first above <see cref="SubscriberSearch.After"/>. <see cref="SubscriberSearch.Text"/> matches the start of the
+    /// email address or the name (as typed, lower case, or capitalised), as index ranges rather than LIKE, which SQLite
+    /// cannot index.
+    /// </summary>
+    public IQueryable<Subscriber> Matching(SubscriberSearch search)
     {
         var query = db.Set<Subscriber>().AsNoTracking();
         if (search.Status is { } status) query = query.Where(s => s.Status == status);
         if (search.Frequency is { } frequency) query = query.Where(s => s.Frequency == frequency);
         if (search.Before is { } before) query = query.Where(s => s.Id < before);
+        if (search.After is { } after) query = query.Where(s => s.Id > after);
         var term = search.Text?.Trim();
-        if (!string.IsNullOrEmpty(term))
+        var variants = string.IsNullOrEmpty(term) ? [] : new[] { term, term.ToLowerInvariant(), char.ToUpperInvariant(term[0]) + term[1..] }.Distinct().ToList();
+        var ranges = variants.Where(v => v[^1] < char.MaxValue).Select(v => (From: v, To: v[..^1] + (char)(v[^1] + 1))).ToList();
+        if (ranges.Count > 0)
         {
-            var variants = new[] { term, term.ToLowerInvariant(), char.ToUpperInvariant(term[0]) + term[1..] }.Distinct().ToList();
-            var ranges = variants.Where(v => v[^1] < char.MaxValue).Select(v => (From: v, To: v[..^1] + (char)(v[^1] + 1))).ToList();
             // Up to three ranges on each of two indexes; written out because EF cannot OR a list of ranges.
             var (a, b, c) = (ranges[0], ranges.ElementAtOrDefault(1), ranges.ElementAtOrDefault(2));
             b = b == default ? a : b;
@@ -40,15 +54,11 @@ public sealed class SubscriberDirectory(NewsletterDb db, TimeProvider clock)
                 (string.Compare(s.Name, b.From) >= 0 && string.Compare(s.Name, b.To) < 0) ||
                 (string.Compare(s.Name, c.From) >= 0 && string.Compare(s.Name, c.To) < 0));
         }
-        // With a search term, "Id + 0" keeps the planner off a backwards walk of the whole primary key (it would test
-        // every row until 51 match): the index ranges find the matches, then only those are sorted.
-        var ordered = string.IsNullOrEmpty(term) ? query.OrderByDescending(s => s.Id) : query.OrderByDescending(s => s.Id + 0);
-        var rows = await ordered.Take(PageSize + 1)
-            .Select(s => new SubscriberRow(s.Id, s.Email, s.Name, s.Status, s.Frequency, s.CreatedAt))
-            .ToListAsync(cancellationToken);
-        var more = rows.Count > PageSize;
-        if (more) rows.RemoveAt(rows.Count - 1);
-        return new SubscriberListPage(rows, more ? rows[^1].Id : null);
+        // With a search term, "Id + 0" keeps the planner off a walk of the whole primary key (it would test every row
+        // until a page matches): the index ranges find the matches, then only those are sorted.
+        var plain = string.IsNullOrEmpty(term);
+        if (search.After is not null) return plain ? query.OrderBy(s => s.Id) : query.OrderBy(s => s.Id + 0);
+        return plain ? query.OrderByDescending(s => s.Id) : query.OrderByDescending(s => s.Id + 0);
     }
 
     public Task<Subscriber?> FindAsync(long id, CancellationToken cancellationToken) =>
@@ -95,8 +105,11 @@ public sealed class SubscriberDirectory(NewsletterDb db, TimeProvider clock)
     }
 }
 
-/// <summary>The subscribers page's filters; <see cref="Before"/> is the keyset cursor (the last id of the previous page).</summary>
-public sealed record SubscriberSearch(string? Text, SubscriberStatus? Status, DigestFrequency? Frequency, long? Before);
+/// <summary>
+/// A subscriber search. The cursor is the last id of the previous page and gives the order: <see cref="Before"/> newest
+/// first (the dashboard), <see cref="After"/> oldest first (the admin API); neither is newest first from the top.
+/// </summary>
+public sealed record SubscriberSearch(string? Text, SubscriberStatus? Status, DigestFrequency? Frequency, long? Before, long? After = null);
 
 public sealed record SubscriberRow(long Id, string Email, string? Name, SubscriberStatus Status, DigestFrequency Frequency, DateTime SubscribedAt);
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Newsletter.Digests;
+using Newsletter.Dashboard;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Digests;
 
 /// <summary>The overview's digest card: the last issues with their sent, failed and unknown counts.</summary>
 public sealed class DigestOverviewPanel(DigestService digests) : IOverviewPanel

@@ -14,7 +14,7 @@ namespace Newsletter.Donations;
 /// disk flush instead of one each), and each request waits until its own row is committed before Stripe gets 200.
 /// It only batches writes; the unique index on the event id still decides duplicates, across processes too.
 /// </summary>
-public sealed partial class WebhookInboxWriter(IServiceScopeFactory scopes, IBackgroundJobClient jobs, ILogger<WebhookInboxWriter> logger) : BackgroundService
+public sealed partial class StripeEventInbox(IServiceScopeFactory scopes, IBackgroundJobClient jobs, ILogger<StripeEventInbox> logger) : BackgroundService
 {
     /// <summary>At most this many events per transaction; more wait for the next one.</summary>
     public const int MaxBatch = 256;

@@ -1,25 +1,21 @@
-using System.Linq.Expressions;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
-using Newsletter.Digests;
 using Newsletter.Email;
 using Newsletter.Subscribers;
 
-namespace Newsletter.Dashboard;
+namespace Newsletter.Digests;
 
 /// <summary>
 /// What the Digests pages read beyond <see cref="DigestService"/>: the schedule as Hangfire will run it, the audience an
-/// issue would go to, and a reader's copy as both HTML and plain text. Reads only; sending stays in the digest engine.
+/// issue would go to, and the reader staff want a preview for (the copy itself is <see cref="DigestService.CopyForAsync"/>). Reads only; sending stays in the digest engine.
 /// </summary>
 public sealed class DigestDashboard(
     NewsletterDb db,
     JobStorage storage,
-    IOptions<DigestOptions> options,
-    DigestRenderer renderer,
-    DigestMessageBuilder builder)
+    IOptions<DigestOptions> options)
 {
     /// <summary>Each frequency's cron, time zone and next run, as Hangfire computed it from the cron in the time zone.</summary>
     public IReadOnlyList<ScheduledDigest> Schedule()
@@ -37,21 +33,10 @@ public sealed class DigestDashboard(
     }
 
     /// <summary>
-    /// How many readers starting the issue now would write to the ledger: confirmed, of the issue's frequency, and with no
-    /// topics or one of the issue's (the same rule as the fan-out's INSERT ... SELECT).
+    /// How many readers starting the issue now would write to the ledger (its <see cref="DigestAudience"/>).
     /// </summary>
-    public Task<int> AudienceAsync(DigestIssue issue, CancellationToken cancellationToken)
-    {
-        var readers = db.Set<Subscriber>().Where(s => s.Status == SubscriberStatus.Confirmed && s.Frequency == issue.Frequency);
-        var parameter = Expression.Parameter(typeof(Subscriber), "s");
-        var topics = Expression.Property(parameter, nameof(Subscriber.Topics));
-        Expression test = Expression.Equal(topics, Expression.Constant(string.Empty));
-        var wrapped = Expression.Call(typeof(string).GetMethod(nameof(string.Concat), [typeof(string), typeof(string), typeof(string)])!,
-            Expression.Constant(","), topics, Expression.Constant(","));
-        foreach (var topic in issue.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            test = Expression.OrElse(test, Expression.Call(wrapped, typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!, Expression.Constant("," + topic + ",")));
-        return readers.Where(Expression.Lambda<Func<Subscriber, bool>>(test, parameter)).CountAsync(cancellationToken);
-    }
+    public Task<int> AudienceAsync(DigestIssue issue, CancellationToken cancellationToken) =>
+        DigestAudience.Of(db.Set<Subscriber>(), issue).CountAsync(cancellationToken);
 
     /// <summary>A subscriber by id or address (what staff type into the preview box); null when there is none.</summary>
     public async Task<Subscriber?> FindReaderAsync(string? idOrEmail, DigestFrequency frequency, CancellationToken cancellationToken)
@@ -64,19 +49,7 @@ public sealed class DigestDashboard(
             ? await readers.SingleOrDefaultAsync(s => s.EmailKey == address.Key, cancellationToken)
             : null;
     }
-
-    /// <summary>The copy <paramref name="reader"/> would get (their topics, greeting and links); null when it would be empty.</summary>
-    public async Task<DigestCopy?> CopyForAsync(long issueId, Subscriber reader, CancellationToken cancellationToken)
-    {
-        var digest = await renderer.GetAsync(issueId, reader.Topics, reader.Language, cancellationToken);
-        if (digest.IsEmpty) return null;
-        var message = builder.Build(digest, new DigestRecipient(0, reader.Email, reader.Name, reader.PublicId, reader.Topics));
-        return new DigestCopy(message.Subject ?? string.Empty, message.HtmlBody ?? string.Empty, message.TextBody ?? string.Empty);
-    }
 }
 
 /// <summary>One frequency's schedule: no cron means it is off; the next run is UTC.</summary>
 public sealed record ScheduledDigest(DigestFrequency Frequency, string? Cron, string TimeZone, DateTime? NextRun, DateTime? LastRun, string? Error);
-
-/// <summary>One reader's copy of an issue.</summary>
-public sealed record DigestCopy(string Subject, string Html, string Text);

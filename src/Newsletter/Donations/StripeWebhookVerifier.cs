@@ -7,14 +7,14 @@ namespace Newsletter.Donations;
 
 /// <summary>
 /// The webhook's work, kept short so Stripe gets its 200 fast: verify the signature on the exact body, store the
-/// event unique by its id (<see cref="WebhookInboxWriter"/>, which also enqueues the job that applies it). A bad or stale signature stores nothing.
+/// event unique by its id (<see cref="StripeEventInbox"/>, which also enqueues the job that applies it). A bad or stale signature stores nothing.
 /// </summary>
-public sealed partial class StripeWebhookInbox(
-    WebhookInboxWriter writer,
+public sealed partial class StripeWebhookVerifier(
+    StripeEventInbox writer,
     NewsletterMetrics metrics,
     IOptions<StripeOptions> options,
     TimeProvider clock,
-    ILogger<StripeWebhookInbox> logger)
+    ILogger<StripeWebhookVerifier> logger)
 {
     public async Task<WebhookReceipt> ReceiveAsync(string body, string? signatureHeader, CancellationToken cancellationToken)
     {
