@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Donations;
@@ -69,6 +70,12 @@ public sealed class DonorLanguageTests(SupportersApp app) : IClassFixture<Suppor
         var badge = await browser.GetStringAsync("/donate/campaigns/de-fund/progress.svg");
         Assert.Contains("0,00 USD von 1000,00 USD gesammelt", badge);
         EnglishLeaks.AssertNone(System.Text.RegularExpressions.Regex.Replace(badge, "<[^>]+>", " ") + " " + badge, "the campaign's bar for blogs");
+        // And the snippet staff paste into a German blog: its image's alt text.
+        var campaignRow = await app.WithDbAsync(db => db.Set<Newsletter.Donations.Campaign>().AsNoTracking().SingleAsync(c => c.Slug == "de-fund"));
+        var snippet = Newsletter.Donations.CampaignBadge.Snippet(app.Services.GetRequiredService<Newsletter.Links.Links>(), campaignRow,
+            Newsletter.Localization.ReaderText.CreateDefault().In("de"));
+        Assert.Contains("alt=\"Der Dachfonds: sehen Sie, wie weit wir sind, und spenden Sie\"", snippet);
+        EnglishLeaks.AssertNone(EnglishLeaks.Visible(snippet), "the campaign snippet for a German blog");
 
         // The form's errors, the address parser's reason among them.
         var mistakes = await GermanPageAsync(await browser.PostAsync("/donate/checkout", new FormUrlEncodedContent(

@@ -33,13 +33,13 @@ public static class CampaignBadge
             """;
     }
 
-    /// <summary>The HTML to paste into the blog: a link around the image, nothing else.</summary>
-    public static string Snippet(Links.Links links, Campaign campaign)
+    /// <summary>The HTML to paste into the blog: a link around the image, nothing else; its alt text in <paramref name="words"/>'s language (the blog's: <c>Site:Language</c>).</summary>
+    public static string Snippet(Links.Links links, Campaign campaign, ReaderWords words)
     {
         var page = links.Absolute("donate?campaign=" + campaign.Slug);
         var image = links.Absolute($"donate/campaigns/{campaign.Slug}/progress.svg");
         var encoder = HtmlEncoder.Default;
-        return $"<a href=\"{encoder.Encode(page)}\"><img src=\"{encoder.Encode(image)}\" width=\"{Width}\" height=\"{Height}\" alt=\"{encoder.Encode(campaign.Name)}: see how far we are and give\"></a>";
+        return $"<a href=\"{encoder.Encode(page)}\"><img src=\"{encoder.Encode(image)}\" width=\"{Width}\" height=\"{Height}\" alt=\"{encoder.Encode(words["Campaign.SnippetAlt", campaign.Name])}\"></a>";
     }
 
     private static string Text(string value) => System.Security.SecurityElement.Escape(value) ?? string.Empty;
