@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Newsletter.Email;
+using Newsletter.Localization;
 
 namespace Newsletter.Donations;
 
@@ -8,7 +9,7 @@ namespace Newsletter.Donations;
 /// optional details, the campaign it is for and the card fee the donor chose to cover.
 /// </summary>
 public sealed record CheckoutRequest(long Amount, string Currency, string Interval, string? Name, EmailAddress? Email, string? Message,
-    Campaign? Campaign = null, long CoveredFee = 0)
+    Campaign? Campaign = null, long CoveredFee = 0, string Language = ReaderLanguages.English)
 {
     public const int MaxMessageLength = 255;
     public const int MaxNameLength = 200;
@@ -25,55 +26,56 @@ public sealed record CheckoutRequest(long Amount, string Currency, string Interv
     /// <summary>
     /// Checks raw input. <paramref name="amount"/> is in minor units (links), <paramref name="customAmount"/> in major
     /// units as typed on the page; a custom amount wins. A gift for a campaign is in the campaign's currency and only
-    /// while it runs. Errors are keyed by field, in plain words.
+    /// while it runs. Errors are keyed by field, in plain words of <paramref name="words"/>'s language, which the
+    /// request keeps (the page Stripe sends the donor back to speaks it too).
     /// </summary>
     public static bool TryCreate(DonationOptions options, Campaign? campaign, CampaignState? campaignState, string? amount, string? customAmount, string? currency,
-        string? interval, string? name, string? email, string? message, string? coverFees, [NotNullWhen(true)] out CheckoutRequest? request, out Dictionary<string, string[]> errors)
+        string? interval, string? name, string? email, string? message, string? coverFees, ReaderWords words, [NotNullWhen(true)] out CheckoutRequest? request, out Dictionary<string, string[]> errors)
     {
         errors = [];
         request = null;
         var asked = string.IsNullOrWhiteSpace(currency) ? null : currency.Trim().ToLowerInvariant();
         var chosenCurrency = asked ?? campaign?.Currency ?? options.DefaultCurrency;
         if (!options.Currencies.Contains(chosenCurrency, StringComparer.OrdinalIgnoreCase))
-            errors["currency"] = [$"We accept {string.Join(", ", options.Currencies.Select(c => c.ToUpperInvariant()))}."];
+            errors["currency"] = [words["Checkout.Currency", string.Join(", ", options.Currencies.Select(c => c.ToUpperInvariant()))]];
         else if (campaign is not null && chosenCurrency != campaign.Currency)
-            errors["currency"] = [$"{campaign.Name} collects in {campaign.Currency.ToUpperInvariant()}."];
+            errors["currency"] = [words["Checkout.CampaignCurrency", campaign.Name, campaign.Currency.ToUpperInvariant()]];
         if (campaign is not null && campaignState != CampaignState.Running)
             errors["campaign"] = [campaignState == CampaignState.Upcoming
-                ? $"{campaign.Name} starts on {campaign.StartsOn:yyyy-MM-dd}."
-                : $"{campaign.Name} ended on {campaign.EndsOn:yyyy-MM-dd}; thank you, you can still give to our general work."];
+                ? words["Checkout.CampaignStarts", campaign.Name, campaign.StartsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)]
+                : words["Checkout.CampaignEnded", campaign.Name, campaign.EndsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)]];
         var limits = options.AmountsFor(chosenCurrency);
         long minor = 0;
         var amountOk = !string.IsNullOrWhiteSpace(customAmount)
-            ? Money.TryParseMajor(customAmount, chosenCurrency, out minor)
+            ? Money.TryParseMajor(customAmount, chosenCurrency, out minor, words.Language)
             : long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minor);
         if (!amountOk)
-            errors["amount"] = ["Please choose an amount."];
+            errors["amount"] = [words["Checkout.AmountMissing"]];
         else if (minor < limits.MinAmount || minor > limits.MaxAmount)
-            errors["amount"] = [$"The amount must be between {Money.Format(limits.MinAmount, chosenCurrency)} and {Money.Format(limits.MaxAmount, chosenCurrency)}."];
+            errors["amount"] = [words["Checkout.AmountRange", Money.Format(limits.MinAmount, chosenCurrency, words), Money.Format(limits.MaxAmount, chosenCurrency, words)]];
         else if (minor % Money.StripeStep(chosenCurrency) != 0)
-            errors["amount"] = [$"{chosenCurrency.ToUpperInvariant()} amounts go in steps of {Money.Format(Money.StripeStep(chosenCurrency), chosenCurrency)}."];
+            errors["amount"] = [words["Checkout.AmountStep", chosenCurrency.ToUpperInvariant(), Money.Format(Money.StripeStep(chosenCurrency), chosenCurrency, words)]];
         var chosenInterval = (interval ?? "once").Trim().ToLowerInvariant() switch
         {
             "" or "once" or "one-time" or "onetime" => "once",
             "month" or "monthly" => "month",
             _ => null,
         };
-        if (chosenInterval is null) errors["interval"] = ["Choose once or monthly."];
+        if (chosenInterval is null) errors["interval"] = [words["Checkout.Interval"]];
         var cleanName = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
         if (cleanName is not null && (cleanName.Length > MaxNameLength || HeaderText.ContainsControlCharacters(cleanName)))
-            errors["name"] = [$"The name must be at most {MaxNameLength} characters on one line."];
+            errors["name"] = [words["Checkout.Name", MaxNameLength]];
         EmailAddress? address = null;
-        if (!string.IsNullOrWhiteSpace(email) && !EmailAddress.TryParse(email, out address, out var emailError))
+        if (!string.IsNullOrWhiteSpace(email) && !EmailAddress.TryParse(email, words, out address, out var emailError))
             errors["email"] = [emailError];
         var cleanMessage = string.IsNullOrWhiteSpace(message) ? null : message.Trim().ReplaceLineEndings(" ");
         if (cleanMessage is not null && (cleanMessage.Length > MaxMessageLength || HeaderText.ContainsControlCharacters(cleanMessage)))
-            errors["message"] = [$"The message must be at most {MaxMessageLength} characters."];
+            errors["message"] = [words["Checkout.Message", MaxMessageLength]];
         var cover = coverFees?.Trim().ToLowerInvariant() is "on" or "true" or "1" or "yes";
         var fee = cover && errors.Count == 0 ? options.FeeCover.FeeFor(minor, chosenCurrency) : 0;
-        if (minor + fee > StripeMaxAmount) errors["amount"] = [$"The amount must be at most {Money.Format(StripeMaxAmount - fee, chosenCurrency)}."];
+        if (minor + fee > StripeMaxAmount) errors["amount"] = [words["Checkout.AmountMax", Money.Format(StripeMaxAmount - fee, chosenCurrency, words)]];
         if (errors.Count > 0) return false;
-        request = new CheckoutRequest(minor, chosenCurrency, chosenInterval!, cleanName, address, cleanMessage, campaign, fee);
+        request = new CheckoutRequest(minor, chosenCurrency, chosenInterval!, cleanName, address, cleanMessage, campaign, fee, words.Language);
         return true;
     }
 }

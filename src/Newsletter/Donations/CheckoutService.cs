@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Links;
+using Newsletter.Localization;
 using Stripe;
 using Stripe.Checkout;
 
@@ -17,6 +18,7 @@ public sealed partial class CheckoutService(
     IStripeClient stripe,
     SiteLinks links,
     IOptions<SiteOptions> site,
+    ReaderText text,
     TimeProvider clock,
     ILogger<CheckoutService> logger)
 {
@@ -54,11 +56,19 @@ public sealed partial class CheckoutService(
     /// <summary>What the donor reads at Stripe: "Monthly donation to X (including 0.60 USD to cover card fees)".</summary>
     private string ProductName(CheckoutRequest request)
     {
-        var name = (request.IsMonthly ? "Monthly donation to " : "Donation to ") + site.Value.Name;
-        if (request.Campaign is { } campaign) name += " for " + campaign.Name;
-        if (request.CoveredFee > 0) name += $" (including {Money.Format(request.CoveredFee, request.Currency)} to cover card fees)";
+        var words = text.In(request.Language);
+        var name = words[request.IsMonthly ? "Checkout.Product.Monthly" : "Checkout.Product.Once", site.Value.Name];
+        if (request.Campaign is { } campaign) name = words["Checkout.Product.Campaign", name, campaign.Name];
+        if (request.CoveredFee > 0) name = words["Checkout.Product.Fee", name, Money.Format(request.CoveredFee, request.Currency, words)];
         return name;
     }
+
+    /// <summary>
+    /// Our page Stripe sends the donor back to, in the language they gave in: <c>?lang=</c> only when it is not the
+    /// site's (the return can come with any browser's Accept-Language).
+    /// </summary>
+    private string Return(string path, CheckoutRequest request) =>
+        links.Absolute(ReaderLanguages.WithLanguage(path, request.Language, ReaderLanguages.Of(null, site.Value.Language)));
 
     private SessionCreateOptions SessionOptions(DonationCheckout checkout, CheckoutRequest request)
     {
@@ -76,8 +86,8 @@ public sealed partial class CheckoutService(
         {
             Mode = request.IsMonthly ? "subscription" : "payment",
             LineItems = [new SessionLineItemOptions { Quantity = 1, PriceData = priceData }],
-            SuccessUrl = links.Absolute("donate/thanks?session_id={CHECKOUT_SESSION_ID}" + (request.Campaign is { } c ? "&campaign=" + c.Slug : string.Empty)),
-            CancelUrl = links.Absolute("donate/cancelled"),
+            SuccessUrl = Return("donate/thanks?session_id={CHECKOUT_SESSION_ID}" + (request.Campaign is { } c ? "&campaign=" + c.Slug : string.Empty), request),
+            CancelUrl = Return("donate/cancelled", request),
             ClientReferenceId = checkout.PublicId.ToString(),
             Metadata = metadata,
         };

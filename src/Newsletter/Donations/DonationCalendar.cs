@@ -53,6 +53,6 @@ public sealed class DonationCalendar(IOptions<DonationOptions> options, TimeProv
     /// <summary>"2026-03-01": the local date of a UTC instant.</summary>
     public string Date(DateTime utc) => Local(utc).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>"1 March 2026": the local date as receipts write it.</summary>
-    public string LongDate(DateTime utc) => Local(utc).ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>"1 March 2026", "1. März 2026": the local date as receipts write it, in the reader's language (<c>Date.Long</c> of the reader texts).</summary>
+    public string LongDate(DateTime utc, Localization.ReaderWords words) => Local(utc).ToString(words["Date.Long"], Localization.ReaderLanguages.Culture(words.Language));
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Localization;
 using Newsletter.Web;
 using Stripe;
 
@@ -25,13 +26,13 @@ public static partial class DonationPages
         pages.MapGet("/checkout", CheckoutLink).RequireRateLimiting(RateLimitPolicies.PublicWrites);
         pages.MapPost("/checkout", CheckoutForm).RequireRateLimiting(RateLimitPolicies.PublicWrites).WithBodyLimit(RequestBodyLimit.Small);
         pages.MapGet("/thanks", Thanks);
-        pages.MapGet("/cancelled", (PageRenderer renderer) => renderer.MessageAsync("No payment made",
-            "You left the payment page, so nothing was charged. You can try again whenever you like.", StatusCodes.Status200OK, "/donate", "Back to the donate page"));
+        pages.MapGet("/cancelled", (PageRenderer renderer) => renderer.MessageAsync("Donate.Cancelled.Title", "Donate.Cancelled.Message", StatusCodes.Status200OK,
+            "/donate", "Donate.BackToDonate"));
         pages.MapGet("/campaigns/{slug}/progress.svg", ProgressImage);
         return routes;
     }
 
-    private static async Task<IResult> ShowForm(PageRenderer renderer, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
+    private static async Task<IResult> ShowForm(PageRenderer renderer, ReaderText text, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
         string? amount, string? currency, string? interval, string? name, string? email, string? campaign, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
@@ -43,39 +44,42 @@ public static partial class DonationPages
             progress = await campaigns.ProgressAsync(found, cancellationToken);
         }
         long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
-        return await Form(renderer, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, new Dictionary<string, string[]>(), StatusCodes.Status200OK);
+        return await Form(renderer, text, renderer.RequestLanguage, options.Value, progress, preselected, null, currency, interval, Echo(name), Echo(email), null, false, new Dictionary<string, string[]>(), StatusCodes.Status200OK);
     }
 
     /// <summary>A link pasted on the blog: bad input gets a 400 problem and Stripe is never called.</summary>
-    private static async Task<IResult> CheckoutLink(IServiceProvider services, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
+    private static async Task<IResult> CheckoutLink(IServiceProvider services, PageRenderer renderer, ReaderText text, Campaigns campaigns, IOptions<StripeOptions> stripe, IOptions<DonationOptions> options,
         string? amount, string? currency, string? interval, string? name, string? email, string? message, string? campaign, string? cover_fees, CancellationToken cancellationToken)
     {
         // A link on the blog is opened in a browser: a page, not problem+json, whatever the client accepts.
-        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(services.GetRequiredService<PageRenderer>(), StatusCodes.Status503ServiceUnavailable);
+        if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer, StatusCodes.Status503ServiceUnavailable);
+        var words = text.In(renderer.RequestLanguage);
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
         if (!string.IsNullOrWhiteSpace(campaign) && found is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = ["There is no such campaign."] }, title: "The donation link is not valid");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = [words["Donate.NoSuchCampaign.Field"]] }, title: words["Donate.LinkNotValid"]);
         if (!CheckoutRequest.TryCreate(options.Value, found, found is null ? null : campaigns.StateOf(found), amount, null, currency, interval, name, email, message, cover_fees,
-                out var request, out var errors))
-            return TypedResults.ValidationProblem(errors, title: "The donation link is not valid");
+                words, out var request, out var errors))
+            return TypedResults.ValidationProblem(errors, title: words["Donate.LinkNotValid"]);
         return await StartAsync(services, request, cancellationToken);
     }
 
-    private static async Task<IResult> CheckoutForm(HttpContext http, IServiceProvider services, PageRenderer renderer, Campaigns campaigns, IOptions<StripeOptions> stripe,
+    private static async Task<IResult> CheckoutForm(HttpContext http, IServiceProvider services, PageRenderer renderer, ReaderText text, Campaigns campaigns, IOptions<StripeOptions> stripe,
         IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
         if (await PublicForm.ReadAsync(http, cancellationToken) is not { } form)
-            return await renderer.MessageAsync("Something went wrong", "The form could not be read. Please try again.", StatusCodes.Status400BadRequest);
+            return await renderer.MessageAsync("Form.ErrorTitle", "Form.Unreadable", StatusCodes.Status400BadRequest);
+        // The page's language travels in the form (a page opened with ?lang=de answers in German whatever the browser says).
+        var language = ReaderLanguages.Normalize(form["language"]) ?? renderer.RequestLanguage;
         var slug = form["campaign"].ToString();
         var found = await campaigns.BySlugAsync(slug, cancellationToken);
-        if (!string.IsNullOrWhiteSpace(slug) && found is null) return await NoSuchCampaign(renderer);
+        if (!string.IsNullOrWhiteSpace(slug) && found is null) return await NoSuchCampaign(renderer, language);
         if (!CheckoutRequest.TryCreate(options.Value, found, found is null ? null : campaigns.StateOf(found), form["amount"], form["custom_amount"], form["currency"],
-                form["interval"], form["name"], form["email"], form["message"], form["cover_fees"], out var request, out var errors))
+                form["interval"], form["name"], form["email"], form["message"], form["cover_fees"], text.In(language), out var request, out var errors))
         {
             long.TryParse(form["amount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var preselected);
             var progress = found is null ? null : await campaigns.ProgressAsync(found, cancellationToken);
-            return await Form(renderer, options.Value, progress, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]),
+            return await Form(renderer, text, language, options.Value, progress, preselected, Echo(form["custom_amount"]), form["currency"], form["interval"], Echo(form["name"]),
                 Echo(form["email"]), Echo(form["message"], CheckoutRequest.MaxMessageLength), !string.IsNullOrEmpty(form["cover_fees"]), errors,
                 StatusCodes.Status400BadRequest);
         }
@@ -87,34 +91,33 @@ public static partial class DonationPages
     /// through; a session we have not heard about yet is being confirmed; opened without a checkout (or with donations
     /// off), it thanks nobody for a gift that never happened.
     /// </summary>
-    private static async Task<IResult> Thanks(PageRenderer renderer, Campaigns campaigns, NewsletterDb db, IOptions<StripeOptions> stripe,
+    private static async Task<IResult> Thanks(PageRenderer renderer, ReaderText text, Campaigns campaigns, NewsletterDb db, IOptions<StripeOptions> stripe,
         string? session_id, string? campaign, CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return await NotConfiguredPage(renderer);
         if (string.IsNullOrWhiteSpace(session_id) || session_id.Length > 255)
-            return await renderer.MessageAsync("No gift to confirm", "This page thanks donors when they come back from the payment page, and no payment led here. " +
-                "If you would like to give, the donate page is where to start.", StatusCodes.Status200OK, "/donate", "Go to the donate page");
+            return await renderer.MessageAsync("Donate.NoGift.Title", "Donate.NoGift.Message", StatusCodes.Status200OK, "/donate", "Donate.GoToDonate");
         var outcome = await db.Set<Donation>().AsNoTracking().Where(d => d.StripeCheckoutSessionId == session_id)
             .Select(d => (PaymentOutcome?)d.Outcome).FirstOrDefaultAsync(cancellationToken);
         if (outcome == PaymentOutcome.Failed)
-            return await renderer.MessageAsync("The payment did not go through", "Stripe reports that this payment failed, so nothing was charged. You can try again whenever you like.",
-                StatusCodes.Status200OK, "/donate", "Back to the donate page");
-        var text = outcome == PaymentOutcome.Paid
-            ? "Your gift has gone through. A receipt is on its way to your inbox."
-            : "We are waiting for Stripe to confirm your payment, which usually takes a few seconds. Your receipt follows by email as soon as it is confirmed.";
+            return await renderer.MessageAsync("Donate.Failed.Title", "Donate.Failed.Message", StatusCodes.Status200OK, "/donate", "Donate.BackToDonate");
+        var message = text.Get(renderer.RequestLanguage, outcome == PaymentOutcome.Paid ? "Donate.Thanks.Paid" : "Donate.Thanks.Waiting");
+        // The campaign's own thank-you is the staff's words, shown as written.
         var found = await campaigns.BySlugAsync(campaign, cancellationToken);
-        if (found?.ThankYouText is { } thanks) text = thanks + " " + text;
-        return await renderer.MessageAsync("Thank you!", text, StatusCodes.Status200OK, "/", "Back to the site");
+        if (found?.ThankYouText is { } thanks) message = thanks + " " + message;
+        return await renderer.MessageAsync("Donate.Thanks.Title", "{0}", StatusCodes.Status200OK, "/", "Donate.BackToSite", messageArgs: message);
     }
 
     /// <summary>The campaign's bar as an image, for blogs: refreshed by browsers within a minute.</summary>
-    private static async Task<IResult> ProgressImage(HttpContext http, Campaigns campaigns, string slug, CancellationToken cancellationToken)
+    private static async Task<IResult> ProgressImage(HttpContext http, PageRenderer renderer, ReaderText text, Campaigns campaigns, string slug, CancellationToken cancellationToken)
     {
         var campaign = await campaigns.BySlugAsync(slug, cancellationToken);
         if (campaign is null) return TypedResults.NotFound();
         var progress = await campaigns.ProgressAsync(campaign, cancellationToken);
         http.Response.Headers.CacheControl = "public, max-age=60";
-        return Results.Text(CampaignBadge.Svg(progress), "image/svg+xml; charset=utf-8", System.Text.Encoding.UTF8);
+        // In the blog reader's language (?lang= on the image, else their browser's): a shared cache keeps one per language.
+        http.Response.Headers.Vary = "Accept-Language";
+        return Results.Text(CampaignBadge.Svg(progress, text.In(renderer.RequestLanguage)), "image/svg+xml; charset=utf-8", System.Text.Encoding.UTF8);
     }
 
     private static async Task<IResult> StartAsync(IServiceProvider services, CheckoutRequest request, CancellationToken cancellationToken)
@@ -128,12 +131,13 @@ public static partial class DonationPages
         catch (StripeException e)
         {
             LogStripeRefused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DonationPages).FullName!), e, e.StripeError?.Code ?? "(none)");
-            return await services.GetRequiredService<PageRenderer>().MessageAsync("The payment page is not available",
-                "We could not reach our payment provider just now, and nothing was charged. Please try again in a few minutes.", StatusCodes.Status502BadGateway, "/donate", "Try again");
+            var renderer = services.GetRequiredService<PageRenderer>();
+            return await renderer.MessageAsync("Donate.Unreachable.Title", "Donate.Unreachable.Message", StatusCodes.Status502BadGateway, "/donate", "Donate.TryAgain",
+                request.Language);
         }
     }
 
-    private static Task<IResult> Form(PageRenderer renderer, DonationOptions options, CampaignProgress? progress, long preselected, string? customAmount, string? currency,
+    private static Task<IResult> Form(PageRenderer renderer, ReaderText text, string language, DonationOptions options, CampaignProgress? progress, long preselected, string? customAmount, string? currency,
         string? interval, string? name, string? email, string? message, bool coverFees, IReadOnlyDictionary<string, string[]> errors, int status)
     {
         // A running campaign collects in its own currency; an ended or upcoming one shows its bar above the general form.
@@ -144,11 +148,13 @@ public static partial class DonationPages
         var presetChosen = limits.PresetAmounts.Contains(preselected);
         var offered = running ? [chosenCurrency] : options.Currencies.Select(c => c.ToLowerInvariant()).ToList();
         var fee = options.FeeCover;
-        return renderer.PageAsync("donate", progress is null ? "Support us" : progress.Campaign.Name, FieldErrors.AddTo(new()
+        var words = text.In(language);
+        // A campaign's name is the staff's words; "Support us" is ours (PageRenderer translates a key and shows other text as it is).
+        return renderer.PageAsync("donate", progress is null ? "Donate.Title" : progress.Campaign.Name, FieldErrors.AddTo(new()
         {
             ["presets"] = limits.PresetAmounts.Select(p => new Dictionary<string, object?>
             {
-                ["value"] = p, ["label"] = Money.Format(p, chosenCurrency), ["selected"] = p == preselected,
+                ["value"] = p, ["label"] = Money.Format(p, chosenCurrency, words), ["selected"] = p == preselected,
             }).ToList(),
             // A preselected amount that is not a preset (from a link) shows as the custom amount.
             ["custom_amount"] = customAmount ?? (preselected > 0 && !presetChosen ? Money.Major(preselected, chosenCurrency) : null),
@@ -160,33 +166,35 @@ public static partial class DonationPages
             ["name"] = name,
             ["email"] = email,
             ["message"] = message,
-            ["min"] = Money.Format(limits.MinAmount, chosenCurrency),
-            ["max"] = Money.Format(limits.MaxAmount, chosenCurrency),
+            ["min"] = Money.Format(limits.MinAmount, chosenCurrency, words),
+            ["max"] = Money.Format(limits.MaxAmount, chosenCurrency, words),
             ["max_message"] = CheckoutRequest.MaxMessageLength,
             ["cover_fees_offered"] = fee.Offered,
             ["cover_fees"] = coverFees,
-            ["fee_formula"] = fee.Describe(chosenCurrency),
-            ["fee_example"] = limits.PresetAmounts.Count > 0 ? $"{Money.Format(fee.FeeFor(limits.PresetAmounts[^1], chosenCurrency), chosenCurrency)} on {Money.Format(limits.PresetAmounts[^1], chosenCurrency)}" : null,
+            ["fee_formula"] = fee.Describe(chosenCurrency, words),
+            ["fee_example"] = limits.PresetAmounts.Count > 0
+                ? words["Donate.FeeExample", Money.Format(fee.FeeFor(limits.PresetAmounts[^1], chosenCurrency), chosenCurrency, words), Money.Format(limits.PresetAmounts[^1], chosenCurrency, words)] : null,
             ["campaign"] = progress is null ? null : new Dictionary<string, object?>
             {
                 ["slug"] = progress.Campaign.Slug,
                 ["name"] = progress.Campaign.Name,
                 ["running"] = running,
-                ["summary"] = progress.Summary,
+                ["summary"] = progress.Summary(words),
                 ["percent"] = progress.Percent,
                 ["bar_percent"] = progress.BarPercent,
-                ["donors"] = progress.Donors,
-                ["when"] = progress.When,
+                ["donors"] = progress.DonorCount(words),
+                ["when"] = progress.When(words),
             },
             ["errors"] = errors.Values.SelectMany(e => e).ToList(),
+            ["language"] = language,
         }, errors, "amount", "currency", "interval", "name", "email", "message", "campaign"), status);
     }
 
     private static Task<IResult> NotConfiguredPage(PageRenderer renderer, int status = StatusCodes.Status200OK) =>
-        renderer.PageAsync("donate-unavailable", "Donations are not available", [], status);
+        renderer.PageAsync("donate-unavailable", "Donate.Unavailable.Title", [], status);
 
-    private static Task<IResult> NoSuchCampaign(PageRenderer renderer) =>
-        renderer.MessageAsync("No such campaign", "We could not find that campaign. You can still support our work.", StatusCodes.Status404NotFound, "/donate", "Donate");
+    private static Task<IResult> NoSuchCampaign(PageRenderer renderer, string? language = null) =>
+        renderer.MessageAsync("Donate.NoSuchCampaign.Title", "Donate.NoSuchCampaign.Message", StatusCodes.Status404NotFound, "/donate", "Donate.Donate", language);
 
     private static string? Echo(string? value, int max = 300) =>
         value is null || value.Length > max || Email.HeaderText.ContainsControlCharacters(value) ? null : value;

@@ -4,6 +4,7 @@ using MimeKit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
+using Newsletter.Localization;
 
 namespace Newsletter.Donations;
 
@@ -11,9 +12,10 @@ namespace Newsletter.Donations;
 /// The thank-you receipt for one paid donation (Stripe, or offline when staff asked for one), built from the donation's
 /// current row when the outbox sends it, in the wording of Donations:Receipts. A Stripe gift's receipt links to the
 /// donor's own page (Billing Portal, statements). A donation refunded or disputed before the send, or a donor erased, gets nothing.
+/// It speaks the donor's language (<see cref="DonorLanguage"/>).
 /// </summary>
 public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, DonorLinks donorLinks, ReceiptWording wording,
-    DonationCalendar calendar, IOptions<SiteOptions> site) : ITransactionalEmailComposer
+    DonationCalendar calendar, DonorLanguage donorLanguage, ReaderText text, IOptions<SiteOptions> site) : ITransactionalEmailComposer
 {
     public string Kind => DonationLedger.ReceiptKind;
 
@@ -23,12 +25,14 @@ public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer rende
         if (donation?.DonorEmail is null || donation.DonorEmailKey is null || donation.Status is not (DonationStatus.Paid or DonationStatus.PartiallyRefunded)) return null;
         var campaign = donation.CampaignId is { } campaignId ? await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken) : null;
         var offline = donation.Kind == DonationKind.Offline;
+        var words = text.In(await donorLanguage.ForEmailAsync(donation.DonorEmailKey, cancellationToken));
         var model = new Dictionary<string, object?>
         {
+            ["language"] = words.Language,
             ["name"] = donation.DonorName,
-            ["amount"] = Money.Format(donation.Amount, donation.Currency),
-            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(donation.CoveredFee, donation.Currency) : null,
-            ["date"] = calendar.LongDate(donation.PaidAt ?? donation.CreatedAt),
+            ["amount"] = Money.Format(donation.Amount, donation.Currency, words),
+            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(donation.CoveredFee, donation.Currency, words) : null,
+            ["date"] = calendar.LongDate(donation.PaidAt ?? donation.CreatedAt, words),
             ["monthly"] = donation.Kind == DonationKind.Recurring,
             ["offline_source"] = offline ? donation.Source : null,
             ["message"] = donation.Message,
@@ -38,7 +42,7 @@ public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer rende
             ["manage_url"] = offline ? null : donorLinks.Manage(await donorLinks.AccessAsync(donation.DonorEmailKey, cancellationToken)),
         };
         wording.AddTo(model);
-        var (html, text) = await renderer.RenderAsync("receipt", model);
-        return messages.Create(donation.DonorEmail, donation.DonorName, $"Thank you for supporting {site.Value.Name}", html, text);
+        var (html, plain) = await renderer.RenderAsync("receipt", model);
+        return messages.Create(donation.DonorEmail, donation.DonorName, words["Receipt.Subject", site.Value.Name], html, plain);
     }
 }

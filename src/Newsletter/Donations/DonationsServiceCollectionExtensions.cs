@@ -38,6 +38,7 @@ public static class DonationsServiceCollectionExtensions
         services.AddScoped<UnmatchedPayments>();
         services.AddScoped<Campaigns>();
         services.AddScoped<DonorLinks>();
+        services.AddScoped<DonorLanguage>();
         services.AddScoped<DonorPortal>();
         services.AddScoped<DonorStatements>();
         services.AddScoped<DonationLedger>();

@@ -34,12 +34,13 @@ public sealed class FeeCoverOptions
         return (fee + step - 1) / step * step;
     }
 
-    /// <summary>"2.9% + 0.30 USD" as the page shows it.</summary>
-    public string Describe(string currency)
+    /// <summary>"2.9% + 0.30 USD" as the page shows it ("2,9 % + 0,30 USD" in German).</summary>
+    public string Describe(string currency, Localization.ReaderWords words)
     {
+        var culture = Localization.ReaderLanguages.Culture(words.Language);
         var parts = new List<string>();
-        if (Percent > 0) parts.Add(Percent.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%");
-        if (FixedFor(currency) > 0) parts.Add(Money.Format(FixedFor(currency), currency));
+        if (Percent > 0) parts.Add(words["Number.Percent", Percent.ToString("0.##", culture)]);
+        if (FixedFor(currency) > 0) parts.Add(Money.Format(FixedFor(currency), currency, words));
         return string.Join(" + ", parts);
     }
 }

@@ -42,6 +42,16 @@ public static class Money
     /// <summary>"25.00 USD", "500 JPY", "25.000 KWD".</summary>
     public static string Format(long amount, string currency) => $"{Major(amount, currency)} {currency.ToUpperInvariant()}";
 
+    /// <summary>
+    /// "25.00 USD" for a reader in English, "25,00 USD" in German: the decimal mark of the reader's language, no
+    /// grouping, the currency's code after the number.
+    /// </summary>
+    public static string Format(long amount, string currency, Localization.ReaderWords words)
+    {
+        var mark = Localization.ReaderLanguages.Culture(words.Language).NumberFormat.NumberDecimalSeparator;
+        return $"{Major(amount, currency).Replace(".", mark, StringComparison.Ordinal)} {currency.ToUpperInvariant()}";
+    }
+
     /// <summary>The amount in major units as digits only ("25.00", "500", "25.000"): CSV and form fields.</summary>
     public static string Major(long amount, string currency)
     {
@@ -49,12 +59,18 @@ public static class Money
         return (amount / (decimal)MinorPerMajor(currency)).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Parses what a person types ("25", "25.5", "25.50") into minor units; false for anything else (too many decimals too).</summary>
-    public static bool TryParseMajor(string? input, string currency, out long amount)
+    /// <summary>
+    /// Parses what a person types ("25", "25.5", "25.50", and with <paramref name="language"/> German also "25,50") into
+    /// minor units; false for anything else (too many decimals, thousands separators). A point is a decimal point in
+    /// every language.
+    /// </summary>
+    public static bool TryParseMajor(string? input, string currency, out long amount, string? language = null)
     {
         amount = 0;
         if (string.IsNullOrWhiteSpace(input) || input.Length > 20) return false;
-        if (!decimal.TryParse(input.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var major) || major <= 0) return false;
+        var culture = Localization.ReaderLanguages.Culture(language);
+        if (!(decimal.TryParse(input.Trim(), NumberStyles.AllowDecimalPoint, culture, out var major)
+              || decimal.TryParse(input.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out major)) || major <= 0) return false;
         var minor = major * MinorPerMajor(currency);
         if (minor != decimal.Truncate(minor) || minor > long.MaxValue / 2) return false;
         amount = (long)minor;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
+using Newsletter.Localization;
 
 namespace Newsletter.Email;
 
@@ -30,20 +31,35 @@ public sealed record EmailAddress
 
     public override string ToString() => Address;
 
-    /// <summary>Parses user input. On failure <paramref name="error"/> says what is wrong in plain words.</summary>
-    public static bool TryParse(string? input, [NotNullWhen(true)] out EmailAddress? address, [NotNullWhen(false)] out string? error)
+    /// <summary>Parses user input. On failure <paramref name="error"/> says what is wrong in plain English (staff: imports, the dashboard, the staff API).</summary>
+    public static bool TryParse(string? input, [NotNullWhen(true)] out EmailAddress? address, [NotNullWhen(false)] out string? error) =>
+        TryParse(input, ReaderText.English, out address, out error);
+
+    /// <summary>
+    /// Parses user input. On failure <paramref name="error"/> says what is wrong in plain words of <paramref name="words"/>'s
+    /// language: the reasons are reader texts (<c>EmailAddress.*</c> in the resource files), since readers see them beside the field.
+    /// </summary>
+    public static bool TryParse(string? input, ReaderWords words, [NotNullWhen(true)] out EmailAddress? address, [NotNullWhen(false)] out string? error)
+    {
+        var reason = Check(input, out address);
+        error = reason is null ? null : words[reason.Value.Key, reason.Value.Args];
+        return address is not null;
+    }
+
+    /// <summary>The address, or the reader-text key (and its arguments) of why it is not one.</summary>
+    private static (string Key, object?[] Args)? Check(string? input, out EmailAddress? address)
     {
         address = null;
         var value = input?.Trim(' ', '\t');
-        if (string.IsNullOrEmpty(value)) { error = "An email address is required."; return false; }
-        if (HeaderText.ContainsControlCharacters(value)) { error = "The email address contains control characters."; return false; }
-        if (value.Contains('\uFFFD')) { error = "The email address contains characters that are not valid text (is the file UTF-8?)."; return false; }
-        if (value.Length > MaxLength) { error = $"The email address is longer than {MaxLength} characters."; return false; }
+        if (string.IsNullOrEmpty(value)) return ("EmailAddress.Required", []);
+        if (HeaderText.ContainsControlCharacters(value)) return ("EmailAddress.ControlCharacters", []);
+        if (value.Contains('\uFFFD')) return ("EmailAddress.NotText", []);
+        if (value.Length > MaxLength) return ("EmailAddress.TooLong", [MaxLength]);
         var at = value.LastIndexOf('@');
-        if (at <= 0 || at == value.Length - 1) { error = "The email address needs a name, an @ and a domain."; return false; }
+        if (at <= 0 || at == value.Length - 1) return ("EmailAddress.Parts", []);
         var local = value[..at];
         var domain = value[(at + 1)..];
-        if (local.Length > MaxLocalPartLength) { error = $"The part before the @ is longer than {MaxLocalPartLength} characters."; return false; }
+        if (local.Length > MaxLocalPartLength) return ("EmailAddress.LocalPartTooLong", [MaxLocalPartLength]);
         string asciiDomain;
         try
         {
@@ -51,20 +67,17 @@ public sealed record EmailAddress
         }
         catch (ArgumentException)
         {
-            error = "The domain of the email address is not valid."; return false;
+            return ("EmailAddress.Domain", []);
         }
-        if (!asciiDomain.Contains('.') || asciiDomain.EndsWith('.')) { error = "The domain of the email address is not valid."; return false; }
+        if (!asciiDomain.Contains('.') || asciiDomain.EndsWith('.')) return ("EmailAddress.Domain", []);
         var candidate = local + "@" + asciiDomain;
         // MimeKit is the judge of syntax: it must read back exactly one plain mailbox with the same address.
         if (!MailboxAddress.TryParse(ParserOptions.Default, candidate, out var mailbox)
             || mailbox.Route.Count > 0 || !string.IsNullOrEmpty(mailbox.Name)
             || !string.Equals(mailbox.GetAddress(idnEncode: true), candidate, StringComparison.OrdinalIgnoreCase))
-        {
-            error = "The email address is not valid."; return false;
-        }
+            return ("EmailAddress.Invalid", []);
         address = new EmailAddress(candidate, candidate);
-        error = null;
-        return true;
+        return null;
     }
 
     /// <summary>Parses an address that was valid when it was stored.</summary>

@@ -27,10 +27,7 @@ public static class SignupValidation
         var language = TryLanguage(input.Language, requestLanguage, words, errors);
         // The reader reads the other errors in the language they chose, when it is one we have.
         if (errors.Count == 0) words = words.Text.In(language);
-        if (!EmailAddress.TryParse(input.Email, out var email, out var emailError))
-            // The parser's reasons are English (staff read them in imports); readers of another language get the short form.
-            errors["email"] = [words.Language == ReaderLanguages.English ? emailError
-                : words[string.IsNullOrWhiteSpace(input.Email) ? "Validation.EmailRequired" : "Validation.Email"]];
+        if (!EmailAddress.TryParse(input.Email, words, out var email, out var emailError)) errors["email"] = [emailError];
         var name = TryName(input.Name, errors, words);
         var frequency = TryFrequency(input.Frequency, errors, words);
         var topics = TryTopics(input.Topics, options, errors, words);

@@ -22,6 +22,9 @@ public sealed class PageRenderer(TemplateLibrary templates, IOptions<SiteOptions
     private static readonly List<Dictionary<string, object?>> Languages =
         ReaderLanguages.Supported.Select(l => new Dictionary<string, object?> { ["code"] = l.Code, ["name"] = l.Name }).ToList();
 
+    /// <summary>The reader texts, for handlers that put a sentence of their own into a page's model.</summary>
+    public ReaderText Text => text;
+
     /// <summary>The language of a page for a visitor we do not know: what the request localization chose, else the site's.</summary>
     public string RequestLanguage => ReaderLanguages.Normalize(CultureInfo.CurrentUICulture.Name) is { } chosen && CultureInfo.CurrentUICulture.Name.Length > 0
         ? chosen : ReaderLanguages.Of(null, site.Value.Language);

@@ -28,6 +28,23 @@ public sealed class MoneyRulesTests
     }
 
     [Fact]
+    public void A_German_reader_may_type_a_decimal_comma_and_reads_one_while_English_keeps_refusing_a_comma()
+    {
+        Assert.True(Money.TryParseMajor("12,50", "usd", out var german, "de"));
+        Assert.Equal(1250L, german);
+        Assert.True(Money.TryParseMajor("12.50", "usd", out var point, "de"));
+        Assert.Equal(1250L, point);
+        // "1,000" is a thousand to an English reader: refused rather than read as one.
+        Assert.False(Money.TryParseMajor("1,000", "usd", out _, "en"));
+        Assert.False(Money.TryParseMajor("12,50", "usd", out _));
+        Assert.False(Money.TryParseMajor("12,505", "usd", out _, "de"));
+        var text = Newsletter.Localization.ReaderText.CreateDefault();
+        Assert.Equal("1234,50 USD", Money.Format(123450, "usd", text.In("de")));
+        Assert.Equal("1234.50 USD", Money.Format(123450, "usd", text.In("en")));
+        Assert.Equal("25,000 KWD", Money.Format(25000, "kwd", text.In("de")));
+    }
+
+    [Fact]
     public void A_mixed_currency_list_without_own_amounts_a_special_case_currency_and_a_bad_time_zone_are_refused_with_one_clear_line_each()
     {
         var failures = Validate(new() { Currencies = ["usd", "jpy"] });

@@ -66,7 +66,7 @@ public sealed class ReaderLanguageTests(LanguagesApp app) : IClassFixture<Langua
         // A mistake answers in German, field errors included.
         var mistake = await browser.PostAsync("/subscribe", new FormUrlEncodedContent([new("email", "not an address"), new("language", "de")]));
         var mistakePage = await GermanPageAsync(mistake, HttpStatusCode.BadRequest, "the form with a mistake");
-        Assert.Contains("Die E-Mail-Adresse ist ungültig.", System.Net.WebUtility.HtmlDecode(mistakePage));
+        Assert.Contains("Eine E-Mail-Adresse besteht aus einem Namen, einem @ und einer Domain.", System.Net.WebUtility.HtmlDecode(mistakePage));
 
         var signup = await browser.PostAsync("/subscribe", new FormUrlEncodedContent(
             [new("email", Reader), new("frequency", "daily"), new("topics", "books"), new("language", "de")]));

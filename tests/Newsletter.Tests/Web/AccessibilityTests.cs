@@ -64,6 +64,18 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
             await page.GetByLabel("Or another amount").FillAsync("0.01");
             await page.GetByRole(AriaRole.Button, new() { Name = "Continue to payment" }).ClickAsync();
             await CheckCurrentAsync(page, "/donate (errors)", width.Name, failures);
+            await page.GotoAsync("/donate?lang=de");
+            await page.GetByLabel("Oder ein anderer Betrag").FillAsync("0.01");
+            await page.GetByLabel("E-Mail-Adresse für Ihre Spendenquittung").FillAsync("nobody-at-example.org");
+            await page.Locator("form").EvaluateAsync("f => f.noValidate = true");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Weiter zur Zahlung" }).ClickAsync();
+            await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
+            await CheckCurrentAsync(page, "/donate?lang=de (errors)", width.Name, failures);
+            await page.GotoAsync("/donate/manage?lang=de");
+            await page.GetByLabel("Ihre E-Mail-Adresse").FillAsync("a@b");
+            await page.Locator("form").EvaluateAsync("f => f.noValidate = true");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Link per E-Mail schicken" }).ClickAsync();
+            await CheckCurrentAsync(page, "/donate/manage?lang=de (errors)", width.Name, failures);
             await page.GotoAsync("/admin/login");
             await page.GetByLabel("Email").FillAsync(OwnerEmail);
             await page.GetByLabel("Password").FillAsync("not the password");
@@ -139,6 +151,10 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
             }
             """);
         foreach (var violation in JsonSerializer.Deserialize<string[]>(json)!) failures.Add($"{name} [{width}] {violation}");
+        // One <h1> per page (axe does not count them): the page's own title, never two. The embedded form has none: it
+        // lives in an iframe on the blog's page, whose own <h1> is the page's title.
+        var headings = await page.Locator("h1").CountAsync();
+        if (headings != (name.StartsWith("/subscribe/embed", StringComparison.Ordinal) ? 0 : 1)) failures.Add($"{name} [{width}] has {headings} <h1> elements");
         // Nothing may widen the page past the window (a phone scrolls down, never sideways).
         var (scrollWidth, innerWidth) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("window.innerWidth"));
         if (scrollWidth > innerWidth) failures.Add($"{name} [{width}] is {scrollWidth} px wide in a {innerWidth} px window");
@@ -196,11 +212,30 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
 
         var links = app.Services.GetRequiredService<Newsletter.Links.SiteLinks>();
         string PathOf(string url) => new Uri(url).PathAndQuery;
+        // A monthly donor's own page (their plan and its Stripe button) and a one-time donor's.
+        await app.WithDbAsync(async db =>
+        {
+            db.Add(new Newsletter.Donations.RecurringPlan
+            {
+                StripeSubscriptionId = "sub_axe", StripeCustomerId = "cus_axe", Amount = 1000, Currency = "usd", Interval = "month", Status = Newsletter.Donations.RecurringPlanStatus.Active,
+                DonorEmail = "monthly@axe.example", DonorEmailKey = "monthly@axe.example", StartedAt = now, StatusAsOf = now, AmountAsOf = now, UpdatedAt = now,
+            });
+            await db.SaveChangesAsync();
+        });
+        string monthlyDonor, oneTimeDonor;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var donorLinks = scope.ServiceProvider.GetRequiredService<Newsletter.Donations.DonorLinks>();
+            monthlyDonor = PathOf(donorLinks.Manage(await donorLinks.AccessAsync("monthly@axe.example", CancellationToken.None)));
+            oneTimeDonor = PathOf(donorLinks.Manage(await donorLinks.AccessAsync("once@axe.example", CancellationToken.None)));
+        }
         List<string> publicPages =
         [
             "/subscribe", PathOf(links.Confirm(pending.PublicId, TimeSpan.FromDays(1))), PathOf(links.Preferences(confirmed.PublicId)),
             PathOf(links.Unsubscribe(confirmed.PublicId)), "/archive", $"/archive/{issue}", "/donate", "/donate?campaign=axe-fund", "/donate/manage",
-            "/donate/thanks", "/donate/cancelled", "/no-such-page", "/subscribe?lang=de", "/subscribe/embed?lang=de", "/?lang=de",
+            "/donate/thanks", "/donate/cancelled", "/no-such-page", "/", "/subscribe/thanks", "/subscribe/embed", "/subscribe?lang=de", "/subscribe/embed?lang=de", "/?lang=de",
+            monthlyDonor, oneTimeDonor, monthlyDonor + "?lang=de", "/donate?lang=de", "/donate?campaign=axe-fund&lang=de", "/donate/manage?lang=de",
+            "/donate/thanks?lang=de", "/donate/cancelled?lang=de", "/donate/checkout?amount=1&lang=de",
         ];
         List<string> staffPages =
         [

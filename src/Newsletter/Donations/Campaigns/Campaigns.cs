@@ -1,3 +1,4 @@
+using Newsletter.Localization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
@@ -101,15 +102,18 @@ public sealed record CampaignProgress(Campaign Campaign, long Raised, int Gifts,
 
     public long Percent => Campaign.GoalAmount <= 0 ? 0 : Math.Max(0, Raised * 100 / Campaign.GoalAmount);
 
-    /// <summary>"12 days left", "Last day", "Starts 2026-03-01", "Ended 2026-03-31".</summary>
-    public string When => State switch
+    /// <summary>"12 days left", "Last day", "Starts 2026-03-01", "Ended 2026-03-31", in <paramref name="words"/>'s language.</summary>
+    public string When(ReaderWords words) => State switch
     {
-        CampaignState.Upcoming => "Starts " + Campaign.StartsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        CampaignState.Ended => "Ended " + Campaign.EndsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        _ when DaysLeft == 1 => "Last day",
-        _ => $"{DaysLeft} days left",
+        CampaignState.Upcoming => words["Campaign.Starts", Campaign.StartsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)],
+        CampaignState.Ended => words["Campaign.Ended", Campaign.EndsOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)],
+        _ when DaysLeft == 1 => words["Campaign.LastDay"],
+        _ => words["Campaign.DaysLeft", DaysLeft],
     };
 
-    /// <summary>"1,234.00 USD raised of 5,000.00 USD"</summary>
-    public string Summary => $"{Money.Format(Raised, Campaign.Currency)} raised of {Money.Format(Campaign.GoalAmount, Campaign.Currency)}";
+    /// <summary>"1234.00 USD raised of 5000.00 USD"</summary>
+    public string Summary(ReaderWords words) => words["Campaign.Raised", Money.Format(Raised, Campaign.Currency, words), Money.Format(Campaign.GoalAmount, Campaign.Currency, words)];
+
+    /// <summary>"3 donors"</summary>
+    public string DonorCount(ReaderWords words) => words[Donors == 1 ? "Campaign.Donors.One" : "Campaign.Donors.Many", Donors];
 }

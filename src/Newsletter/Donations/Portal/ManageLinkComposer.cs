@@ -4,12 +4,16 @@ using MimeKit;
 using Newsletter.Data;
 using Newsletter.Email;
 using Newsletter.Links;
+using Newsletter.Localization;
 
 namespace Newsletter.Donations;
 
-/// <summary>The email a donor asked for at <c>/donate/manage</c>: a signed link to their own page. Nothing when the donor was erased meanwhile.</summary>
+/// <summary>
+/// The email a donor asked for at <c>/donate/manage</c>: a signed link to their own page, in the donor's language
+/// (<see cref="DonorLanguage"/>). Nothing when the donor was erased meanwhile.
+/// </summary>
 public sealed class ManageLinkComposer(NewsletterDb db, DonorLinks donorLinks, EmailRenderer renderer, MessageFactory messages, IOptions<SiteOptions> site,
-    IOptions<DonationOptions> options) : ITransactionalEmailComposer
+    IOptions<DonationOptions> options, DonorLanguage donorLanguage, ReaderText text) : ITransactionalEmailComposer
 {
     public string Kind => DonorPortal.ManageLinkKind;
 
@@ -17,11 +21,13 @@ public sealed class ManageLinkComposer(NewsletterDb db, DonorLinks donorLinks, E
     {
         var access = await db.Set<DonorAccess>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == email.SubjectId, cancellationToken);
         if (access is null || !EmailAddress.TryParse(email.Recipient, out var recipient, out _) || recipient.Key != access.EmailKey) return null;
-        var (html, text) = await renderer.RenderAsync("manage-link", new Dictionary<string, object?>
+        var words = text.In(await donorLanguage.ForEmailAsync(access.EmailKey, cancellationToken));
+        var (html, plain) = await renderer.RenderAsync("manage-link", new Dictionary<string, object?>
         {
+            ["language"] = words.Language,
             ["manage_url"] = donorLinks.Manage(access),
             ["valid_days"] = (int)Math.Ceiling(options.Value.ManageLinkLifetime.TotalDays),
         });
-        return messages.Create(recipient.Address, null, $"Your gifts to {site.Value.Name}", html, text);
+        return messages.Create(recipient.Address, null, words["ManageLink.Subject", site.Value.Name], html, plain);
     }
 }

@@ -20,10 +20,11 @@ public static class StatementPdf
         if (GlobalFontSettings.FontResolver is null) GlobalFontSettings.FontResolver = new EmbeddedFonts();
     }
 
-    public static byte[] Render(StatementDocument statement, ReceiptWording wording)
+    /// <param name="words">The statement's language (<see cref="StatementDocument.Language"/>).</param>
+    public static byte[] Render(StatementDocument statement, ReceiptWording wording, Localization.ReaderWords words)
     {
         using var document = new PdfDocument();
-        document.Info.Title = $"Gifts to {wording.Organisation} in {statement.Year}";
+        document.Info.Title = words["Statement.Pdf.Title", wording.Organisation, statement.Year];
         document.Info.Author = wording.Organisation;
         var regular = new XFont(EmbeddedFonts.Family, 10.5);
         var bold = new XFont(EmbeddedFonts.Family, 10.5, XFontStyleEx.Bold);
@@ -32,25 +33,25 @@ public static class StatementPdf
 
         page.Text(wording.Organisation, title, 22);
         if (wording.PostalAddress is { } address) page.Text(address, regular);
-        if (wording.TaxId is { } taxId) page.Text("Tax id: " + taxId, regular);
+        if (wording.TaxId is { } taxId) page.Text(words["Statement.Pdf.TaxId", taxId], regular);
         page.Gap(14);
-        page.Text($"Statement of gifts received in {statement.Year}", bold, 20);
+        page.Text(words["Statement.Pdf.Heading", statement.Year], bold, 20);
         var donor = string.Join(" ", new[] { statement.DonorName, statement.DonorEmail is null ? null : $"<{statement.DonorEmail}>" }.Where(p => p is not null));
-        if (donor.Length > 0) page.Text("Donor: " + donor, regular);
-        page.Text("Issued: " + statement.IssuedOn, regular);
+        if (donor.Length > 0) page.Text(words["Statement.Pdf.Donor", donor], regular);
+        page.Text(words["Statement.Pdf.Issued", statement.IssuedOn], regular);
         page.Gap(10);
 
-        page.Row("Date", "Gift", "Reference", "Amount", bold);
+        page.Row(words["Statement.Date"], words["Statement.Gift"], words["Statement.Reference"], words["Donate.Amount"], bold);
         page.Rule();
         foreach (var gift in statement.Gifts)
-            page.Row(gift.Date, gift.Note is null ? gift.Description : $"{gift.Description} ({gift.Note})", gift.Reference, Money.Format(gift.Amount, gift.Currency), regular);
+            page.Row(gift.Date, gift.Note is null ? gift.Description : $"{gift.Description} ({gift.Note})", gift.Reference, Money.Format(gift.Amount, gift.Currency, words), regular);
         page.Rule();
         foreach (var total in statement.Totals)
-            page.Row(string.Empty, $"Total for {statement.Year}", string.Empty, Money.Format(total.Amount, total.Currency), bold);
+            page.Row(string.Empty, words["Statement.Total", statement.Year], string.Empty, Money.Format(total.Amount, total.Currency, words), bold);
         page.Gap(18);
         if (wording.TaxStatement is { } declaration) page.Paragraph(declaration, regular);
-        page.Paragraph($"Amounts are what {wording.Organisation} received, after any refunds. Please keep this statement for your records.", regular);
-        page.Finish();
+        page.Paragraph(words["Statement.Pdf.Received", wording.Organisation], regular);
+        page.Finish(words);
 
         using var output = new MemoryStream();
         document.Save(output, closeStream: false);
@@ -118,14 +119,14 @@ public static class StatementPdf
         }
 
         /// <summary>Numbers the pages ("page 1 of 2") once their count is known.</summary>
-        public void Finish()
+        public void Finish(Localization.ReaderWords words)
         {
             _graphics?.Dispose();
             var small = new XFont(EmbeddedFonts.Family, 8);
             for (var i = 0; i < _pages.Count; i++)
             {
                 using var g = XGraphics.FromPdfPage(_pages[i], XGraphicsPdfPageOptions.Append);
-                g.DrawString($"Page {i + 1} of {_pages.Count}", small, XBrushes.Gray, new XRect(Margin, _pages[i].Height.Point - Margin + 10, Width, 12), XStringFormats.TopRight);
+                g.DrawString(words["Statement.Pdf.Page", i + 1, _pages.Count], small, XBrushes.Gray, new XRect(Margin, _pages[i].Height.Point - Margin + 10, Width, 12), XStringFormats.TopRight);
             }
         }
 

@@ -5,7 +5,8 @@ using Newsletter.Donations;
 namespace Newsletter.Host.Dashboard.Pages.Admin.Donations;
 
 /// <summary>Campaigns: each one's totals (raised against the goal, gifts, donors, days left), the snippet a blog embeds, and a form to create or change one.</summary>
-public sealed class CampaignsModel(Campaigns campaigns, IOptions<DonationOptions> options, Links.SiteLinks links) : StaffPage
+public sealed class CampaignsModel(Campaigns campaigns, IOptions<DonationOptions> options, Links.SiteLinks links, Localization.ReaderText text, IOptions<Links.SiteOptions> site)
+    : StaffPage
 {
     public override string Title => "Campaigns";
 
@@ -18,7 +19,8 @@ public sealed class CampaignsModel(Campaigns campaigns, IOptions<DonationOptions
     public IReadOnlyList<string> Currencies => options.Value.Currencies;
     public bool FeesCount => options.Value.FeeCover.CountTowardGoals;
 
-    public string Snippet(Campaign campaign) => CampaignBadge.Snippet(links, campaign);
+    /// <summary>The snippet for the blog, in the site's language (its readers see the image's alt text).</summary>
+    public string Snippet(Campaign campaign) => CampaignBadge.Snippet(links, campaign, text.In(Localization.ReaderLanguages.Of(null, site.Value.Language)));
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
