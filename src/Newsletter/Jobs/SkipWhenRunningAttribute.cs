@@ -24,7 +24,6 @@ namespace Newsletter.Jobs;
 public sealed class SkipWhenRunningAttribute : JobFilterAttribute, IServerFilter
 {
     private const string LockItem = "Newsletter.SkipWhenRunning.Lock";
-    private static readonly ILog Log = LogProvider.GetLogger(typeof(SkipWhenRunningAttribute));
 
     public void OnPerforming(PerformingContext context)
     {
@@ -38,7 +37,8 @@ public sealed class SkipWhenRunningAttribute : JobFilterAttribute, IServerFilter
             // Hangfire.PostgreSql says "held" with its own exception type; the other storages with Hangfire's.
             // Canceled: neither the method nor the filters inside this one run, and Hangfire moves the job to Deleted.
             context.Canceled = true;
-            Log.Debug($"Background job {context.BackgroundJob.Id} ({resource}) not run: another run was in progress.");
+            // Asked for here, not kept in a static: Hangfire's log provider is the latest host's (tests start several).
+            LogProvider.GetLogger(typeof(SkipWhenRunningAttribute)).Debug($"Background job {context.BackgroundJob.Id} ({resource}) not run: another run was in progress.");
         }
     }
 
