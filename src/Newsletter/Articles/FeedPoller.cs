@@ -26,7 +26,7 @@ public sealed partial class FeedPoller(
 
     /// <summary>Polls every feed once. Safe to run twice: entries are upserted by id.</summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task<int> PollAllAsync(CancellationToken cancellationToken)
     {
         var total = 0;

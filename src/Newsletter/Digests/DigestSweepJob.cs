@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Jobs;
 
 namespace Newsletter.Digests;
 
@@ -16,7 +17,7 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
     /// Pending rows are not lost, only waiting, and enqueueing them again would just add no-op jobs.
     /// </summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task RunAsync(bool afterStartup, CancellationToken cancellationToken)
     {
         // Send now or the schedule asked for these, and the process stopped before their ledger was written.

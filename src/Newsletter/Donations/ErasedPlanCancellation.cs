@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Jobs;
 using Stripe;
 
 namespace Newsletter.Donations;
@@ -30,7 +31,7 @@ public sealed partial class ErasedPlanCancellation(
         db.Set<RecurringPlan>().Where(p => p.DonorErasedAt != null && p.Status != RecurringPlanStatus.Cancelled && p.CancelRequestedAt == null);
 
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (!stripe.Value.IsConfigured) return;

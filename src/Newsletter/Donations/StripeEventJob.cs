@@ -100,7 +100,7 @@ public sealed partial class StripeEventJob(
     /// and every due Received event is enqueued. Runs every minute and after start-up.
     /// </summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Jobs;
 
 namespace Newsletter.Donations;
 
@@ -15,7 +16,7 @@ public sealed partial class StripeEventRetention(NewsletterDb db, IOptions<Donat
     public const string JobId = "stripe-event-retention";
 
     [AutomaticRetry(Attempts = 3)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;

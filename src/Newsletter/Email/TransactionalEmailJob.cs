@@ -39,7 +39,7 @@ public sealed partial class TransactionalEmailJob(
 
     /// <summary>Sends every due Pending email, oldest first, over one connection. Run every minute and after start-up.</summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [SkipWhenRunning]
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         await MarkAbandonedAsUnknownAsync(cancellationToken);

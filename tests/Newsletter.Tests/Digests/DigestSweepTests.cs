@@ -57,8 +57,8 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             return (issue.Id, old.Id, young.Id);
         });
 
-        // The sweep runs one at a time (DisableConcurrentExecution, no wait): a trigger that meets another sweep still
-        // running (the start-up one) ends at once without running, so trigger again until one has run.
+        // The sweep runs one at a time ([SkipWhenRunning]): a trigger that meets another sweep still running (the
+        // start-up one) ends at once as Deleted without running, so trigger again until one has run.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         while (true)
