@@ -115,6 +115,43 @@ public sealed class DigestEndToEndTests(DigestApp app) : IClassFixture<DigestApp
     }
 
     [Fact]
+    public async Task A_feed_dated_only_by_Last_Modified_is_polled_with_If_Modified_Since_and_its_304_adds_nothing()
+    {
+        var monday = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        var tuesday = monday.AddDays(1);
+        app.Feed.PublishDated(DatedFeed(("dated-1", monday)), monday);
+        async Task<int> PollAsync()
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<FeedPoller>().PollAsync(app.Feed.DatedFeedUrl, CancellationToken.None);
+        }
+
+        Assert.Equal(1, await PollAsync());
+        Assert.Null(app.Feed.DatedIfModifiedSince.Single());
+
+        // Unchanged: the poll sends back the date it was given, the blog answers 304 and nothing is read again.
+        Assert.Equal(0, await PollAsync());
+        Assert.Equal(monday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(1, app.Feed.DatedNotModifiedAnswers);
+
+        // A new post: the feed is newer than the date sent, so it is read; the old entry is not stored twice.
+        app.Feed.PublishDated(DatedFeed(("dated-1", monday), ("dated-2", tuesday)), tuesday);
+        Assert.Equal(2, await PollAsync());
+        Assert.Equal(monday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(0, await PollAsync());
+        Assert.Equal(tuesday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(2, app.Feed.DatedNotModifiedAnswers);
+
+        var stored = await app.WithDbAsync(db => db.Set<Article>().Where(a => a.ExternalId.StartsWith("dated-")).Select(a => a.ExternalId).OrderBy(id => id).ToListAsync());
+        Assert.Equal(["dated-1", "dated-2"], stored);
+    }
+
+    private static string DatedFeed(params (string Id, DateTimeOffset Published)[] items) =>
+        """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Dated blog</title><link>https://dated.example/</link><description>d</description>"""
+        + string.Concat(items.Select(i => $"<item><title>Post {i.Id}</title><link>https://dated.example/{i.Id}</link><guid isPermaLink=\"false\">{i.Id}</guid><pubDate>{i.Published:R}</pubDate></item>"))
+        + "</channel></rss>";
+
+    [Fact]
     public async Task Staff_preview_for_a_reader_send_a_test_copy_and_the_delivery_is_in_the_readers_data_and_erased_with_them()
     {
         await app.ClearAudienceAsync();
