@@ -44,15 +44,25 @@ public sealed class DigestEndToEndTests(DigestApp app) : IClassFixture<DigestApp
         await using (var scope = app.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<SuppressionList>().AddAsync(EmailAddress.FromStored(bounced[0].Email), SuppressionReason.HardBounce, "test", CancellationToken.None);
 
+        var connectionsBefore = app.Smtp.ConnectionCount;
         using var staff = app.CreateStaffClient();
         var response = await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency = "daily" });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var issue = (await response.Content.ReadFromJsonAsync<DigestAdminApi.IssueSummary>())!;
         var counts = await app.WaitUntilSentAsync(issue.Id);
+        // Send now is audited: by the API key, naming the issue.
+        var sent = Assert.Single(await app.WithDbAsync(db => db.Set<Newsletter.Audit.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == Newsletter.Audit.AuditActions.DigestSent && e.Target == $"issue {issue.Id}").ToListAsync()));
+        Assert.StartsWith("api-key", sent.Actor);
+        Assert.Equal("Daily digest, send now", sent.Detail);
 
         // The music fan is not in the audience (no music article); the suppressed reader is skipped at sending.
         Assert.Equal((14, 0, 0, 1), (counts.Sent, counts.Failed, counts.Unknown, counts.Skipped));
         foreach (var reader in readers.Concat(filmFans)) Assert.Single(app.MessagesTo(reader.Email));
+        // Connections are reused: 14 copies in two ranges of 10 (Digests:BatchSize) over at most 3 connections each
+        // (Digests:Connections), not a connection per copy.
+        var connections = app.Smtp.ConnectionCount - connectionsBefore;
+        Assert.True(connections <= 6, $"{connections} SMTP connections for 14 copies");
         foreach (var nobody in new[] { musicFans[0].Email, "weekly1@readers.example", "pending1@readers.example", bounced[0].Email })
             Assert.Empty(app.MessagesTo(nobody));
 
