@@ -92,6 +92,30 @@ public sealed class DigestContentTests(DigestContentApp app) : IClassFixture<Dig
     [Fact]
     public async Task A_copy_goes_as_8bit_utf8_and_reads_right() => await EightBitTests.SendAndReadAsync(app, await StartAsync("eight", 1), eightBit: true);
 
+    [Fact]
+    public async Task A_German_digest_whose_title_holds_a_line_separator_is_sent_and_reads_right()
+    {
+        var readers = await StartAsync("zeile", 1);
+        await app.WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().Where(s => s.Id == readers[0].Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Language, "de").SetProperty(x => x.Name, "Anna")));
+        await app.PushArticleAsync($"plain-{Guid.NewGuid():N}", "Ein gewöhnlicher Titel", "books");
+        // U+2028 is no control character (char.IsControl says false) but must never reach a header as it is.
+        await app.PushArticleAsync($"separator-{Guid.NewGuid():N}", "Erster Teil\u2028zweiter Teil", "books");
+        var issue = await app.SendNowAsync();
+        var counts = await app.WaitUntilSentAsync(issue);
+        Assert.Equal((1, 0, 0), (counts.Sent, counts.Failed, counts.Unknown));
+
+        var received = Assert.Single(app.Smtp.Messages, m => m.Recipients.Contains(readers[0].Email));
+        var message = received.Message;
+        Assert.Equal("The Test Review: Erster Teil zweiter Teil und 1 weitere", message.Subject);
+        Assert.DoesNotContain('\u2028', received.Raw.Split("\r\n\r\n")[0]);
+        Assert.Contains("Hallo Anna,", message.TextBody);
+        var html = System.Net.WebUtility.HtmlDecode(message.HtmlBody);
+        Assert.Contains("Erster Teil", html);
+        Assert.Contains("zweiter Teil", html);
+        Assert.Contains("Ein gewöhnlicher Titel", html);
+    }
+
     private async Task<List<Newsletter.Subscribers.Subscriber>> StartAsync(string prefix, int count)
     {
         app.Smtp.Clear();

@@ -44,15 +44,25 @@ public sealed class DigestEndToEndTests(DigestApp app) : IClassFixture<DigestApp
         await using (var scope = app.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<SuppressionList>().AddAsync(EmailAddress.FromStored(bounced[0].Email), SuppressionReason.HardBounce, "test", CancellationToken.None);
 
+        var connectionsBefore = app.Smtp.ConnectionCount;
         using var staff = app.CreateStaffClient();
         var response = await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency = "daily" });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var issue = (await response.Content.ReadFromJsonAsync<DigestAdminApi.IssueSummary>())!;
         var counts = await app.WaitUntilSentAsync(issue.Id);
+        // Send now is audited: by the API key, naming the issue.
+        var sent = Assert.Single(await app.WithDbAsync(db => db.Set<Newsletter.Audit.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == Newsletter.Audit.AuditActions.DigestSent && e.Target == $"issue {issue.Id}").ToListAsync()));
+        Assert.StartsWith("api-key", sent.Actor);
+        Assert.Equal("Daily digest, send now", sent.Detail);
 
         // The music fan is not in the audience (no music article); the suppressed reader is skipped at sending.
         Assert.Equal((14, 0, 0, 1), (counts.Sent, counts.Failed, counts.Unknown, counts.Skipped));
         foreach (var reader in readers.Concat(filmFans)) Assert.Single(app.MessagesTo(reader.Email));
+        // Connections are reused: 14 copies in two ranges of 10 (Digests:BatchSize) over at most 3 connections each
+        // (Digests:Connections), not a connection per copy.
+        var connections = app.Smtp.ConnectionCount - connectionsBefore;
+        Assert.True(connections <= 6, $"{connections} SMTP connections for 14 copies");
         foreach (var nobody in new[] { musicFans[0].Email, "weekly1@readers.example", "pending1@readers.example", bounced[0].Email })
             Assert.Empty(app.MessagesTo(nobody));
 
@@ -113,6 +123,43 @@ public sealed class DigestEndToEndTests(DigestApp app) : IClassFixture<DigestApp
         Assert.DoesNotContain("Reader e2e", web);
         Assert.DoesNotContain("/unsubscribe/", web);
     }
+
+    [Fact]
+    public async Task A_feed_dated_only_by_Last_Modified_is_polled_with_If_Modified_Since_and_its_304_adds_nothing()
+    {
+        var monday = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        var tuesday = monday.AddDays(1);
+        app.Feed.PublishDated(DatedFeed(("dated-1", monday)), monday);
+        async Task<int> PollAsync()
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<FeedPoller>().PollAsync(app.Feed.DatedFeedUrl, CancellationToken.None);
+        }
+
+        Assert.Equal(1, await PollAsync());
+        Assert.Null(app.Feed.DatedIfModifiedSince.Single());
+
+        // Unchanged: the poll sends back the date it was given, the blog answers 304 and nothing is read again.
+        Assert.Equal(0, await PollAsync());
+        Assert.Equal(monday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(1, app.Feed.DatedNotModifiedAnswers);
+
+        // A new post: the feed is newer than the date sent, so it is read; the old entry is not stored twice.
+        app.Feed.PublishDated(DatedFeed(("dated-1", monday), ("dated-2", tuesday)), tuesday);
+        Assert.Equal(2, await PollAsync());
+        Assert.Equal(monday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(0, await PollAsync());
+        Assert.Equal(tuesday, app.Feed.DatedIfModifiedSince[^1]);
+        Assert.Equal(2, app.Feed.DatedNotModifiedAnswers);
+
+        var stored = await app.WithDbAsync(db => db.Set<Article>().Where(a => a.ExternalId.StartsWith("dated-")).Select(a => a.ExternalId).OrderBy(id => id).ToListAsync());
+        Assert.Equal(["dated-1", "dated-2"], stored);
+    }
+
+    private static string DatedFeed(params (string Id, DateTimeOffset Published)[] items) =>
+        """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Dated blog</title><link>https://dated.example/</link><description>d</description>"""
+        + string.Concat(items.Select(i => $"<item><title>Post {i.Id}</title><link>https://dated.example/{i.Id}</link><guid isPermaLink=\"false\">{i.Id}</guid><pubDate>{i.Published:R}</pubDate></item>"))
+        + "</channel></rss>";
 
     [Fact]
     public async Task Staff_preview_for_a_reader_send_a_test_copy_and_the_delivery_is_in_the_readers_data_and_erased_with_them()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Donations;
 using Newsletter.Email;
 using Newsletter.Tests.Support;
@@ -106,6 +107,55 @@ public sealed class WebhookTests(DonationsApp app) : IClassFixture<DonationsApp>
     }
 
     [Fact]
+    public async Task The_minute_sweep_applies_events_whose_job_was_lost_and_events_a_dead_worker_left_in_processing()
+    {
+        using (var connection = app.Services.GetRequiredService<Hangfire.JobStorage>().GetConnection())
+            Assert.Equal("* * * * *", Assert.Single(Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(connection), j => j.Id == StripeEventRecovery.SweepJobId).Cron);
+
+        // Two paid sessions stored as the webhook stores them, with no job in the queue for either (a restart of
+        // in-memory jobs lost it); the second was taken by a worker that died six minutes ago.
+        var checkouts = new[] { await app.NewCheckoutAsync(1100), await app.NewCheckoutAsync(1200) };
+        var sessions = new[] { StripeEvents.NewId("cs"), StripeEvents.NewId("cs") };
+        var now = DateTime.UtcNow;
+        await app.WithDbAsync(async db =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var eventId = StripeEvents.NewId("evt");
+                db.Add(new StripeWebhookEvent
+                {
+                    EventId = eventId, Type = "checkout.session.completed", StripeCreatedAt = now.AddMinutes(-7), ReceivedAt = now.AddMinutes(-7),
+                    Payload = StripeEvents.Event("checkout.session.completed", StripeEvents.Session(sessions[i], checkouts[i].PublicId, checkouts[i].Amount), id: eventId),
+                    State = i == 0 ? StripeEventState.Received : StripeEventState.Processing,
+                    ClaimedAt = i == 0 ? null : now - StripeEventJob.ProcessingLease - TimeSpan.FromMinutes(1),
+                    Attempts = i,
+                });
+            }
+            await db.SaveChangesAsync();
+        });
+
+        // The sweep runs one at a time (DisableConcurrentExecution, no wait): trigger until one has run.
+        var recurring = app.Services.GetRequiredService<Hangfire.IRecurringJobManager>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            recurring.Trigger(StripeEventRecovery.SweepJobId);
+            try
+            {
+                await NewsletterApp.EventuallyAsync(async () => await app.DonationBySessionAsync(sessions[0]) is not null && await app.DonationBySessionAsync(sessions[1]) is not null,
+                    "the sweep to apply both events", TimeSpan.FromSeconds(5));
+                break;
+            }
+            catch (TimeoutException) when (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+            }
+        }
+        await app.AllEventsAppliedAsync();
+        Assert.Equal(1100L, (await app.DonationBySessionAsync(sessions[0]))!.Amount);
+        Assert.Equal(1200L, (await app.DonationBySessionAsync(sessions[1]))!.Amount);
+    }
+
+    [Fact]
     public async Task A_refund_that_arrives_before_the_completion_still_ends_refunded()
     {
         var checkout = await app.NewCheckoutAsync(3000);
@@ -117,6 +167,11 @@ public sealed class WebhookTests(DonationsApp app) : IClassFixture<DonationsApp>
 
         var donation = await app.DonationBySessionAsync(session);
         Assert.Equal((DonationStatus.Refunded, 3000L), (donation!.Status, donation.AmountRefunded));
+        // The refund is in the audit log, as Stripe's act, naming the payment.
+        var seen = Assert.Single(await app.WithDbAsync(db => db.Set<Newsletter.Audit.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == Newsletter.Audit.AuditActions.RefundSeen && e.Target == intent).ToListAsync()));
+        Assert.Equal("stripe", seen.Actor);
+        Assert.StartsWith("3000 usd refunded in all", seen.Detail);
     }
 
     [Fact]

@@ -58,6 +58,10 @@ public sealed partial class ApiKeyTests(ApiKeyTests.App app) : IClassFixture<Api
         Assert.Equal(ApiScopes.ArticlesPush, row.Scopes);
         Assert.DoesNotContain(key[^20..], row.SecretHash + row.Prefix);
         Assert.DoesNotContain(key, await owner.GetPageAsync("/admin/api-keys"));
+        // Audited: who made which key with which scopes; never the key itself.
+        var made = Assert.Single(await app.WithDbAsync(db => db.Set<AuditEntry>().AsNoTracking().Where(e => e.Action == AuditActions.ApiKeyCreated && e.Target!.StartsWith("The CMS")).ToListAsync()));
+        Assert.Equal(("keys-owner@example.org", $"The CMS ({row.Prefix})", ApiScopes.ArticlesPush), (made.Actor, made.Target, made.Detail));
+        Assert.DoesNotContain(key[^20..], made.Target + made.Detail);
 
         using var cms = Client(key);
         Assert.Equal(HttpStatusCode.Created, (await cms.PutAsync("/api/articles/cms-1", Json(Article))).StatusCode);

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MimeKit;
 
@@ -46,7 +49,9 @@ public abstract record SmtpAction
 
 /// <summary>
 /// A real SMTP server on 127.0.0.1 inside the test process: speaks enough RFC 5321 for MailKit (EHLO, PIPELINING,
-/// 8BITMIME, SMTPUTF8, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepted. A <see cref="Script"/>
+/// 8BITMIME, SMTPUTF8, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepted. With a
+/// <see cref="Certificate"/> it offers STARTTLS (RFC 3207) and, with <see cref="Credentials"/>, AUTH PLAIN (RFC 4954),
+/// and then refuses mail from a client that has not authenticated, as a submission server on port 587 does. A <see cref="Script"/>
 /// makes it misbehave at any stage: a refusal per recipient or per command, a 421 and close, a drop after the
 /// greeting or after the final ".", a slow answer. <see cref="AcceptedCount"/> is what a user would check: how many
 /// copies each address really got.
@@ -88,6 +93,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     /// <summary>When set, every end of DATA waits for this before answering: a test sets the server's pace itself.</summary>
     public Func<Task>? BeforeDataReply { get; set; }
+
+    /// <summary>When set, EHLO offers STARTTLS and the upgrade uses this certificate (with its private key).</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>When set, EHLO offers AUTH PLAIN (after STARTTLS, when there is a certificate) and MAIL needs it first.</summary>
+    public (string User, string Password)? Credentials { get; set; }
+
+    /// <summary>Every AUTH attempt: the user name given and whether the password was right.</summary>
+    public IReadOnlyList<(string User, bool Accepted)> AuthAttempts { get { lock (_auths) return _auths.ToList(); } }
+    private readonly List<(string User, bool Accepted)> _auths = [];
 
     public IReadOnlyList<ReceivedMessage> Messages => _messages.ToList();
 
@@ -148,9 +163,12 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private async Task SessionAsync(Socket socket, int connection)
     {
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
-        using var reader = new StreamReader(stream, new UTF8Encoding(false), false, 8192, leaveOpen: true);
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 8192, leaveOpen: true) { NewLine = "\r\n", AutoFlush = false };
+        await using var network = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = network;
+        var reader = new StreamReader(stream, new UTF8Encoding(false), false, 8192, leaveOpen: true);
+        var writer = new StreamWriter(stream, new UTF8Encoding(false), 8192, leaveOpen: true) { NewLine = "\r\n", AutoFlush = false };
+        SslProtocols? tls = null;
+        string? user = null;
         string? from = null;
         var recipients = new List<string>();
         SmtpMoment Moment(SmtpStage stage, string? address = null, int? message = null) =>
@@ -166,10 +184,50 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 switch (command)
                 {
                     case "EHLO":
-                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), EightBitMime ? "250-test-smtp\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800" : "250-test-smtp\r\n250-PIPELINING\r\n250 SIZE 52428800")) return;
+                        var extensions = new List<string> { "test-smtp", "PIPELINING" };
+                        if (EightBitMime) extensions.AddRange(["8BITMIME", "SMTPUTF8"]);
+                        if (Certificate is not null && tls is null) extensions.Add("STARTTLS");
+                        // Like a submission server: credentials only over TLS when TLS is on offer.
+                        if (Credentials is not null && (Certificate is null || tls is not null)) extensions.Add("AUTH PLAIN");
+                        extensions.Add("SIZE 52428800");
+                        var ehlo = string.Join("\r\n", extensions.Select((e, i) => (i == extensions.Count - 1 ? "250 " : "250-") + e));
+                        if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), ehlo)) return;
+                        break;
+                    case "STAR" when line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) && Certificate is not null && tls is null:
+                        await Reply(writer, "220 2.0.0 Ready to start TLS");
+                        var secure = new SslStream(network, leaveInnerStreamOpen: true);
+                        await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = Certificate }, _stop.Token);
+                        tls = secure.SslProtocol;
+                        // RFC 3207: everything known before the upgrade is forgotten; the client starts again with EHLO.
+                        stream = secure;
+                        reader = new StreamReader(stream, new UTF8Encoding(false), false, 8192, leaveOpen: true);
+                        writer = new StreamWriter(stream, new UTF8Encoding(false), 8192, leaveOpen: true) { NewLine = "\r\n", AutoFlush = false };
+                        from = null;
+                        recipients.Clear();
+                        break;
+                    case "AUTH" when Credentials is { } expected && (Certificate is null || tls is not null):
+                        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (parts.Length < 2 || !parts[1].Equals("PLAIN", StringComparison.OrdinalIgnoreCase)) { await Reply(writer, "504 5.5.4 Unrecognized authentication type"); break; }
+                        var response = parts.Length > 2 ? parts[2] : null;
+                        if (response is null)
+                        {
+                            await Reply(writer, "334 ");
+                            response = await reader.ReadLineAsync(_stop.Token);
+                            if (response is null) return;
+                        }
+                        string[] plain;
+                        try { plain = Encoding.UTF8.GetString(Convert.FromBase64String(response)).Split('\0'); }
+                        catch (FormatException) { await Reply(writer, "501 5.5.2 Cannot decode response"); break; }
+                        var ok = plain.Length == 3 && plain[1] == expected.User && plain[2] == expected.Password;
+                        lock (_auths) _auths.Add((plain.Length == 3 ? plain[1] : string.Empty, ok));
+                        if (ok) { user = plain[1]; await Reply(writer, "235 2.7.0 Authentication successful"); }
+                        else await Reply(writer, "535 5.7.8 Authentication credentials invalid");
                         break;
                     case "HELO":
                         if (!await AnswerAsync(writer, Moment(SmtpStage.Ehlo), "250 test-smtp")) return;
+                        break;
+                    case "MAIL" when Credentials is not null && user is null:
+                        await Reply(writer, "530 5.7.0 Authentication required");
                         break;
                     case "MAIL":
                         recipients.Clear();
@@ -202,7 +260,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         var action = Script?.Invoke(moment);
                         if (action is null && DataReply?.Invoke(number, moment.Recipients) is { } legacy) action = new SmtpAction.Reply(legacy);
                         if (action is SmtpAction.Delay delay) { await Task.Delay(delay.Time, _stop.Token); action = null; }
-                        if (action is null or SmtpAction.AcceptAndDrop) Keep(from ?? string.Empty, recipients, data?.ToString() ?? string.Empty);
+                        if (action is null or SmtpAction.AcceptAndDrop) Keep(from ?? string.Empty, recipients, data?.ToString() ?? string.Empty, tls, user);
                         switch (action)
                         {
                             case null: await Reply(writer, "250 2.0.0 Queued"); break;
@@ -216,9 +274,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or AuthenticationException)
         {
-            // The client went away or the server is stopping.
+            // The client went away (or gave up on the TLS handshake), or the server is stopping.
+        }
+        finally
+        {
+            reader.Dispose();
+            try { await writer.DisposeAsync(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            if (stream != network) await stream.DisposeAsync();
         }
     }
 
@@ -248,9 +312,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
         return action is not SmtpAction.ReplyAndClose;
     }
 
-    private void Keep(string from, List<string> recipients, string raw)
+    private void Keep(string from, List<string> recipients, string raw, SslProtocols? tls, string? user)
     {
-        if (KeepMessages) _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw) { ReceivedAt = DateTime.UtcNow });
+        if (KeepMessages) _messages.Enqueue(new ReceivedMessage(from, recipients.ToList(), raw) { ReceivedAt = DateTime.UtcNow, Tls = tls, AuthenticatedAs = user });
         foreach (var recipient in recipients) _accepted.AddOrUpdate(recipient, 1, (_, count) => count + 1);
         var now = DateTime.UtcNow;
         _perSecond.AddOrUpdate(new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc), 1, (_, count) => count + 1);
@@ -293,4 +357,10 @@ public sealed class ReceivedMessage(string from, IReadOnlyList<string> recipient
 
     /// <summary>When the server accepted it (UTC).</summary>
     public DateTime ReceivedAt { get; init; }
+
+    /// <summary>The TLS protocol of the session after STARTTLS, or null when the message came in the clear.</summary>
+    public System.Security.Authentication.SslProtocols? Tls { get; init; }
+
+    /// <summary>The user the session authenticated as, or null.</summary>
+    public string? AuthenticatedAs { get; init; }
 }

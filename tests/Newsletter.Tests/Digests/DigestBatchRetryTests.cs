@@ -1,0 +1,84 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Data;
+using Newsletter.Digests;
+using Newsletter.Subscribers;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Digests;
+
+/// <summary>
+/// A digest batch job that throws is never run again by Hangfire (its retries could send a range twice over a run
+/// that is still alive); the ledger keeps what is left, and the sweep hands it out again.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestApp>
+{
+    [Fact]
+    public async Task A_batch_job_that_throws_ends_Failed_in_Hangfire_without_a_retry_and_the_sweep_picks_its_rows_up()
+    {
+        await app.ClearAudienceAsync();
+        var reader = (await app.AddReadersAsync("thrown", 1, status: SubscriberStatus.Unsubscribed)).Single();
+        var now = DateTime.UtcNow;
+        var (issueId, deliveryId) = await app.WithDbAsync(async db =>
+        {
+            var issue = new DigestIssue
+            {
+                Frequency = DigestFrequency.Daily, Key = "retry-test:" + Guid.NewGuid().ToString("N"), PeriodStart = now.AddDays(-1), PeriodEnd = now,
+                Subject = "A batch that throws", State = DigestIssueState.Sending, CreatedAt = now, StartedAt = now,
+            };
+            db.Add(issue);
+            await db.SaveChangesAsync();
+            var delivery = new Delivery { IssueId = issue.Id, SubscriberId = reader.Id };
+            db.Add(delivery);
+            await db.SaveChangesAsync();
+            return (issue.Id, delivery.Id);
+        });
+
+        // The database refuses every change to this issue's rows: the batch's first write (skipping the reader who
+        // left) throws out of the job.
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(app.Provider == DatabaseProvider.Postgres
+            ? $$"""
+                CREATE FUNCTION refuse_batch_{{issueId}}() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'the test refuses this batch'; END $f$;
+                CREATE TRIGGER refuse_batch_{{issueId}} BEFORE UPDATE ON "Deliveries" FOR EACH ROW WHEN (NEW."IssueId" = {{issueId}}) EXECUTE FUNCTION refuse_batch_{{issueId}}();
+                """
+            : $"""CREATE TRIGGER refuse_batch_{issueId} BEFORE UPDATE ON "Deliveries" WHEN NEW."IssueId" = {issueId} BEGIN SELECT RAISE(ABORT, 'the test refuses this batch'); END;"""));
+
+        var jobId = app.Services.GetRequiredService<IBackgroundJobClient>()
+            .Enqueue<DigestBatchJob>(job => job.SendAsync(issueId, deliveryId, deliveryId, CancellationToken.None));
+        var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        // Done when Hangfire has decided what comes after the failure: Failed for good, or Scheduled for a retry.
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(monitoring.JobDetails(jobId).History.Any(h => h.StateName is "Failed" or "Scheduled")),
+            "Hangfire to settle the failed batch job");
+        var history = monitoring.JobDetails(jobId).History;
+        var states = string.Join(" <- ", history.Select(h => $"{h.StateName} ({h.Reason})"));
+        Assert.True(history[0].StateName == "Failed", "The batch job should end Failed; its states were: " + states);
+        Assert.DoesNotContain(history, h => h.StateName == "Scheduled");
+        Assert.Single(history, h => h.StateName == "Processing");
+        Assert.Contains("the test refuses this batch", history[0].Data is { } failed && failed.TryGetValue("ExceptionMessage", out var message) ? message : "");
+        Assert.Equal(DeliveryState.Pending, (await app.DeliveriesAsync(issueId)).Single().State);
+
+        // The ledger still says what is left; once the database takes writes again, the sweep hands the range out.
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(app.Provider == DatabaseProvider.Postgres
+            ? $"""DROP TRIGGER refuse_batch_{issueId} ON "Deliveries"; DROP FUNCTION refuse_batch_{issueId}();"""
+            : $"DROP TRIGGER refuse_batch_{issueId};"));
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            // The sweep runs one at a time and a trigger meeting a running one ends at once: trigger until one ran.
+            recurring.Trigger(DigestRecovery.SweepJobId);
+            try
+            {
+                await NewsletterApp.EventuallyAsync(async () => (await app.DeliveriesAsync(issueId)).Single().State == DeliveryState.Skipped,
+                    "the swept batch to skip the reader who left", TimeSpan.FromSeconds(5));
+                break;
+            }
+            catch (TimeoutException) when (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+            }
+        }
+        Assert.Empty(app.MessagesTo(reader.Email));
+    }
+}
