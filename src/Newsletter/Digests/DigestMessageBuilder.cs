@@ -36,7 +36,7 @@ public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks link
     public string WebVersion(RenderedDigest digest)
     {
         var subscribe = HtmlEncoder.Default.Encode(links.Absolute("subscribe"));
-        return digest.Html!.Fill([digest.Hello, "", "your address", subscribe, subscribe]);
+        return digest.Html!.Fill([digest.Hello, "", digest.YourAddress, subscribe, subscribe]);
     }
 
     /// <summary>The text part's values by <see cref="Slot"/>, then the HTML part's (encoded) from <see cref="ReadyMadeAlternative.HtmlSlots"/>.</summary>

@@ -135,6 +135,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
         {
             Hello = text.Get(language, "Email.Hello"),
             HelloName = text.Get(language, "Email.HelloName"),
+            YourAddress = text.Get(language, "Email.YourAddress"),
         };
     }
 

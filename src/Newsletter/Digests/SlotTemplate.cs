@@ -146,6 +146,9 @@ public sealed record RenderedDigest(long IssueId, string Subject, SlotTemplate? 
     /// <summary>The greeting with the reader's name as {0}, in the digest's language.</summary>
     public string HelloName { get; init; } = "Hello {0},";
 
+    /// <summary>What the web version says where a copy names the reader's address, in the digest's language.</summary>
+    public string YourAddress { get; init; } = "your address";
+
     /// <summary>
     /// The multipart/alternative body (text, then HTML) exactly as it goes on the wire after the message's headers,
     /// cut at the per-reader fields: text slots at offset 0, HTML slots at <see cref="ReadyMadeAlternative.HtmlSlots"/>.
