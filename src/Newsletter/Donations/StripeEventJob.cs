@@ -43,16 +43,18 @@ public sealed partial class StripeEventJob(
     public async Task ProcessManyAsync(long[] storedEventIds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var token = Guid.NewGuid();
         var events = db.Set<StripeWebhookEvent>();
         var claimed = await events
             .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Received && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Processing)
                 .SetProperty(e => e.ClaimedAt, now)
+                .SetProperty(e => e.ClaimToken, token)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed < storedEventIds.Length) await RescheduleEarlyAsync(storedEventIds, now, cancellationToken);
         if (claimed == 0) return;
         var mine = await events.AsNoTracking()
-            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Processing && e.ClaimedAt == now)
+            .Where(e => storedEventIds.Contains(e.Id) && e.State == StripeEventState.Processing && e.ClaimToken == token)
             .OrderBy(e => e.Id).ToListAsync(cancellationToken);
         var outcomes = new List<(StripeWebhookEvent Event, LedgerResult Result)>(mine.Count);
         foreach (var stored in mine)

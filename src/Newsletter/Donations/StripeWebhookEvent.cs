@@ -31,6 +31,9 @@ public sealed class StripeWebhookEvent
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }
     public DateTime? ClaimedAt { get; set; }
+
+    /// <summary>Which run claimed it (one per claim): the claimant reads back its own rows by this, as deliveries do.</summary>
+    public Guid? ClaimToken { get; set; }
     public DateTime? ProcessedAt { get; set; }
 
     /// <summary>Why processing failed, or why the event was ignored.</summary>
