@@ -1509,7 +1509,7 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.ToTable("SubscriberEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Newsletter.Subscribers.SuppressedAddress", b =>
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

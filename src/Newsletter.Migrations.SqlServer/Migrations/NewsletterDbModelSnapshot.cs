@@ -1516,7 +1516,7 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("SubscriberEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Newsletter.Subscribers.SuppressedAddress", b =>
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

@@ -1462,7 +1462,7 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.ToTable("SubscriberEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Newsletter.Subscribers.SuppressedAddress", b =>
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

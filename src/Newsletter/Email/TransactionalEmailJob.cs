@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Data;
 using Newsletter.Jobs;
-using Newsletter.Subscribers;
 
 namespace Newsletter.Email;
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Newsletter.Email;
 using Newsletter.Data;
 
 namespace Newsletter.Subscribers;

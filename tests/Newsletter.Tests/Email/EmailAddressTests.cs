@@ -71,6 +71,6 @@ public sealed class EmailAddressTests
         Assert.NotEqual(a.Key, c!.Key);
         // The suppression list errs on the side of not mailing.
         var key = new byte[32];
-        Assert.Equal(Newsletter.Subscribers.SuppressionList.Hash(key, a.Key), Newsletter.Subscribers.SuppressionList.Hash(key, c.Key));
+        Assert.Equal(Newsletter.Email.SuppressionList.Hash(key, a.Key), Newsletter.Email.SuppressionList.Hash(key, c.Key));
     }
 }

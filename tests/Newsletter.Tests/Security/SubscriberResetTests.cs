@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Email;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
 

@@ -1,4 +1,4 @@
-namespace Newsletter.Subscribers;
+namespace Newsletter.Email;
 
 /// <summary>An address that must never be mailed. Only a keyed hash is kept, so erasure leaves no personal data.</summary>
 public sealed class SuppressedAddress

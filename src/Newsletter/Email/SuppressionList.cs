@@ -3,10 +3,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
-using Newsletter.Email;
 using Newsletter.Links;
 
-namespace Newsletter.Subscribers;
+namespace Newsletter.Email;
 
 /// <summary>
 /// Addresses that must never be mailed: erased, hard-bounced, complained. Checked before every send. Only a keyed
