@@ -45,12 +45,31 @@ public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestA
                 """
             : $"""CREATE TRIGGER refuse_batch_{issueId} BEFORE UPDATE ON "Deliveries" WHEN NEW."IssueId" = {issueId} BEGIN SELECT RAISE(ABORT, 'the test refuses this batch'); END;"""));
 
-        var jobId = app.Services.GetRequiredService<IBackgroundJobClient>()
+        app.Services.GetRequiredService<IBackgroundJobClient>()
             .Enqueue<DigestBatchJob>(job => job.SendAsync(issueId, deliveryId, deliveryId, CancellationToken.None));
         var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-        // Done when Hangfire has decided what comes after the failure: Failed for good, or Scheduled for a retry.
-        await NewsletterApp.EventuallyAsync(() => Task.FromResult(monitoring.JobDetails(jobId).History.Any(h => h.StateName is "Failed" or "Scheduled")),
-            "Hangfire to settle the failed batch job");
+        // The start-up sweep may still be running and find this Sending issue too: then its batch job for the range and
+        // ours race, and whichever leases the range first meets the trigger (the other finds the range held and ends).
+        // So the job to judge is whichever batch job of this issue Hangfire settled: Failed for good, or Scheduled for a retry.
+        bool OfThisIssue(Hangfire.Common.Job? job) => job?.Type == typeof(DigestBatchJob) && job.Args.Count > 0 && Convert.ToInt64(job.Args[0]) == issueId;
+        string? jobId = null;
+        try
+        {
+            await NewsletterApp.EventuallyAsync(() =>
+            {
+                jobId = monitoring.FailedJobs(0, 200).Where(j => OfThisIssue(j.Value.Job)).Select(j => j.Key)
+                    .Concat(monitoring.ScheduledJobs(0, 200).Where(j => OfThisIssue(j.Value.Job)).Select(j => j.Key)).FirstOrDefault();
+                return Task.FromResult(jobId is not null);
+            }, "Hangfire to settle the failed batch job");
+        }
+        catch (TimeoutException e)
+        {
+            string Jobs<T>(Hangfire.Storage.Monitoring.JobList<T> list, Func<T, Hangfire.Common.Job?> job) =>
+                string.Join(", ", list.Select(j => $"{j.Key} {job(j.Value)?.Type.Name}({string.Join("/", job(j.Value)?.Args ?? [])})"));
+            throw new TimeoutException($"{e.Message} (issue {issueId}; failed: {Jobs(monitoring.FailedJobs(0, 20), j => j.Job)}; " +
+                $"processing: {Jobs(monitoring.ProcessingJobs(0, 20), j => j.Job)}; succeeded: {Jobs(monitoring.SucceededJobs(0, 20), j => j.Job)})", e);
+        }
+        Assert.DoesNotContain(monitoring.ScheduledJobs(0, 200), j => OfThisIssue(j.Value.Job));
         var history = monitoring.JobDetails(jobId).History;
         var states = string.Join(" <- ", history.Select(h => $"{h.StateName} ({h.Reason})"));
         Assert.True(history[0].StateName == "Failed", "The batch job should end Failed; its states were: " + states);
