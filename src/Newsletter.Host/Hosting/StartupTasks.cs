@@ -41,7 +41,7 @@ public sealed partial class StartupTasks(
             {
                 source.Register(recurring);
             }
-            catch (Exception e) when (IsHeldLock(e))
+            catch (Exception e) when (Newsletter.Jobs.SkipWhenRunningAttribute.IsHeldLock(e))
             {
                 // A process killed while Hangfire held a recurring job's lock leaves the lock until it expires
                 // (Jobs:DistributedLockTimeout). The jobs are already in the shared storage: start anyway, register later.
@@ -51,8 +51,6 @@ public sealed partial class StartupTasks(
         }
         foreach (var recovery in services.GetServices<IStartupRecovery>()) await recovery.RecoverAsync(cancellationToken);
     }
-
-    private static bool IsHeldLock(Exception e) => e is Hangfire.Storage.DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException;
 
     private async Task RegisterLaterAsync(IRecurringJobSource source, IRecurringJobManager recurring, CancellationToken stopping)
     {
@@ -69,7 +67,7 @@ public sealed partial class StartupTasks(
             {
                 return;
             }
-            catch (Exception e) when (IsHeldLock(e))
+            catch (Exception e) when (Newsletter.Jobs.SkipWhenRunningAttribute.IsHeldLock(e))
             {
                 LogRecurringLocked(logger, source.GetType().Name, e.Message);
             }

@@ -32,15 +32,20 @@ public sealed class SkipWhenRunningAttribute : JobFilterAttribute, IServerFilter
         {
             context.Items[LockItem] = context.Connection.AcquireDistributedLock(resource, TimeSpan.Zero);
         }
-        catch (Exception e) when (e is DistributedLockTimeoutException or PostgreSqlDistributedLockException)
+        catch (Exception e) when (IsHeldLock(e))
         {
-            // Hangfire.PostgreSql says "held" with its own exception type; the other storages with Hangfire's.
             // Canceled: neither the method nor the filters inside this one run, and Hangfire moves the job to Deleted.
             context.Canceled = true;
             // Asked for here, not kept in a static: Hangfire's log provider is the latest host's (tests start several).
             LogProvider.GetLogger(typeof(SkipWhenRunningAttribute)).Debug($"Background job {context.BackgroundJob.Id} ({resource}) not run: another run was in progress.");
         }
     }
+
+    /// <summary>
+    /// True when taking a Hangfire distributed lock failed because another holder has it. Hangfire.PostgreSql says
+    /// "held" with its own exception type; the other storages with Hangfire's.
+    /// </summary>
+    public static bool IsHeldLock(Exception e) => e is DistributedLockTimeoutException or PostgreSqlDistributedLockException;
 
     /// <summary>Called after the method returned or threw (not after a skip): the lock is released either way.</summary>
     public void OnPerformed(PerformedContext context)
