@@ -33,8 +33,13 @@ public sealed class TestCertificate : IDisposable
     /// <summary>The certificate with its private key, for the server.</summary>
     public X509Certificate2 Certificate { get; }
 
+    private bool _disposed;
+
+    /// <summary>Idempotent: a WebApplicationFactory stops its host (and so this) from both DisposeAsync and Dispose.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         using (var store = new X509Store(StoreName.Root, StoreLocation.CurrentUser))
         {
             store.Open(OpenFlags.ReadWrite);
