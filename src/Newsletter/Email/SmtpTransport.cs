@@ -7,7 +7,8 @@ namespace Newsletter.Email;
 
 /// <summary>
 /// SMTP through MailKit. We connect the socket ourselves to set NoDelay: MailKit's own socket leaves Nagle on,
-/// which against delayed ACKs caps a connection at about 23 messages/s; with it off, thousands.
+/// which against delayed ACKs caps a connection at about 23 messages/s; with it off, thousands. MailKit talks to it
+/// through <see cref="SmtpSocketStream"/>, which sends a message in one piece instead of one send per 4 KB block.
 /// Each session watches the bytes MailKit writes (<see cref="EndOfDataWatch"/>), so a failure is known to have
 /// happened before or after the final "." of the data: the difference between "send it again" and "unknown".
 /// </summary>
@@ -22,7 +23,8 @@ public sealed class SmtpTransport(IOptions<EmailOptions> options) : IEmailTransp
         try
         {
             socket = await ConnectSocketAsync(smtp.Host!, smtp.Port, cancellationToken);
-            await client.ConnectAsync(socket, smtp.Host!, smtp.Port, smtp.Security, cancellationToken);
+            // Our stream, not MailKit's: a message leaves in one send instead of one per 4 KB block (SmtpSocketStream).
+            await client.ConnectAsync(new SmtpSocketStream(socket), smtp.Host!, smtp.Port, smtp.Security, cancellationToken);
             if (!string.IsNullOrEmpty(smtp.Username))
                 await client.AuthenticateAsync(smtp.Username, smtp.Password ?? string.Empty, cancellationToken);
             // DATA only: with BDAT the end of the message is not a "." the watch can see. No SIZE: MailKit would write
