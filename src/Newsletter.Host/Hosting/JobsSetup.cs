@@ -35,6 +35,10 @@ public static class JobsSetup
                 }),
             };
         });
+        // Ours too, for the same reason: Hangfire.AspNetCore's default is the static JobActivator.Current as it stands when
+        // first asked for, and a second host starting at that moment in the same process (tests run in parallel) makes
+        // it that host's, so this host's server ran its jobs with the other host's services and database.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -46,6 +50,7 @@ public static class JobsSetup
             {
                 var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
                 server.WorkerCount = jobs.WorkerCount;
+                server.Activator = sp.GetRequiredService<JobActivator>();
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
                 server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             });

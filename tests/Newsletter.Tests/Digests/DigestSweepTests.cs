@@ -75,9 +75,29 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             catch (TimeoutException) when (clock.Elapsed < TimeSpan.FromSeconds(150))
             {
             }
+            catch (TimeoutException e)
+            {
+                var issueState = await app.WithDbAsync(db => db.Set<DigestIssue>().Where(i => i.Id == issueId).Select(i => i.State).SingleAsync());
+                var rows = string.Join(", ", (await app.DeliveriesAsync(issueId)).Select(d => $"{d.Id} {d.State} claimed {d.ClaimedAt:O}"));
+                throw new TimeoutException($"{e.Message}. Now {DateTime.UtcNow:O}; issue {issueId} {issueState}; deliveries {rows}. Hangfire's sweep jobs: {SweepJobs()}", e);
+            }
         }
 
         var deliveries = await app.DeliveriesAsync(issueId);
+
+        // What Hangfire did with every sweep job (its states and their reasons, newest first), for a run that timed out.
+        string SweepJobs()
+        {
+            var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+            var ids = monitoring.ProcessingJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key)
+                .Concat(monitoring.SucceededJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
+                .Concat(monitoring.DeletedJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
+                .Concat(monitoring.FailedJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
+                .Concat(monitoring.EnqueuedJobs("default", 0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key));
+            return string.Join("; ", ids.Select(id => $"{id}: " + string.Join(" <- ",
+                monitoring.JobDetails(id).History.Select(h => $"{h.StateName} {h.CreatedAt:HH:mm:ss.fff} ({h.Reason})"))))
+                + $"; enqueued in all: {monitoring.EnqueuedCount("default")}, processing: {monitoring.ProcessingCount()}, servers: {monitoring.Servers().Count}";
+        }
         Assert.Equal("The worker stopped while sending; the server may or may not have accepted it.", deliveries.Single(d => d.Id == stale).Error);
         Assert.Equal(DeliveryState.Sending, deliveries.Single(d => d.Id == fresh).State);
         // The sweep saves the rows first and logs after: wait for the line, then check there is exactly one.
