@@ -22,9 +22,12 @@ public static class MailHeaders
         $"{mailbox}?subject=unsubscribe%20{Uri.EscapeDataString(manageToken)}";
 
     /// <summary>List-Id: a stable name for this list under the sender's domain (RFC 2919).</summary>
-    public static void AddListId(MimeMessage message, string listName, string domain)
+    public static void AddListId(MimeMessage message, string listName, string domain) => message.Headers.Replace("List-Id", ListId(listName, domain));
+
+    /// <summary>List-Id's value: the list's name quoted, and a label made of it under <paramref name="domain"/>.</summary>
+    public static string ListId(string listName, string domain)
     {
         var label = new string(listName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        message.Headers.Replace("List-Id", $"{MimeKit.Utils.MimeUtils.Quote(listName)} <{(label.Length == 0 ? "newsletter" : label)}.{domain}>");
+        return $"{MimeKit.Utils.MimeUtils.Quote(listName)} <{(label.Length == 0 ? "newsletter" : label)}.{domain}>";
     }
 }

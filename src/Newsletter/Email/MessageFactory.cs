@@ -35,7 +35,7 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
         if (toName is not null && HeaderText.ContainsControlCharacters(toName)) throw new ArgumentException("The name contains control characters.", nameof(toName));
         var email = options.Value;
         var ascii = System.Text.Ascii.IsValid(messageId);
-        var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateUtils.FormatDate(clock.GetUtcNow())));
+        var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateNow()));
         // An internationalised domain: MimeKit's setter writes it in ASCII (punycode).
         if (!ascii) message.MessageId = messageId;
         message.From.Add(new MailboxAddress(email.FromName ?? string.Empty, email.FromAddress));
@@ -43,6 +43,22 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
         message.Subject = subject;
         return message;
     }
+
+    /// <summary>The Date header's text, formatted once per second (to the second is all RFC 5322 dates say).</summary>
+    private string DateNow()
+    {
+        var now = clock.GetUtcNow();
+        var second = now.ToUnixTimeSeconds();
+        var last = _lastDate;
+        if (last is not null && last.Second == second) return last.Text;
+        var text = DateUtils.FormatDate(now);
+        _lastDate = new FormattedDate(second, text);
+        return text;
+    }
+
+    private sealed record FormattedDate(long Second, string Text);
+
+    private FormattedDate? _lastDate;
 
     /// <summary>A random Message-ID on our domain (MimeKit's own converts the domain to ASCII on every call, which profiling showed).</summary>
     public string NewMessageId() => $"{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))}@{AsciiDomain}";
