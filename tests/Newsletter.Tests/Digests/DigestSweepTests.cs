@@ -58,9 +58,9 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
         });
 
         // The sweep runs one at a time ([SkipWhenRunning]): a trigger that meets another sweep still running (the
-        // start-up one) ends at once as Deleted without running, so trigger again until one has run. On PostgreSQL a
-        // sweep's lock outlives a lost holder by Jobs:DistributedLockTimeout (a minute), so allow past that: this
-        // failed twice on PostgreSQL under load with a 60-second budget and 5 seconds per trigger.
+        // start-up one) ends at once as Deleted without running, so trigger again until one has run. (This test failed
+        // in full runs until each host got its own JobActivator: its sweeps ran, with another test's host's services,
+        // against that host's database; the message on a timeout now names what Hangfire did and what the rows hold.)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         while (true)
