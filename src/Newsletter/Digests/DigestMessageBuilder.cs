@@ -28,7 +28,7 @@ public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks link
         // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
         message.Body = digest.Wire!.Fill(Values(digest, recipient, preferences, unsubscribe));
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
-        message.Headers.Replace("List-Id", _listId ??= MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
+        MailHeaders.AddListId(message, _listId ??= MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
         return message;
     }
 

@@ -22,7 +22,7 @@ public static class MailHeaders
         $"{mailbox}?subject=unsubscribe%20{Uri.EscapeDataString(manageToken)}";
 
     /// <summary>List-Id: a stable name for this list under the sender's domain (RFC 2919).</summary>
-    public static void AddListId(MimeMessage message, string listName, string domain) => message.Headers.Replace("List-Id", ListId(listName, domain));
+    public static void AddListId(MimeMessage message, string listId) => message.Headers.Replace("List-Id", listId);
 
     /// <summary>List-Id's value: the list's name quoted, and a label made of it under <paramref name="domain"/>.</summary>
     public static string ListId(string listName, string domain)

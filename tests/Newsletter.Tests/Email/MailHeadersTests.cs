@@ -11,7 +11,7 @@ public sealed class MailHeadersTests
         var message = new MimeMessage();
         MailHeaders.AddListUnsubscribe(message, "https://news.example.org/unsubscribe/abc.def",
             MailHeaders.UnsubscribeMailto("unsubscribe@example.org", "abc.def"));
-        MailHeaders.AddListId(message, "The Example Review", "example.org");
+        MailHeaders.AddListId(message, MailHeaders.ListId("The Example Review", "example.org"));
 
         Assert.Equal("<https://news.example.org/unsubscribe/abc.def>, <mailto:unsubscribe@example.org?subject=unsubscribe%20abc.def>",
             message.Headers["List-Unsubscribe"]);
