@@ -101,6 +101,51 @@ public class DigestApp : NewsletterApp
         return (await response.Content.ReadFromJsonAsync<DigestAdminApi.IssueSummary>())!.Id;
     }
 
+    /// <summary>
+    /// Triggers the recurring digest sweep until <paramref name="done"/> holds, waiting <paramref name="perTrigger"/>
+    /// after each trigger, for at most <paramref name="budget"/>. The sweep runs one at a time ([SkipWhenRunning]): a
+    /// trigger that meets another run (the start-up one) ends Deleted without running, so one trigger may not be
+    /// enough. On a timeout the message names what Hangfire did with every sweep job, and <paramref name="state"/>'s
+    /// account of the rows.
+    /// </summary>
+    public async Task SweepUntilAsync(Func<Task<bool>> done, string what, TimeSpan budget, TimeSpan perTrigger, Func<Task<string>>? state = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var recurring = Services.GetRequiredService<Hangfire.IRecurringJobManager>();
+        while (true)
+        {
+            recurring.Trigger(DigestRecovery.SweepJobId);
+            try
+            {
+                await EventuallyAsync(done, what, perTrigger);
+                return;
+            }
+            catch (TimeoutException) when (clock.Elapsed < budget)
+            {
+            }
+            catch (TimeoutException e)
+            {
+                var rows = state is null ? "" : $" Now {DateTime.UtcNow:O}; {await state()}.";
+                throw new TimeoutException($"{e.Message}.{rows} Hangfire's sweep jobs: {SweepJobs()}", e);
+            }
+        }
+    }
+
+    /// <summary>Every sweep job Hangfire knows of, with its states and their reasons (newest first).</summary>
+    private string SweepJobs()
+    {
+        var monitoring = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        static bool Sweep(Hangfire.Common.Job? job) => job?.Type == typeof(DigestSweepJob);
+        var ids = monitoring.ProcessingJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key)
+            .Concat(monitoring.SucceededJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.DeletedJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.FailedJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.EnqueuedJobs("default", 0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key));
+        return string.Join("; ", ids.Select(id => $"{id}: " + string.Join(" <- ",
+                   monitoring.JobDetails(id).History.Select(h => $"{h.StateName} {h.CreatedAt:HH:mm:ss.fff} ({h.Reason})"))))
+               + $"; enqueued in all: {monitoring.EnqueuedCount("default")}, processing: {monitoring.ProcessingCount()}, servers: {monitoring.Servers().Count}";
+    }
+
     public Task<DeliveryCounts> CountsAsync(long issueId) => WithDbAsync(db => new DeliveryLedger(db, TimeProvider.System).CountAsync(issueId, CancellationToken.None));
 
     public Task<DigestIssue> IssueAsync(long issueId) => WithDbAsync(db => db.Set<DigestIssue>().AsNoTracking().SingleAsync(i => i.Id == issueId));

@@ -82,22 +82,8 @@ public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestA
         await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(app.Provider == DatabaseProvider.Postgres
             ? $"""DROP TRIGGER refuse_batch_{issueId} ON "Deliveries"; DROP FUNCTION refuse_batch_{issueId}();"""
             : $"DROP TRIGGER refuse_batch_{issueId};"));
-        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            // The sweep runs one at a time and a trigger meeting a running one ends at once: trigger until one ran.
-            recurring.Trigger(DigestRecovery.SweepJobId);
-            try
-            {
-                await NewsletterApp.EventuallyAsync(async () => (await app.DeliveriesAsync(issueId)).Single().State == DeliveryState.Skipped,
-                    "the swept batch to skip the reader who left", TimeSpan.FromSeconds(5));
-                break;
-            }
-            catch (TimeoutException) when (clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-            }
-        }
+        await app.SweepUntilAsync(async () => (await app.DeliveriesAsync(issueId)).Single().State == DeliveryState.Skipped,
+            "the swept batch to skip the reader who left", budget: TimeSpan.FromSeconds(60), perTrigger: TimeSpan.FromSeconds(5));
         Assert.Empty(app.MessagesTo(reader.Email));
     }
 }

@@ -57,47 +57,18 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             return (issue.Id, old.Id, young.Id);
         });
 
-        // The sweep runs one at a time ([SkipWhenRunning]): a trigger that meets another sweep still running (the
-        // start-up one) ends at once as Deleted without running, so trigger again until one has run. (This test failed
-        // in full runs until each host got its own JobActivator: its sweeps ran, with another test's host's services,
-        // against that host's database; the message on a timeout now names what Hangfire did and what the rows hold.)
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-        while (true)
-        {
-            recurring.Trigger(DigestRecovery.SweepJobId);
-            try
-            {
-                await NewsletterApp.EventuallyAsync(async () => (await app.DeliveriesAsync(issueId)).Single(d => d.Id == stale).State == DeliveryState.Unknown,
-                    "the sweep to mark the stale delivery Unknown", TimeSpan.FromSeconds(15));
-                break;
-            }
-            catch (TimeoutException) when (clock.Elapsed < TimeSpan.FromSeconds(150))
-            {
-            }
-            catch (TimeoutException e)
+        // Triggered until one sweep has run (SweepUntilAsync). This test failed in full runs until each host got its own
+        // JobActivator: its sweeps ran, with another test's host's services, against that host's database.
+        await app.SweepUntilAsync(async () => (await app.DeliveriesAsync(issueId)).Single(d => d.Id == stale).State == DeliveryState.Unknown,
+            "the sweep to mark the stale delivery Unknown", budget: TimeSpan.FromSeconds(150), perTrigger: TimeSpan.FromSeconds(15), state: async () =>
             {
                 var issueState = await app.WithDbAsync(db => db.Set<DigestIssue>().Where(i => i.Id == issueId).Select(i => i.State).SingleAsync());
                 var rows = string.Join(", ", (await app.DeliveriesAsync(issueId)).Select(d => $"{d.Id} {d.State} claimed {d.ClaimedAt:O}"));
-                throw new TimeoutException($"{e.Message}. Now {DateTime.UtcNow:O}; issue {issueId} {issueState}; deliveries {rows}. Hangfire's sweep jobs: {SweepJobs()}", e);
-            }
-        }
+                return $"issue {issueId} {issueState}; deliveries {rows}";
+            });
 
         var deliveries = await app.DeliveriesAsync(issueId);
 
-        // What Hangfire did with every sweep job (its states and their reasons, newest first), for a run that timed out.
-        string SweepJobs()
-        {
-            var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-            var ids = monitoring.ProcessingJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key)
-                .Concat(monitoring.SucceededJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
-                .Concat(monitoring.DeletedJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
-                .Concat(monitoring.FailedJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key))
-                .Concat(monitoring.EnqueuedJobs("default", 0, 100).Where(j => j.Value.Job?.Type == typeof(DigestSweepJob)).Select(j => j.Key));
-            return string.Join("; ", ids.Select(id => $"{id}: " + string.Join(" <- ",
-                monitoring.JobDetails(id).History.Select(h => $"{h.StateName} {h.CreatedAt:HH:mm:ss.fff} ({h.Reason})"))))
-                + $"; enqueued in all: {monitoring.EnqueuedCount("default")}, processing: {monitoring.ProcessingCount()}, servers: {monitoring.Servers().Count}";
-        }
         Assert.Equal("The worker stopped while sending; the server may or may not have accepted it.", deliveries.Single(d => d.Id == stale).Error);
         Assert.Equal(DeliveryState.Sending, deliveries.Single(d => d.Id == fresh).State);
         // The sweep saves the rows first and logs after: wait for the line, then check there is exactly one.
