@@ -28,12 +28,12 @@ public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks link
         // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
         message.Body = digest.Wire!.Fill(Values(digest, recipient, preferences, unsubscribe));
         MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
-        MailHeaders.AddListId(message, _listId ??= MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
+        MailHeaders.AddListId(message, _listId);
         return message;
     }
 
     /// <summary>The same for every copy (site name and sender domain are fixed at start-up): made once.</summary>
-    private string? _listId;
+    private readonly string _listId = MailHeaders.ListId(site.Value.Name, messages.SenderDomain);
 
     /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>
     public string WebVersion(RenderedDigest digest)
