@@ -28,10 +28,10 @@ public sealed class UnsubscribeTombstones(NewsletterDb db, SuppressionList suppr
     {
         var byHash = emailKeys.Distinct().ToDictionary(suppression.HashOf, StringComparer.Ordinal);
         var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in byHash.Keys.Chunk(500))
+        foreach (var chunk in byHash.Keys.Chunk(SuppressionList.HashesPerQuery))
         {
             var hashes = chunk.ToList();
-            found.UnionWith((await db.Set<UnsubscribeTombstone>().AsNoTracking().Where(t => hashes.Contains(t.AddressHash)).Select(t => t.AddressHash)
+            found.UnionWith((await db.Set<UnsubscribeTombstone>().AsNoTracking().Where(t => EF.Parameter(hashes).Contains(t.AddressHash)).Select(t => t.AddressHash)
                 .ToListAsync(cancellationToken)).Select(h => byHash[h]));
         }
         return found;
