@@ -93,6 +93,8 @@ var sampling = Task.Run(async () =>
         var gc = GC.GetGCMemoryInfo();
         memoryPeaks["GcHeap"] = Math.Max(memoryPeaks.GetValueOrDefault("GcHeap"), gc.HeapSizeBytes / 1024);
         memoryPeaks["GcCommitted"] = Math.Max(memoryPeaks.GetValueOrDefault("GcCommitted"), gc.TotalCommittedBytes / 1024);
+        // SQLite's own heap (page caches, statements), as SQLite counts it: the high-water mark since start.
+        memoryPeaks["SqliteHeap"] = SQLitePCL.raw.sqlite3_memory_highwater(0) / 1024;
         try { await Task.Delay(200, memorySampler.Token); } catch (OperationCanceledException) { }
     }
 });
