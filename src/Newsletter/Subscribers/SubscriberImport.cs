@@ -47,11 +47,11 @@ public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList su
             throw new ImportFormatException("The first line must be a header with at least an 'email' column (optional: name, frequency, status, subscribed_at).");
 
         // Reading and checking the next batch overlaps saving this one (two threads, one batch ahead, so memory stays
-        // flat). The reader parses, drops repeated addresses and asks which addresses are suppressed or unsubscribed,
-        // on a connection of its own; the saver only reads the rows it may update, writes and commits. Measured with
-        // scripts/bench-import-postgres.sh, the reader's half (parsing, hashing, two lookups) took as long as the
-        // saver's, so one waiting for the other doubled an import. Each batch carries the lines it rejected; only this
-        // method touches the report.
+        // flat). The reader parses, drops repeated addresses and looks up which addresses are suppressed, unsubscribed or
+        // already on the list, on a connection of its own; the saver re-reads only the rows it will update, writes and
+        // commits. Measured with scripts/bench-import-postgres.sh, the reader's half (parsing, hashing, lookups) took
+        // about as long as the saver's, so one waiting for the other doubled an import. Each batch carries the lines it
+        // rejected; only this method touches the report.
         var batches = Channel.CreateBounded<ParsedBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(async () =>
@@ -64,6 +64,8 @@ public sealed partial class SubscriberImport(NewsletterDb db, SuppressionList su
                 var batch = new ParsedBatch();
                 while (await parser.ReadAsync())
                 {
+                    // The saver failed or the import was cancelled: stop reading (an upload may have far to go).
+                    stop.Token.ThrowIfCancellationRequested();
                     var line = parser.Parser.Row;
                     if (badDataRow == line) { batch.Rejected.Add((line, "The line is not valid CSV (check its quotes).")); continue; }
                     var row = ParseRow(parser, line, mode, batch.Rejected);
