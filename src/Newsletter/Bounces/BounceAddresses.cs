@@ -104,7 +104,7 @@ public sealed partial class BounceAddresses(SigningKey key, IOptions<BounceOptio
     private string Mac(string body)
     {
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key.Bytes, Encoding.ASCII.GetBytes("bounce-token:" + body), mac);
+        key.Mac(Encoding.ASCII.GetBytes("bounce-token:" + body), mac);
         // 10 bytes = 80 bits = exactly 16 base32 characters.
         var text = new StringBuilder(16);
         ulong buffer = 0;

@@ -22,7 +22,7 @@ public sealed class LinkTokens(SigningKey key, TimeProvider clock)
         subject.TryWriteBytes(payload.Slice(2, 16));
         BinaryPrimitives.WriteInt64BigEndian(payload.Slice(18, 8), expiresAt?.ToUniversalTime().Ticks ?? 0);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key.Bytes, payload, mac);
+        key.Mac(payload, mac);
         return WebEncoders.Base64UrlEncode(payload.ToArray()) + "." + WebEncoders.Base64UrlEncode(mac.ToArray());
     }
 
@@ -43,7 +43,8 @@ public sealed class LinkTokens(SigningKey key, TimeProvider clock)
             return LinkTokenCheck.Invalid;
         }
         if (payload.Length != PayloadLength || payload[0] != Version) return LinkTokenCheck.Invalid;
-        var expected = HMACSHA256.HashData(key.Bytes, payload);
+        var expected = new byte[32];
+        key.Mac(payload, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, mac)) return LinkTokenCheck.Invalid;
         if (payload[1] != (byte)purpose) return LinkTokenCheck.Invalid;
         var subject = new Guid(payload.AsSpan(2, 16));

@@ -29,6 +29,27 @@ public sealed class SigningKey
 
     public byte[] Bytes { get; }
 
+    /// <summary>
+    /// HMAC-SHA256 of <paramref name="data"/> under this key, into <paramref name="mac"/> (32 bytes). Each thread reuses
+    /// one HMAC context: a digest copy signs three links and a return path, and OpenSSL's one-shot HMAC looks its
+    /// algorithm up (under a lock shared by every sending thread) on every call (1.25 µs against 0.57 µs reused).
+    /// </summary>
+    public void Mac(ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        var context = t_context;
+        if (context is null || !ReferenceEquals(context.Key, Bytes))
+        {
+            context?.Hmac.Dispose();
+            t_context = context = new MacContext(Bytes, IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Bytes));
+        }
+        context.Hmac.AppendData(data);
+        context.Hmac.GetHashAndReset(mac);
+    }
+
+    [ThreadStatic] private static MacContext? t_context;
+
+    private sealed record MacContext(byte[] Key, IncrementalHash Hmac);
+
     public static byte[]? Decode(string base64)
     {
         try
