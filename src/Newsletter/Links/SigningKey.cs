@@ -32,7 +32,7 @@ public sealed class SigningKey
     /// <summary>
     /// HMAC-SHA256 of <paramref name="data"/> under this key, into <paramref name="mac"/> (32 bytes). Each thread reuses
     /// one HMAC context: a digest copy signs three links and a return path, and OpenSSL's one-shot HMAC looks its
-    /// algorithm up (under a lock shared by every sending thread) on every call (1.25 µs against 0.57 µs reused).
+    /// algorithm up in OpenSSL's shared tables on every call (1.25 µs against 0.57 µs reused, measured here).
     /// </summary>
     public void Mac(ReadOnlySpan<byte> data, Span<byte> mac)
     {
