@@ -18,37 +18,27 @@ public sealed partial class SuppressionList(NewsletterDb db, SigningKey signingK
 {
     private static readonly byte[] Label = Encoding.UTF8.GetBytes("newsletter/suppression-hash/v1");
 
-    private readonly byte[] _key = HMACSHA256.HashData(signingKey.Bytes, Label);
+    private readonly HmacSha256 _hmac = new(HMACSHA256.HashData(signingKey.Bytes, Label));
 
     /// <summary>
     /// The hash kept for an address. It lower-cases the whole address, so the list errs on the side of not mailing:
     /// John@ and john@ at the same domain are the same person in practice.
     /// </summary>
-    public string HashOf(string emailKey)
-    {
-        // One HMAC context per list, reused: an import or a send hashes every address it meets, and OpenSSL's one-shot
-        // HMAC looks its algorithm up on every call (1.25 µs a hash against 0.57 µs reused, measured here).
-        lock (_key)
-        {
-            _hmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
-            return Hash(_hmac, emailKey);
-        }
-    }
+    public string HashOf(string emailKey) => Hash(_hmac, emailKey);
 
-    private IncrementalHash? _hmac;
-
-    public void Dispose() => _hmac?.Dispose();
+    public void Dispose() => _hmac.Dispose();
 
     public static string Hash(byte[] key, string emailKey)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var hmac = new HmacSha256(key);
         return Hash(hmac, emailKey);
     }
 
-    private static string Hash(IncrementalHash hmac, string emailKey)
+    private static string Hash(HmacSha256 hmac, string emailKey)
     {
-        hmac.AppendData(Encoding.UTF8.GetBytes(emailKey.ToLowerInvariant()));
-        return Convert.ToHexStringLower(hmac.GetHashAndReset());
+        Span<byte> mac = stackalloc byte[HmacSha256.Length];
+        hmac.Compute(Encoding.UTF8.GetBytes(emailKey.ToLowerInvariant()), mac);
+        return Convert.ToHexStringLower(mac);
     }
 
     /// <summary>The unkeyed form rows had before; only ever compared, never written.</summary>
