@@ -57,8 +57,9 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             return (issue.Id, old.Id, young.Id);
         });
 
-        // Triggered until one sweep has run (SweepUntilAsync). This test failed in full runs until each host got its own
-        // JobActivator: its sweeps ran, with another test's host's services, against that host's database.
+        // Triggered until one sweep has run (SweepUntilAsync). On PostgreSQL a sweep's lock outlives a lost holder by
+        // Jobs:DistributedLockTimeout (a minute), hence a budget past that. This test failed in full runs until each host
+        // got its own JobActivator: its sweeps ran, with another test's host's services, against that host's database.
         await app.SweepUntilAsync(async () => (await app.DeliveriesAsync(issueId)).Single(d => d.Id == stale).State == DeliveryState.Unknown,
             "the sweep to mark the stale delivery Unknown", budget: TimeSpan.FromSeconds(150), perTrigger: TimeSpan.FromSeconds(15), state: async () =>
             {
@@ -68,7 +69,6 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             });
 
         var deliveries = await app.DeliveriesAsync(issueId);
-
         Assert.Equal("The worker stopped while sending; the server may or may not have accepted it.", deliveries.Single(d => d.Id == stale).Error);
         Assert.Equal(DeliveryState.Sending, deliveries.Single(d => d.Id == fresh).State);
         // The sweep saves the rows first and logs after: wait for the line, then check there is exactly one.
