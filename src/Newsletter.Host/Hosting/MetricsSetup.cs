@@ -46,6 +46,9 @@ public static class MetricsSetup
     public static WebApplication MapNewsletterMetrics(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
+        // Our meter exists once its singleton does; made now, the queue gauge is in the first scrape, not only after
+        // this process's first job or request (an idle worker's scrape had no newsletter_jobs at all).
+        if (metrics.Enabled) app.Services.GetRequiredService<NewsletterMetrics>();
         if (metrics.Enabled && metrics.Port is null)
             app.MapPrometheusScrapingEndpoint(metrics.Path).RequireAuthorization(Newsletter.ApiKeys.ApiScopes.AdminPolicy);
         return app;

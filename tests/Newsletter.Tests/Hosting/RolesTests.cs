@@ -67,6 +67,25 @@ public sealed class RolesTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_worker_without_a_metrics_port_serves_the_scrape_on_its_own_port_to_an_api_key_only()
+    {
+        const string key = "roles-test-staff-api-key-0123456789";
+        await using var worker = await HostProcess.StartAsync(Environment("worker", ("Metrics__Enabled", "true"), ("Security__StaffApiKey", key)));
+        using var http = worker.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/metrics")).StatusCode);
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        scrape.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var answer = await http.SendAsync(scrape);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("newsletter_jobs{", await answer.Content.ReadAsStringAsync());
+        // Still no pages: the key opens the scrape, not the dashboard or the API.
+        using var admin = new HttpRequestMessage(HttpMethod.Get, "/api/admin/subscribers");
+        admin.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(admin)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/admin/login")).StatusCode);
+    }
+
     private Dictionary<string, string?> Environment(string roles, params (string Key, string Value)[] extra)
     {
         var environment = new Dictionary<string, string?>(_database.EnvironmentVariables)
