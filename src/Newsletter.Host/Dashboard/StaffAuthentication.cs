@@ -37,7 +37,7 @@ public static class StaffAuthentication
                 StaffApiKeyAuthentication.Covers(context.Request) && StaffApiKeyAuthentication.Presents(context.Request)
                     ? StaffApiKeyAuthentication.SchemeName
                     : IdentityConstants.ApplicationScheme)
-            .AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, _ => { })
+            .AddApiKey()
             .AddIdentityCookies();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<IOptions<StaffOptions>>((cookie, staff) =>
         {
@@ -90,6 +90,19 @@ public static class StaffAuthentication
         });
         return services;
     }
+
+    /// <summary>
+    /// A worker's authentication (Roles=worker): the API key only. Its one guarded endpoint is the metrics scrape when
+    /// it shares the service's port; the login cookie, antiforgery and the dashboard's pages stay out of the process.
+    /// </summary>
+    public static IServiceCollection AddWorkerAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(StaffApiKeyAuthentication.SchemeName).AddApiKey();
+        return services;
+    }
+
+    private static AuthenticationBuilder AddApiKey(this AuthenticationBuilder builder) =>
+        builder.AddScheme<StaffApiKeyOptions, StaffApiKeyAuthentication>(StaffApiKeyAuthentication.SchemeName, _ => { });
 
     /// <summary>Pages redirect to the login; anything else (the JSON API, htmx requests) gets the status code.</summary>
     private static Task Answer(RedirectContext<CookieAuthenticationOptions> context, int status)
