@@ -32,8 +32,8 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         return ids.Where(ours.Contains).ToList();
     }
 
-    /// <summary>The claim: {0} token, {1} now, {2} issue, then the ids.</summary>
-    private static readonly SqlByCount ClaimSql = new(count => $$"""
+    /// <summary>The claim: {0} token, {1} now, {2} issue, then the ids. Internal for the plan test (DigestClaimPlanTests).</summary>
+    internal static readonly SqlByCount ClaimSql = new(count => $$"""
             UPDATE "Deliveries" SET "State" = {{(int)DeliveryState.Sending}}, "ClaimToken" = {0}, "ClaimedAt" = {1}, "Attempts" = "Attempts" + 1
             WHERE "IssueId" = {2} AND "State" = {{(int)DeliveryState.Pending}} AND ("NextAttemptAt" IS NULL OR "NextAttemptAt" <= {1})
               AND EXISTS (SELECT 1 FROM "DigestIssues" AS i WHERE i."Id" = {2} AND i."State" = {{(int)DigestIssueState.Sending}})
@@ -50,7 +50,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     /// One statement's text per number of ids ("IN ({3}, {4}, ...)"), made once. Double-quoted names read the same on
     /// SQLite, PostgreSQL and SQL Server (SqlClient sets QUOTED_IDENTIFIER on).
     /// </summary>
-    private sealed class SqlByCount(Func<int, string> make)
+    internal sealed class SqlByCount(Func<int, string> make)
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _texts = new();
         public string For(int count) => _texts.GetOrAdd(count, make);
