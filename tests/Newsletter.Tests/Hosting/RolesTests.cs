@@ -9,8 +9,8 @@ namespace Newsletter.Tests.Hosting;
 /// <summary>
 /// Roles=web and Roles=worker as separate OS processes of the real binary on one PostgreSQL database with
 /// Hangfire.PostgreSql storage: the web process serves HTTP and enqueues, only the worker runs jobs, and the worker
-/// answers nothing over HTTP but /healthz (and metrics on a port of its own); both say 503 on /healthz when the
-/// database is gone. PostgreSQL only: in-memory jobs cannot be
+/// answers nothing over HTTP but /healthz (and metrics, on a port of its own or on its own port to an API key); both
+/// say 503 on /healthz when the database is gone. PostgreSQL only: in-memory jobs cannot be
 /// shared by two processes, and the host refuses split roles on them (ConfigurationTests).
 /// </summary>
 [Trait("Database", "Postgres")]
