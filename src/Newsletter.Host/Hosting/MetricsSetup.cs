@@ -46,9 +46,11 @@ public static class MetricsSetup
     public static WebApplication MapNewsletterMetrics(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
-        // Our meter exists once its singleton does; made now, the queue gauge is in the first scrape, not only after
-        // this process's first job or request (an idle worker's scrape had no newsletter_jobs at all).
-        if (metrics.Enabled) app.Services.GetRequiredService<NewsletterMetrics>();
+        // Our meter exists once its singleton does; made at start, the queue gauge is in the first scrape, not only
+        // after this process's first job or request (an idle worker's scrape had no newsletter_jobs at all). Once
+        // started, not while the app is built: it takes the job storage, which Hangfire's configuration (logging
+        // included) must have set up first.
+        if (metrics.Enabled) app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<NewsletterMetrics>());
         if (metrics.Enabled && metrics.Port is null)
             app.MapPrometheusScrapingEndpoint(metrics.Path).RequireAuthorization(Newsletter.ApiKeys.ApiScopes.AdminPolicy);
         return app;
