@@ -71,6 +71,11 @@ for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns
     message = result.find("./t:Output/t:ErrorInfo/t:Message", ns)
     first = (message.text or "").strip().splitlines()[0][:300] if message is not None and message.text else ""
     print(f"  FAILED ({pass_name}) {result.get('testName')}: {first}")
+    # Where it failed: the stack's lines in our own test code (a timeout's message does not say which step).
+    trace = result.find("./t:Output/t:ErrorInfo/t:StackTrace", ns)
+    ours = [l.strip() for l in (trace.text or "").splitlines() if "/tests/" in l] if trace is not None else []
+    for line in ours[:3]:
+        print(f"      {line[:300]}")
 PY
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "dotnet test exited with $status (build or run error)"; fi

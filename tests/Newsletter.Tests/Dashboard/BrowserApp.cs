@@ -14,6 +14,15 @@ public class BrowserApp : NewsletterApp
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>
+    /// How long a browser step (a click, a fill, a page load) may wait. A loaded CI machine was seen to take over 15 s
+    /// for one step while the accessibility sweep ran beside it; a wait that never ends still fails, only later.
+    /// </summary>
+    public const float StepTimeout = 60_000;
+
+    /// <summary>How long an expectation (Assertions.Expect) polls before it fails; Playwright's own default is 5 s.</summary>
+    public const float ExpectTimeout = 30_000;
+
     private IPlaywright? _playwright;
 
     public BrowserApp() => UseKestrel(0);
@@ -51,6 +60,7 @@ public class BrowserApp : NewsletterApp
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+        Assertions.SetDefaultExpectTimeout(ExpectTimeout);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -64,7 +74,7 @@ public class BrowserApp : NewsletterApp
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(StepTimeout);
         return await context.NewPageAsync();
     }
 

@@ -17,7 +17,7 @@ public sealed class BrowserLanguageTests(BrowserApp app) : IClassFixture<Browser
     public async Task A_German_browser_gets_the_sign_up_in_German_and_the_reader_is_kept_as_German()
     {
         var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseUrl, Locale = "de-DE" });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(BrowserApp.StepTimeout);
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/subscribe");

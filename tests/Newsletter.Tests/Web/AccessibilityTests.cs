@@ -128,7 +128,7 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
         {
             BaseURL = app.BaseUrl, ViewportSize = new ViewportSize { Width = width.Width, Height = width.Height }, BypassCSP = true,
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(BrowserApp.StepTimeout);
         return await context.NewPageAsync();
     }
 
