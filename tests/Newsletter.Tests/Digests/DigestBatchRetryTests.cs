@@ -23,6 +23,8 @@ public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestA
         var now = DateTime.UtcNow;
         var (issueId, deliveryId) = await app.WithDbAsync(async db =>
         {
+            // One transaction: a sweep that saw the issue in Sending without its row would close it as finished.
+            await using var transaction = await db.Database.BeginTransactionAsync();
             var issue = new DigestIssue
             {
                 Frequency = DigestFrequency.Daily, Key = "retry-test:" + Guid.NewGuid().ToString("N"), PeriodStart = now.AddDays(-1), PeriodEnd = now,
@@ -33,6 +35,7 @@ public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestA
             var delivery = new Delivery { IssueId = issue.Id, SubscriberId = reader.Id };
             db.Add(delivery);
             await db.SaveChangesAsync();
+            await transaction.CommitAsync();
             return (issue.Id, delivery.Id);
         });
 

@@ -42,6 +42,9 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
         var lease = TimeSpan.FromMinutes(10); // Digests:SendingLease, the default
         var (issueId, stale, fresh) = await app.WithDbAsync(async db =>
         {
+            // One transaction: the host's start-up sweep may run right now, and an issue in Sending seen without its
+            // rows is a finished one (CI saw it closed as Sent, after which no sweep looks at it again).
+            await using var transaction = await db.Database.BeginTransactionAsync();
             var issue = new DigestIssue
             {
                 Frequency = Newsletter.Subscribers.DigestFrequency.Daily, Key = "sweep-test:" + Guid.NewGuid().ToString("N"), PeriodStart = now.AddDays(-1), PeriodEnd = now,
@@ -54,6 +57,7 @@ public sealed class DigestSweepTests(DigestSweepTests.App app) : IClassFixture<D
             var young = new Delivery { IssueId = issue.Id, SubscriberId = readers[1].Id, State = DeliveryState.Sending, Attempts = 1, ClaimedAt = now - TimeSpan.FromMinutes(1) };
             db.AddRange(old, young);
             await db.SaveChangesAsync();
+            await transaction.CommitAsync();
             return (issue.Id, old.Id, young.Id);
         });
 
