@@ -15,8 +15,8 @@ public class BrowserApp : NewsletterApp
     public const string ChromiumPath = "/usr/bin/chromium";
 
     /// <summary>
-    /// How long a browser step (a click, a fill, a page load) may wait. The CI machine is slower than this one (the
-    /// accessibility sweep took 1 min 39 s there, under a minute here); a wait that never ends still fails, only later.
+    /// How long a browser step (a click, a fill, a page load) may wait. The CI machine is slow (the accessibility
+    /// sweep took 1 min 39 s there); a wait that never ends still fails, only later.
     /// </summary>
     public const float StepTimeout = 60_000;
 
