@@ -172,8 +172,8 @@ public sealed class DashboardBrowserTests(BrowserApp app) : IClassFixture<Browse
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         // Done when the server has answered the form (a wrong password is counted by then). Waiting for the page's
-        // DOMContentLoaded after the click instead hung, in CI (15 s) and in a CI rehearsal (60 s, its log had "load"
-        // and "networkidle" fired): that wait depends on which document it attaches to, this one on the server alone.
+        // DOMContentLoaded after the click instead hung for 60 s in a CI rehearsal (its log had "load" and
+        // "networkidle" fired): that wait depends on which document it attaches to, this one on the server alone.
         await page.RunAndWaitForResponseAsync(
             () => page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync(),
             response => response.Request.Method == "POST" && response.Url.Contains("/admin/login", StringComparison.Ordinal));
