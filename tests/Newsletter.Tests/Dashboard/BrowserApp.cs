@@ -18,10 +18,10 @@ public class BrowserApp : NewsletterApp
     /// How long a browser step (a click, a fill, a page load) may wait. The CI machine is slow (the accessibility
     /// sweep took 1 min 39 s there); a wait that never ends still fails, only later.
     /// </summary>
-    public const float StepTimeout = 60_000;
+    private const float StepTimeout = 60_000;
 
     /// <summary>How long an expectation (Assertions.Expect) polls before it fails; Playwright's own default is 5 s.</summary>
-    public const float ExpectTimeout = 30_000;
+    private const float ExpectTimeout = 30_000;
 
     private IPlaywright? _playwright;
 
@@ -73,9 +73,17 @@ public class BrowserApp : NewsletterApp
     /// <summary>A fresh browser window (its own cookies) at the host's address.</summary>
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(StepTimeout);
+        var context = await NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>A fresh browser context with the given options, at the host's address and with the step timeout.</summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        options.BaseURL = BaseUrl;
+        var context = await Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(StepTimeout);
+        return context;
     }
 
     public override async ValueTask DisposeAsync()

@@ -16,8 +16,7 @@ public sealed class BrowserLanguageTests(BrowserApp app) : IClassFixture<Browser
     [Fact]
     public async Task A_German_browser_gets_the_sign_up_in_German_and_the_reader_is_kept_as_German()
     {
-        var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseUrl, Locale = "de-DE" });
-        context.SetDefaultTimeout(BrowserApp.StepTimeout);
+        var context = await app.NewContextAsync(new BrowserNewContextOptions { Locale = "de-DE" });
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/subscribe");

@@ -124,11 +124,10 @@ public sealed class AccessibilityTests(AccessibilityApp app) : IClassFixture<Acc
     private async Task<IPage> NewPageAsync((string Name, int Width, int Height) width)
     {
         // axe is injected as a script; the public pages' CSP allows none, so this context (and only it) bypasses CSP.
-        var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await app.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = app.BaseUrl, ViewportSize = new ViewportSize { Width = width.Width, Height = width.Height }, BypassCSP = true,
+            ViewportSize = new ViewportSize { Width = width.Width, Height = width.Height }, BypassCSP = true,
         });
-        context.SetDefaultTimeout(BrowserApp.StepTimeout);
         return await context.NewPageAsync();
     }
 
