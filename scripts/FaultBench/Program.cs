@@ -20,6 +20,12 @@ string Reader(int i) => $"reader{i}@bench.example";
 var deferOnce = Enumerable.Range(1, readers).Where(i => i % 100 == 7).Select(Reader).ToHashSet();   // 1%
 var refused = Enumerable.Range(1, readers).Where(i => i % 200 == 13).Select(Reader).ToHashSet();    // 0.5%
 var deferred = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+// The refused readers never have a copy accepted, so a later kill point would never come.
+if (killAfter < 1 || killAfter >= readers - refused.Count)
+{
+    Console.Error.WriteLine($"--kill-after must be between 1 and {readers - refused.Count - 1}: the server accepts at most {readers - refused.Count} of {readers} readers (0.5% are refused).");
+    return 2;
+}
 
 await using var smtp = new TestSmtpServer { KeepMessages = false };
 smtp.Script = m => m.Stage switch
