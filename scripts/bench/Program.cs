@@ -140,7 +140,7 @@ while (true)
         total = clock.Elapsed;
         break;
     }
-    if (clock.Elapsed - lastProgress < TimeSpan.FromSeconds(5)) continue;
+    if (clock.Elapsed - lastProgress < TimeSpan.FromSeconds(double.Parse(Option("progress-seconds", "5"), System.Globalization.CultureInfo.InvariantCulture))) continue;
     lastProgress = clock.Elapsed;
     var progress = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
     Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0}s sent={progress.Sent} pending={progress.Pending} sending={progress.Sending} failed={progress.Failed} unknown={progress.Unknown}");
