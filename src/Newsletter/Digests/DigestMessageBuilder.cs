@@ -27,13 +27,12 @@ public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks link
         // The body goes out as its UTF-8 bytes (8bit; lines were wrapped once per issue), made in one piece: no per-copy
         // transfer encoding. A server without 8BITMIME still gets 7bit: the parts are re-encoded for it before sending.
         message.Body = digest.Wire!.Fill(Values(digest, recipient, preferences, unsubscribe));
-        MailHeaders.AddListUnsubscribe(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
-        MailHeaders.AddListId(message, _listId);
+        _listHeaders.AddTo(message, unsubscribe, MailHeaders.UnsubscribeMailto(messages.UnsubscribeMailbox, token));
         return message;
     }
 
     /// <summary>The same for every copy (site name and sender domain are fixed at start-up): made once.</summary>
-    private readonly string _listId = MailHeaders.ListId(site.Value.Name, messages.SenderDomain);
+    private readonly MailHeaders.Constant _listHeaders = new(MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
 
     /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>
     public string WebVersion(RenderedDigest digest)

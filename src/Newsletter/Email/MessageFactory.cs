@@ -33,15 +33,41 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
     {
         if (HeaderText.ContainsControlCharacters(subject)) throw new ArgumentException("The subject contains control characters.", nameof(subject));
         if (toName is not null && HeaderText.ContainsControlCharacters(toName)) throw new ArgumentException("The name contains control characters.", nameof(toName));
-        var email = options.Value;
         var ascii = System.Text.Ascii.IsValid(messageId);
-        var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateNow()));
+        // From and the Subject are the same on every copy of an issue: encoded once, then cloned (a clone copies the
+        // encoded bytes). MimeKit encodes a header's text on every set (RFC 2047 words, folding).
+        var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateNow()),
+            FromHeader.Clone(), SubjectHeader(subject).Clone());
         // An internationalised domain: MimeKit's setter writes it in ASCII (punycode).
         if (!ascii) message.MessageId = messageId;
-        message.From.Add(new MailboxAddress(email.FromName ?? string.Empty, email.FromAddress));
         message.To.Add(new MailboxAddress(toName ?? string.Empty, toAddress));
-        message.Subject = subject;
         return message;
+    }
+
+    /// <summary>The From header as MimeKit writes it for our sender (the settings are read once, at start-up).</summary>
+    private Header FromHeader => _from ??= Encoded(m => m.From.Add(new MailboxAddress(options.Value.FromName ?? string.Empty, options.Value.FromAddress)), HeaderId.From);
+    private Header? _from;
+
+    /// <summary>The last subject's header: a send builds every copy of an issue with the same one.</summary>
+    private Header SubjectHeader(string subject)
+    {
+        var last = _subject;
+        if (last is not null && string.Equals(last.Text, subject, StringComparison.Ordinal)) return last.Header;
+        last = new EncodedSubject(subject, Encoded(m => m.Subject = subject, HeaderId.Subject));
+        _subject = last;
+        return last.Header;
+    }
+
+    private sealed record EncodedSubject(string Text, Header Header);
+
+    private EncodedSubject? _subject;
+
+    /// <summary>A header exactly as MimeKit's own setter encodes it on a message (never changed after: only clones are used).</summary>
+    private static Header Encoded(Action<MimeMessage> set, HeaderId id)
+    {
+        using var message = new MimeMessage();
+        set(message);
+        return message.Headers[message.Headers.IndexOf(id)];
     }
 
     /// <summary>The Date header's text, formatted once per second (to the second is all RFC 5322 dates say).</summary>

@@ -20,6 +20,28 @@ public sealed class MailHeadersTests
     }
 
     [Fact]
+    public void A_lists_constant_headers_are_the_same_as_when_each_copy_encodes_them()
+    {
+        var listId = MailHeaders.ListId("Zoë's Café Review", "example.org");
+        var https = "https://news.example.org/unsubscribe/abc.def";
+        var mailto = MailHeaders.UnsubscribeMailto("unsubscribe@example.org", "abc.def");
+        var constant = new MailHeaders.Constant(listId);
+        using var first = new MimeMessage();
+        using var second = new MimeMessage();
+        constant.AddTo(first, https, mailto);
+        constant.AddTo(second, https, mailto);
+        using var expected = new MimeMessage();
+        MailHeaders.AddListUnsubscribe(expected, https, mailto);
+        MailHeaders.AddListId(expected, listId);
+
+        static IEnumerable<string> ListHeaders(MimeMessage m) => m.Headers.Where(h => h.Field.StartsWith("List-", StringComparison.Ordinal)).Select(h => h.ToString());
+        Assert.Equal(3, ListHeaders(expected).Count());
+        Assert.Equal(ListHeaders(expected), ListHeaders(first));
+        Assert.Equal(ListHeaders(expected), ListHeaders(second));
+        Assert.Throws<ArgumentException>(() => constant.AddTo(new MimeMessage(), "https://x.example/u\nBcc: a@b.example", mailto));
+    }
+
+    [Fact]
     public void A_url_with_a_line_break_never_reaches_the_header()
     {
         var message = new MimeMessage();
