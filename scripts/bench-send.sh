@@ -54,6 +54,7 @@ engine_rate=$(sed -n 's/.* messages_per_second=\([0-9]*\) .*/\1/p' "$out")
 size=$(sed -n 's/.* message_bytes=\([0-9]*\) .*/\1/p' "$out")
 total=$(sed -n 's/.* total_seconds=\([0-9.]*\) .*/\1/p' "$out")
 rss=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$out")
+cpu_per_copy=$(sed -n 's/.* send_cpu_us_per_copy=\([0-9]*\).*/\1/p' "$out")
 rm -f "$out"
 [ -n "$sent" ] || { echo "The engine run failed."; exit 1; }
 
@@ -67,6 +68,7 @@ echo "messages:            $sent (of $size bytes)"
 echo "engine total time:   ${total}s (planning, fan-out, batches, rendering, SMTP, ledger)"
 echo "engine messages/s:   $engine_rate"
 echo "engine peak RSS:     $((rss / 1024)) MiB"
+echo "engine CPU per copy: ${cpu_per_copy} µs (user + system, Send now to Sent, the whole process)"
 echo "smtp-source msg/s:   $source_rate (same sink, size, sessions: the machine's limit; before $source_before, after $source_after, the faster taken)"
 awk -v a="$engine_rate" -v b="$source_rate" 'BEGIN { printf "engine / smtp-source: %.2f\n", a / b }'
 echo "load average:        $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -11,7 +11,9 @@ using Newsletter.Host.Hosting;
 using Newsletter.Subscribers;
 
 // One digest through the real engine: planning, fan-out, batch jobs on Hangfire, rendering, SMTP (MailKit) into
-// smtp-sink, the SQLite ledger. Prints RESULT lines for scripts/bench-send.sh.
+// smtp-sink, the SQLite ledger. Prints RESULT lines for scripts/bench-send.sh. Options: --subscribers, --connections,
+// --workers, --smtp-port, --batch, --data DIR (kept), --progress-seconds N (the progress line's period; 1 shows how fast
+// a send reaches full speed), --measure-build (microseconds to build and write one copy, after the send).
 var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => args[x.i + 1]);
 string Option(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
 var subscribers = int.Parse(Option("subscribers", "100000"));
@@ -120,6 +122,8 @@ var sampling = Task.Run(async () =>
 Console.WriteLine($"RESULT memory_before_send_kb: {string.Join(' ', File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("Rss") || l.StartsWith("VmRSS")).Select(l => l.Replace("\t", "").Replace(" kB", "")))} GcHeap:{GC.GetGCMemoryInfo().HeapSizeBytes / 1024} GcCommitted:{GC.GetGCMemoryInfo().TotalCommittedBytes / 1024}");
 
 var clock = Stopwatch.StartNew();
+// The CPU this process uses from Send now until the issue is Sent, per copy: steadier than a rate on a shared machine.
+var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
 long issueId;
 await using (var scope = app.Services.CreateAsyncScope())
     issueId = (await scope.ServiceProvider.GetRequiredService<DigestService>().SendNowAsync(DigestFrequency.Daily, CancellationToken.None))!.Id;
@@ -145,6 +149,7 @@ while (true)
     var progress = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
     Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0}s sent={progress.Sent} pending={progress.Pending} sending={progress.Sending} failed={progress.Failed} unknown={progress.Unknown}");
 }
+var sendCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
 DeliveryCounts counts;
 await using (var scope = app.Services.CreateAsyncScope())
     counts = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
@@ -202,7 +207,8 @@ if (options.ContainsKey("measure-build"))
 var peakRss = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))["VmHWM:".Length..].Trim();
 Console.WriteLine($"RESULT sent={counts.Sent} failed={counts.Failed} unknown={counts.Unknown} total_seconds={total.TotalSeconds:F1} " +
                   $"messages_per_second={counts.Sent / total.TotalSeconds:F0} send_phase_per_second={counts.Sent / (total - fanOut).TotalSeconds:F0} " +
-                  $"message_bytes={messageBytes} peak_rss=\"{peakRss}\" connections={Option("connections", "8")}");
+                  $"message_bytes={messageBytes} peak_rss=\"{peakRss}\" connections={Option("connections", "8")} " +
+                  $"send_cpu_us_per_copy={sendCpu.TotalMicroseconds / Math.Max(1, counts.Sent):F0}");
 await app.StopAsync();
 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 if (!options.ContainsKey("data")) Directory.Delete(dataDirectory, recursive: true);
