@@ -16,8 +16,12 @@ public static class MailHeaders
         if (HeaderText.ContainsControlCharacters(httpsUrl) || HeaderText.ContainsControlCharacters(mailto))
             throw new ArgumentException("Unsubscribe URLs must not contain control characters.");
         message.Headers.Replace("List-Unsubscribe", $"<{httpsUrl}>, <mailto:{mailto}>");
-        if (oneClick) message.Headers.Replace("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        if (oneClick) message.Headers.Replace(OneClickField, OneClickValue);
     }
+
+    /// <summary>RFC 8058's header: a POST of this body to the https URL unsubscribes.</summary>
+    private const string OneClickField = "List-Unsubscribe-Post";
+    private const string OneClickValue = "List-Unsubscribe=One-Click";
 
     /// <summary>The mailto: part of List-Unsubscribe: the unsubscribe mailbox with the token as subject.</summary>
     public static string UnsubscribeMailto(string mailbox, string manageToken) =>
@@ -27,14 +31,14 @@ public static class MailHeaders
     public static void AddListId(MimeMessage message, string listId) => message.Headers.Replace("List-Id", listId);
 
     /// <summary>
-    /// List-Id and List-Unsubscribe-Post for every copy of a list, encoded once: each copy gets clones (the encoded
-    /// bytes copied), not a new encoding of the same text. The same headers as <see cref="AddListId"/> and
-    /// <see cref="AddListUnsubscribe"/> add.
+    /// List-Id and List-Unsubscribe-Post for every copy of a list, encoded once: each copy gets clones (which share
+    /// the encoded bytes; nothing changes them), not a new encoding of the same text. The same headers as
+    /// <see cref="AddListId"/> and <see cref="AddListUnsubscribe"/> add.
     /// </summary>
     public sealed class Constant(string listId)
     {
         private readonly Header _listId = new("List-Id", listId);
-        private static readonly Header OneClick = new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        private static readonly Header OneClick = new(OneClickField, OneClickValue);
 
         /// <summary>List-Unsubscribe for this reader (<see cref="AddListUnsubscribe"/>), then the list's constant headers.</summary>
         public void AddTo(MimeMessage message, string httpsUrl, string mailto)

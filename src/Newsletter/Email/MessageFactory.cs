@@ -34,8 +34,8 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
         if (HeaderText.ContainsControlCharacters(subject)) throw new ArgumentException("The subject contains control characters.", nameof(subject));
         if (toName is not null && HeaderText.ContainsControlCharacters(toName)) throw new ArgumentException("The name contains control characters.", nameof(toName));
         var ascii = System.Text.Ascii.IsValid(messageId);
-        // From and the Subject are the same on every copy of an issue: encoded once, then cloned (a clone copies the
-        // encoded bytes). MimeKit encodes a header's text on every set (RFC 2047 words, folding).
+        // From and the Subject are the same on every copy of an issue: encoded once, then cloned (a clone shares the
+        // encoded bytes, which nothing changes). MimeKit encodes a header's text on every set (RFC 2047 words, folding).
         var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateNow()),
             FromHeader.Clone(), SubjectHeader(subject).Clone());
         // An internationalised domain: MimeKit's setter writes it in ASCII (punycode).
