@@ -32,7 +32,7 @@ public sealed class DigestMessageBuilder(MessageFactory messages, SiteLinks link
     }
 
     /// <summary>The same for every copy (site name and sender domain are fixed at start-up): made once.</summary>
-    private readonly MailHeaders.Constant _listHeaders = new(MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
+    private readonly MailHeaders.ListHeaders _listHeaders = new(MailHeaders.ListId(site.Value.Name, messages.SenderDomain));
 
     /// <summary>The web version's HTML (the archive): the same body with no personal data in it.</summary>
     public string WebVersion(RenderedDigest digest)
