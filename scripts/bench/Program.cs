@@ -133,6 +133,7 @@ Console.WriteLine($"RESULT fanout_seconds={fanOut.TotalSeconds:F1}");
 // only every 5 s for the progress line.
 TimeSpan total;
 var lastProgress = TimeSpan.Zero;
+var progressEvery = TimeSpan.FromSeconds(double.Parse(Option("progress-seconds", "5"), System.Globalization.CultureInfo.InvariantCulture));
 while (true)
 {
     await Task.Delay(100);
@@ -144,7 +145,7 @@ while (true)
         total = clock.Elapsed;
         break;
     }
-    if (clock.Elapsed - lastProgress < TimeSpan.FromSeconds(double.Parse(Option("progress-seconds", "5"), System.Globalization.CultureInfo.InvariantCulture))) continue;
+    if (clock.Elapsed - lastProgress < progressEvery) continue;
     lastProgress = clock.Elapsed;
     var progress = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
     Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0}s sent={progress.Sent} pending={progress.Pending} sending={progress.Sending} failed={progress.Failed} unknown={progress.Unknown}");
