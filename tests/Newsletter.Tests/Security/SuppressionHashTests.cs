@@ -63,6 +63,32 @@ public sealed class SuppressionHashTests(NewsletterApp app) : IClassFixture<News
         Assert.Equal((hash, true), (row.AddressHash, row.Keyed));
     }
 
+    [Fact]
+    public async Task A_lookup_larger_than_one_query_finds_the_suppressed_addresses_of_every_query()
+    {
+        // A digest batch checks 1,000 readers at once; the hashes go in several queries (HashesPerQuery), and an
+        // address at either edge of a query, or in the last short one, must be found like any other.
+        var perQuery = SuppressionList.HashesPerQuery / 2;
+        var keys = Enumerable.Range(0, perQuery * 3 + 7).Select(i => EmailAddress.FromStored($"chunked.{i}@hashes.example").Key).ToList();
+        var suppressed = new[] { 0, perQuery - 1, perQuery, perQuery * 2 + 1, keys.Count - 1 }.Select(i => keys[i]).ToList();
+        var legacy = keys[perQuery * 2 - 1];
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var list = scope.ServiceProvider.GetRequiredService<SuppressionList>();
+            foreach (var key in suppressed) await list.AddAsync(EmailAddress.FromStored(key), SuppressionReason.Manual, null, CancellationToken.None);
+        }
+        await app.WithDbAsync(db =>
+        {
+            db.Add(new SuppressedAddress { AddressHash = Sha256(legacy), Keyed = false, Reason = SuppressionReason.Manual, CreatedAt = DateTime.UtcNow.AddDays(-1) });
+            return db.SaveChangesAsync();
+        });
+
+        await using var lookup = app.Services.CreateAsyncScope();
+        var found = await lookup.ServiceProvider.GetRequiredService<SuppressionList>().SuppressedKeysAsync(keys, CancellationToken.None);
+
+        Assert.Equal(suppressed.Append(legacy).Order(), found.Order());
+    }
+
     [Theory]
     [InlineData("550 5.1.1 <ann@example.org>: Recipient address rejected", "550 5.1.1")]
     [InlineData("550 Mailbox ann@example.org unavailable", "550")]
