@@ -36,8 +36,9 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
         var ascii = System.Text.Ascii.IsValid(messageId);
         // From and the Subject are the same on every copy of an issue: encoded once, then cloned (a clone shares the
         // encoded bytes, which nothing changes). MimeKit encodes a header's text on every set (RFC 2047 words, folding).
+        // MIME-Version too: MailKit sets it on every message it sends, unless the message already says 1.0.
         var message = new MimeMessage(new Header(HeaderId.MessageId, $"<{(ascii ? messageId : NewMessageId())}>"), new Header(HeaderId.Date, DateNow()),
-            FromHeader.Clone(), SubjectHeader(subject).Clone());
+            FromHeader.Clone(), SubjectHeader(subject).Clone(), MimeVersionHeader.Clone());
         // An internationalised domain: MimeKit's setter writes it in ASCII (punycode).
         if (!ascii) message.MessageId = messageId;
         message.To.Add(new MailboxAddress(toName ?? string.Empty, toAddress));
@@ -47,6 +48,8 @@ public sealed class MessageFactory(IOptions<EmailOptions> options, TimeProvider 
     /// <summary>The From header as MimeKit writes it for our sender (the settings are read once, at start-up).</summary>
     private Header FromHeader => _from ??= Encoded(m => m.From.Add(new MailboxAddress(options.Value.FromName ?? string.Empty, options.Value.FromAddress)), HeaderId.From);
     private Header? _from;
+
+    private static readonly Header MimeVersionHeader = Encoded(m => m.MimeVersion = new Version(1, 0), HeaderId.MimeVersion);
 
     /// <summary>The last subject's header: a send builds every copy of an issue with the same one.</summary>
     private Header SubjectHeader(string subject)

@@ -22,9 +22,15 @@ public sealed class MessageFactoryTests
 
         using var expected = new MimeMessage(new Header(HeaderId.MessageId, "<issue1.delivery7@example.org>"), new Header(HeaderId.Date, copy.Headers[HeaderId.Date]!));
         expected.From.Add(new MailboxAddress(fromName, "news@example.org"));
-        expected.To.Add(new MailboxAddress(readerName, "reader7@example.org"));
         expected.Subject = subject;
+        expected.MimeVersion = new Version(1, 0);
+        expected.To.Add(new MailboxAddress(readerName, "reader7@example.org"));
         Assert.Equal(HeaderBytes(expected), HeaderBytes(copy));
+        Assert.Equal(new Version(1, 0), copy.MimeVersion);
+        // MailKit prepares every message it sends (MimeKit sets MIME-Version there): still one MIME-Version header.
+        copy.Body = new TextPart("plain") { Text = "Hello" };
+        copy.Prepare(EncodingConstraint.EightBit);
+        Assert.Single(copy.Headers, h => h.Id == HeaderId.MimeVersion);
         Assert.Equal(subject, copy.Subject);
         Assert.Equal(fromName, copy.From.Mailboxes.Single().Name);
         Assert.Equal(readerName, copy.To.Mailboxes.Single().Name);
