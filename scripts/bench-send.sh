@@ -55,6 +55,7 @@ size=$(sed -n 's/.* message_bytes=\([0-9]*\) .*/\1/p' "$out")
 total=$(sed -n 's/.* total_seconds=\([0-9.]*\) .*/\1/p' "$out")
 rss=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$out")
 cpu_per_copy=$(sed -n 's/.* send_cpu_us_per_copy=\([0-9]*\).*/\1/p' "$out")
+allocated_per_copy=$(sed -n 's/.* send_allocated_bytes_per_copy=\([0-9]*\).*/\1/p' "$out")
 rm -f "$out"
 [ -n "$sent" ] || { echo "The engine run failed."; exit 1; }
 
@@ -69,6 +70,7 @@ echo "engine total time:   ${total}s (planning, fan-out, batches, rendering, SMT
 echo "engine messages/s:   $engine_rate"
 echo "engine peak RSS:     $((rss / 1024)) MiB"
 echo "engine CPU per copy: ${cpu_per_copy} µs (user + system, Send now to Sent, the whole process)"
+echo "allocated per copy:  ${allocated_per_copy} bytes (managed, Send now to Sent, the whole process)"
 echo "smtp-source msg/s:   $source_rate (same sink, size, sessions: the machine's limit; before $source_before, after $source_after, the faster taken)"
 awk -v a="$engine_rate" -v b="$source_rate" 'BEGIN { printf "engine / smtp-source: %.2f\n", a / b }'
 echo "load average:        $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

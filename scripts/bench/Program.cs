@@ -124,6 +124,8 @@ Console.WriteLine($"RESULT memory_before_send_kb: {string.Join(' ', File.ReadAll
 var clock = Stopwatch.StartNew();
 // The CPU this process uses from Send now until the issue is Sent, per copy: steadier than a rate on a shared machine.
 var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+// And the bytes it allocates per copy: what the GC has to clear, and the same from run to run.
+var allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
 long issueId;
 await using (var scope = app.Services.CreateAsyncScope())
     issueId = (await scope.ServiceProvider.GetRequiredService<DigestService>().SendNowAsync(DigestFrequency.Daily, CancellationToken.None))!.Id;
@@ -151,6 +153,7 @@ while (true)
     Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0}s sent={progress.Sent} pending={progress.Pending} sending={progress.Sending} failed={progress.Failed} unknown={progress.Unknown}");
 }
 var sendCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+var sendAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
 DeliveryCounts counts;
 await using (var scope = app.Services.CreateAsyncScope())
     counts = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().CountAsync(issueId, CancellationToken.None);
@@ -209,7 +212,8 @@ var peakRss = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("Vm
 Console.WriteLine($"RESULT sent={counts.Sent} failed={counts.Failed} unknown={counts.Unknown} total_seconds={total.TotalSeconds:F1} " +
                   $"messages_per_second={counts.Sent / total.TotalSeconds:F0} send_phase_per_second={counts.Sent / (total - fanOut).TotalSeconds:F0} " +
                   $"message_bytes={messageBytes} peak_rss=\"{peakRss}\" connections={Option("connections", "8")} " +
-                  $"send_cpu_us_per_copy={sendCpu.TotalMicroseconds / Math.Max(1, counts.Sent):F0}");
+                  $"send_cpu_us_per_copy={sendCpu.TotalMicroseconds / Math.Max(1, counts.Sent):F0} " +
+                  $"send_allocated_bytes_per_copy={sendAllocated / Math.Max(1, counts.Sent)}");
 await app.StopAsync();
 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 if (!options.ContainsKey("data")) Directory.Delete(dataDirectory, recursive: true);
