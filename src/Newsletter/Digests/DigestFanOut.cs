@@ -31,9 +31,13 @@ public sealed partial class DigestFanOut(NewsletterDb db, DeliveryLedger ledger,
             if (started == 0) return (int?)null;
             var issue = await db.Set<DigestIssue>().AsNoTracking().SingleAsync(i => i.Id == issueId, token);
             await Data.SqlitePragmas.UseLargeCacheAsync(db, token);
-            return await InsertDeliveriesAsync(issue, token);
+            var inserted = await InsertDeliveriesAsync(issue, token);
+            // The large cache is for this statement only: the send that follows would otherwise carry it (see TrimNativeHeap).
+            await Data.SqlitePragmas.UseSmallCacheAsync(db, token);
+            return inserted;
         }, cancellationToken);
         if (written is null) return false;
+        if (db.Database.IsSqlite()) Data.SqlitePragmas.TrimNativeHeap();
         LogFannedOut(logger, issueId, written.Value);
         // PostgreSQL plans each claim from the table's statistics, which know nothing of rows just written: it took the
         // (IssueId, State) index and read every Pending row of the issue to find a window's ten ids, 12 ms a claim and
