@@ -19,8 +19,11 @@ namespace Newsletter.Data;
 /// </summary>
 public sealed class SqlitePragmas(int commandTimeoutSeconds) : DbConnectionInterceptor
 {
+    /// <summary>Every connection's page cache (negative: KiB), set at each open and again by <see cref="UseSmallCacheAsync"/>.</summary>
+    private const string SmallCache = "PRAGMA cache_size=-4096;";
+
     private readonly string _pragmas =
-        $"PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY; PRAGMA soft_heap_limit=16777216; PRAGMA busy_timeout={commandTimeoutSeconds * 1000};";
+        $"PRAGMA synchronous=NORMAL; {SmallCache} PRAGMA temp_store=MEMORY; PRAGMA soft_heap_limit=16777216; PRAGMA busy_timeout={commandTimeoutSeconds * 1000};";
 
     /// <summary>
     /// 32 MiB of page cache for this context's open connection (SQLite only), so an import or a fan-out keeps a big
@@ -35,7 +38,7 @@ public sealed class SqlitePragmas(int commandTimeoutSeconds) : DbConnectionInter
     /// keeping them on a pooled connection until its next open. Follow it with <see cref="TrimNativeHeap"/>.
     /// </summary>
     public static Task UseSmallCacheAsync(NewsletterDb db, CancellationToken cancellationToken) =>
-        db.Database.IsSqlite() ? db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-4096;", cancellationToken) : Task.CompletedTask;
+        db.Database.IsSqlite() ? db.Database.ExecuteSqlRawAsync(SmallCache, cancellationToken) : Task.CompletedTask;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
