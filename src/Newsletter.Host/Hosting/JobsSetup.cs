@@ -40,6 +40,8 @@ public static class JobsSetup
         // it that host's, so this host's server ran its jobs with the other host's services and database.
         services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, configuration) => configuration
+            // Process-wide in Hangfire: ours outlives this host's logger factory without throwing (see HostLogProvider).
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

@@ -22,8 +22,9 @@ public sealed class PostgresJobStorageTests
         var jobs = new JobsOptions { InvisibilityTimeout = TimeSpan.FromSeconds(8) };
         var storage = JobsSetup.CreatePostgresStorage(database.ConnectionString, jobs);
         var key = Guid.NewGuid().ToString("N");
-        using (var first = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1, ServerName = "first" }, storage))
-        using (var second = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1, ServerName = "second" }, storage))
+        // Their own activator: Hangfire's default is process-wide, the last test host's services, disposed with it.
+        using (var first = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1, ServerName = "first", Activator = new JobActivator() }, storage))
+        using (var second = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 1, ServerName = "second", Activator = new JobActivator() }, storage))
         {
             new BackgroundJobClient(storage).Enqueue(() => SlowJob.RunAsync(key, 20_000));
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(SlowJob.Runs.GetValueOrDefault(key + ":done") == 1), "the slow job to finish", TimeSpan.FromSeconds(60));
