@@ -591,6 +591,10 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("PausedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("PausedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("PausedReason")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
@@ -1243,6 +1247,42 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false);
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AddressHash")
+                        .IsUnique();
+
+                    b.ToTable("SuppressedAddresses", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
                 {
                     b.Property<long>("Id")
@@ -1507,42 +1547,6 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.HasIndex("SubscriberId", "At");
 
                     b.ToTable("SubscriberEvents", (string)null);
-                });
-
-            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("AddressHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Detail")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
-
-                    b.Property<bool>("Keyed")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("boolean")
-                        .HasDefaultValue(false);
-
-                    b.Property<int>("Reason")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AddressHash")
-                        .IsUnique();
-
-                    b.ToTable("SuppressedAddresses", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Subscribers.UnsubscribeTombstone", b =>

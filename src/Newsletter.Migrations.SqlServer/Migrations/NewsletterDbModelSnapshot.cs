@@ -592,6 +592,10 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<DateTime?>("PausedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("PausedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
                     b.Property<string>("PausedReason")
                         .HasMaxLength(1000)
                         .HasColumnType("nvarchar(1000)");
@@ -1248,6 +1252,42 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bit")
+                        .HasDefaultValue(false);
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AddressHash")
+                        .IsUnique();
+
+                    b.ToTable("SuppressedAddresses", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
                 {
                     b.Property<long>("Id")
@@ -1514,42 +1554,6 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.HasIndex("SubscriberId", "At");
 
                     b.ToTable("SubscriberEvents", (string)null);
-                });
-
-            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("AddressHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2");
-
-                    b.Property<string>("Detail")
-                        .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)");
-
-                    b.Property<bool>("Keyed")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bit")
-                        .HasDefaultValue(false);
-
-                    b.Property<int>("Reason")
-                        .HasColumnType("int");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AddressHash")
-                        .IsUnique();
-
-                    b.ToTable("SuppressedAddresses", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Subscribers.UnsubscribeTombstone", b =>

@@ -566,6 +566,10 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<DateTime?>("PausedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PausedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PausedReason")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
@@ -1202,6 +1206,40 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.ToTable("UnmatchedStripePayments", (string)null);
                 });
 
+            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Keyed")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false);
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AddressHash")
+                        .IsUnique();
+
+                    b.ToTable("SuppressedAddresses", (string)null);
+                });
+
             modelBuilder.Entity("Newsletter.Email.TransactionalEmail", b =>
                 {
                     b.Property<long>("Id")
@@ -1460,40 +1498,6 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasIndex("SubscriberId", "At");
 
                     b.ToTable("SubscriberEvents", (string)null);
-                });
-
-            modelBuilder.Entity("Newsletter.Email.SuppressedAddress", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("AddressHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Detail")
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Keyed")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasDefaultValue(false);
-
-                    b.Property<int>("Reason")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AddressHash")
-                        .IsUnique();
-
-                    b.ToTable("SuppressedAddresses", (string)null);
                 });
 
             modelBuilder.Entity("Newsletter.Subscribers.UnsubscribeTombstone", b =>

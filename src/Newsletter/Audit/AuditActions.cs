@@ -18,6 +18,8 @@ public static class AuditActions
     public const string DigestSent = "digest.sent";
     public const string DigestTestSent = "digest.test-sent";
     public const string DigestRetried = "digest.retry-failed";
+    public const string DigestPaused = "digest.paused";
+    public const string DigestResumed = "digest.resumed";
     public const string SubscribersImported = "subscribers.imported";
     public const string SubscribersExported = "subscribers.exported";
     public const string SubscriberDataExported = "subscriber.data-exported";

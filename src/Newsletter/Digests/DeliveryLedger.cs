@@ -154,14 +154,18 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     private IQueryable<Delivery> Held(Guid token, List<long> ids) =>
         db.Set<Delivery>().Where(d => d.ClaimToken == token && d.State == DeliveryState.Sending && ids.Contains(d.Id));
 
-    /// <summary>Stops an issue (Sending → Paused) with the reason staff will read. False when it was not Sending.</summary>
-    public async Task<bool> PauseAsync(long issueId, string reason)
+    /// <summary>
+    /// Stops an issue (Sending → Paused) with the reason staff will read, and who paused it (null: the engine, for the
+    /// server's refusal). False when it was not Sending. Nothing more is claimed from then on: each running sender
+    /// finishes the window it holds and stops at its next claim.
+    /// </summary>
+    public async Task<bool> PauseAsync(long issueId, string reason, string? pausedBy = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var text = ErrorText.Truncate(reason);
         return await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Sending)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Paused).SetProperty(i => i.PausedReason, text)
-                .SetProperty(i => i.PausedAt, now), CancellationToken.None) > 0;
+                .SetProperty(i => i.PausedAt, now).SetProperty(i => i.PausedBy, pausedBy), CancellationToken.None) > 0;
     }
 
     /// <summary>Rows left in Sending past the lease by a run that stopped: the outcome is unknown, so they are never resent.</summary>

@@ -24,6 +24,8 @@ public static class DigestAdminApi
         api.MapPost("/{id:long}/retry-failed", RetryFailed).WithSummary("Send the Failed deliveries again (only those).");
         api.MapPost("/{id:long}/resend-unknown", ResendUnknown)
             .WithSummary("Send the Unknown deliveries again. The server may already have some of them: those readers may get a second copy.");
+        api.MapPost("/{id:long}/pause", Pause)
+            .WithSummary("Stop a sending issue: copies already handed to a connection still go out, every other reader waits for resume.");
         api.MapPost("/{id:long}/resume", Resume).WithSummary("Resume a paused issue once the cause (the server's reply) is fixed.");
         api.MapGet("/{id:long}/deliveries", Deliveries).WithSummary("Deliveries in one state (failed, unknown, ...) with the reader's address; keyset by 'after'.");
         return routes;
@@ -34,7 +36,8 @@ public static class DigestAdminApi
     public sealed record TestRequest(string? Email);
 
     public sealed record IssueSummary(long Id, string Frequency, string Subject, string State, DateTime PeriodStart, DateTime PeriodEnd,
-        DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DeliveryCounts? Progress, string? PausedReason = null, DateTime? PausedAt = null);
+        DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DeliveryCounts? Progress, string? PausedReason = null, DateTime? PausedAt = null,
+        string? PausedBy = null);
 
     public sealed record ResendResult(int Resent, string Warning);
 
@@ -110,6 +113,14 @@ public static class DigestAdminApi
         return TypedResults.Ok(new ResendResult(resent, "The server may already have had some of these messages: those readers may get a second copy."));
     }
 
+    private static async Task<Results<Accepted, NotFound, ProblemHttpResult>> Pause(long id, DigestService digests, CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
+        return await digests.PauseAsync(id, cancellationToken)
+            ? TypedResults.Accepted($"/api/admin/digests/{id}")
+            : TypedResults.Problem(statusCode: 409, title: "Not sending", detail: "Only a sending issue can be paused.");
+    }
+
     private static async Task<Results<Accepted, NotFound, ProblemHttpResult>> Resume(long id, DigestService digests, CancellationToken cancellationToken)
     {
         if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
@@ -144,5 +155,5 @@ public static class DigestAdminApi
         TypedResults.Problem(statusCode: 409, title: "No new articles", detail: $"There are no new articles for a {frequency.ToString().ToLowerInvariant()} digest.");
 
     private static IssueSummary Summary(DigestIssue i, DeliveryCounts? progress) => new(i.Id, i.Frequency.ToString().ToLowerInvariant(), i.Subject,
-        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress, i.PausedReason, i.PausedAt);
+        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress, i.PausedReason, i.PausedAt, i.PausedBy);
 }

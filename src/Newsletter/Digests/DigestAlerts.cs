@@ -14,9 +14,15 @@ public sealed class DigestAlerts(NewsletterDb db) : IDashboardAlertSource
     {
         var alerts = new List<DashboardAlert>();
         var paused = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Paused)
-            .OrderBy(i => i.Id).Select(i => new { i.Id, i.PausedReason }).ToListAsync(cancellationToken);
+            .OrderBy(i => i.Id).Select(i => new { i.Id, i.PausedReason, i.PausedBy }).ToListAsync(cancellationToken);
         foreach (var issue in paused)
-            alerts.Add(new DashboardAlert(AlertLevel.Error, $"Digest #{issue.Id} is paused: {issue.PausedReason}", $"/admin/digests/{issue.Id}", "Fix and resume"));
+        {
+            // The server's refusal is an error to fix; a pause by staff is a decision to review, still not to forget.
+            alerts.Add(issue.PausedBy is null
+                ? new DashboardAlert(AlertLevel.Error, $"Digest #{issue.Id} is paused: {issue.PausedReason}", $"/admin/digests/{issue.Id}", "Fix and resume")
+                : new DashboardAlert(AlertLevel.Warning, $"Digest #{issue.Id} was paused by {issue.PausedBy}; its remaining readers wait.",
+                    $"/admin/digests/{issue.Id}", "Review and resume"));
+        }
         var recent = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
             .OrderByDescending(i => i.Id).Take(10).Select(i => i.Id).ToListAsync(cancellationToken);
         var unknown = await db.Set<Delivery>().Where(d => recent.Contains(d.IssueId) && d.State == DeliveryState.Unknown)

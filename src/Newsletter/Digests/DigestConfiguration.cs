@@ -13,6 +13,7 @@ internal sealed class DigestIssueConfiguration : IEntityTypeConfiguration<Digest
         builder.Property(i => i.Subject).HasMaxLength(300);
         builder.Property(i => i.Topics).HasMaxLength(1000);
         builder.Property(i => i.PausedReason).HasMaxLength(1000);
+        builder.Property(i => i.PausedBy).HasMaxLength(Audit.AuditLog.MaxActorLength);
         builder.HasIndex(i => i.Key).IsUnique();
         builder.HasIndex(i => new { i.Frequency, i.Id });
         builder.HasIndex(i => i.State);

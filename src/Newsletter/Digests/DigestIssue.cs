@@ -37,10 +37,13 @@ public sealed class DigestIssue
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
 
-    /// <summary>Why sending stopped (the server's reply), while <see cref="State"/> is Paused.</summary>
+    /// <summary>Why sending stopped (the server's reply, or who stopped it), while <see cref="State"/> is Paused.</summary>
     public string? PausedReason { get; set; }
 
     public DateTime? PausedAt { get; set; }
+
+    /// <summary>The staff member or API key that paused the issue; null when the engine paused it (the server refused us).</summary>
+    public string? PausedBy { get; set; }
 }
 
 public enum DigestIssueState
@@ -52,8 +55,8 @@ public enum DigestIssueState
     /// <summary>Every delivery is in a final state (Sent, Failed, Unknown, Skipped).</summary>
     Sent = 2,
     /// <summary>
-    /// Sending stopped because the server refused us (sender, content, policy) or could not be reached: nobody was
-    /// blamed, the unsent rows are Pending. Staff resume it once the cause is fixed.
+    /// Sending stopped because the server refused us (sender, content, policy) or could not be reached, or because
+    /// staff paused it: nobody was blamed, the unsent rows are Pending. Staff resume it once the cause is fixed.
     /// </summary>
     Paused = 3,
 }

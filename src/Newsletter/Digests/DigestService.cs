@@ -139,14 +139,30 @@ public sealed partial class DigestService(
         return count;
     }
 
+    /// <summary>
+    /// Staff stop a sending issue (a mistake seen in the copy, a wrong audience): Sending → Paused, with who did it.
+    /// The copies already handed to a connection (at most connections × claim window) still go out; every other
+    /// reader stays Pending, to be sent once on resume or never. False when the issue was not Sending.
+    /// </summary>
+    public async Task<bool> PauseAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var who = audit.Actor;
+        var paused = await ledger.PauseAsync(issueId, $"Paused by {who}.", who);
+        if (!paused) return false;
+        LogPausedByStaff(logger, issueId, who);
+        await audit.RecordAsync(AuditActions.DigestPaused, $"issue {issueId}", null, cancellationToken);
+        return true;
+    }
+
     /// <summary>Resumes a paused issue: Paused → Sending, and its Pending deliveries go out. False when it was not Paused.</summary>
     public async Task<bool> ResumeAsync(long issueId, CancellationToken cancellationToken)
     {
         var resumed = await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Paused)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.PausedReason, (string?)null)
-                .SetProperty(i => i.PausedAt, (DateTime?)null), cancellationToken) > 0;
+                .SetProperty(i => i.PausedAt, (DateTime?)null).SetProperty(i => i.PausedBy, (string?)null), cancellationToken) > 0;
         if (!resumed) return false;
         LogResumed(logger, issueId);
+        await audit.RecordAsync(AuditActions.DigestResumed, $"issue {issueId}", null, cancellationToken);
         if (!await fanOut.CompleteIfDoneAsync(issueId, cancellationToken)) await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
         return true;
     }
@@ -169,4 +185,7 @@ public sealed partial class DigestService(
 
     [LoggerMessage(EventId = 5042, EventName = "DigestResumedByStaff", Level = LogLevel.Information, Message = "Digest issue {IssueId} resumed")]
     private static partial void LogResumed(ILogger logger, long issueId);
+
+    [LoggerMessage(EventId = 5043, EventName = "DigestPausedByStaff", Level = LogLevel.Warning, Message = "Digest issue {IssueId} paused by {Actor}")]
+    private static partial void LogPausedByStaff(ILogger logger, long issueId, string actor);
 }

@@ -210,6 +210,50 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     }
 
     [Fact]
+    public async Task Staff_pause_a_sending_issue_from_its_page_and_resume_it()
+    {
+        var readers = await app.AddReadersAsync("halted", 40);
+        await app.AddArticleAsync("halted-1", "A slow afternoon", "books", DateTime.UtcNow);
+        // A slow server (150 ms per message), so the issue is still sending when the editor presses Pause.
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
+        try
+        {
+            var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
+            var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
+            var issueId = long.Parse(issueUrl.Split('/')[^1]);
+            await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(readers.Sum(r => app.Smtp.AcceptedCount.GetValueOrDefault(r.Email)) >= 2), "the first copies");
+            Assert.Contains("Pause sending", await _browser.GetPageAsync(issueUrl));
+
+            var paused = await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
+            Assert.EndsWith("notice=paused", paused.Headers.Location!.OriginalString);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the claimed windows to finish");
+            var page = await _browser.GetPageAsync(issueUrl);
+            Assert.Contains("<strong>Sending is paused</strong> by <span id=\"paused-by\">digest-editor@example.org</span>", page);
+            Assert.Contains("Resume sending", page);
+            Assert.DoesNotContain("Pause sending", page);
+            Assert.Contains($"Digest #{issueId} was paused by digest-editor@example.org; its remaining readers wait.", await _browser.GetPageAsync("/admin"));
+            Assert.True((await app.CountsAsync(issueId)).Pending > 0);
+            // A second press changes nothing and says so.
+            var again = await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
+            Assert.EndsWith("notice=not-sending", again.Headers.Location!.OriginalString);
+
+            app.Smtp.Script = null;
+            var resumed = await _browser.PostFormAsync($"{issueUrl}?handler=resume", [], issueUrl);
+            Assert.EndsWith("notice=resumed", resumed.Headers.Location!.OriginalString);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Done, "the resumed issue to finish");
+            var counts = await app.CountsAsync(issueId);
+            Assert.Equal((counts.Total, 0, 0), (counts.Sent, counts.Failed, counts.Unknown));
+            foreach (var reader in readers) Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(reader.Email));
+            Assert.DoesNotContain("was paused by", await _browser.GetPageAsync("/admin"));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
     public async Task Unknown_issues_are_404_and_send_now_with_no_new_articles_says_so()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync("/admin/digests/999999")).StatusCode);

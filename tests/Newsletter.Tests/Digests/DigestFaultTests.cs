@@ -6,6 +6,7 @@ using Newsletter.Digests;
 using Newsletter.Jobs;
 using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
+using Newsletter.Web;
 
 namespace Newsletter.Tests.Digests;
 
@@ -89,6 +90,43 @@ public sealed class DigestFaultTests(DigestApp app) : IClassFixture<DigestApp>
         Assert.Equal((8, 0, 0), (counts.Sent, counts.Failed, counts.Unknown));
         foreach (var reader in readers) Assert.Equal(1, Copies(reader.Email));
         Assert.Null((await app.IssueAsync(issue)).PausedReason);
+    }
+
+    [Fact]
+    public async Task Staff_pause_a_sending_issue_the_claimed_windows_finish_and_a_resume_sends_each_remaining_reader_once()
+    {
+        var readers = await StartAsync("halt", 80);
+        // A slow server (150 ms per message: 4 s for all), so the send is still going when staff press Pause.
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
+        var issue = await app.SendNowAsync();
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(Accepted() >= 3), "the first copies to go out");
+
+        using var staff = app.CreateStaffClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await staff.PostAsync($"/api/admin/digests/{issue}/pause", null)).StatusCode);
+        var acceptedAtPause = Accepted();
+        Assert.Equal(HttpStatusCode.Conflict, (await staff.PostAsync($"/api/admin/digests/{issue}/pause", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await staff.PostAsync($"/api/admin/digests/{issue + 1000}/pause", null)).StatusCode);
+
+        // Each sender finishes the window it holds (3 connections × 3) and claims nothing more.
+        await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issue)).Sending == 0, "the claimed windows to finish");
+        await Task.Delay(1000);
+        var counts = await app.CountsAsync(issue);
+        Assert.InRange(Accepted(), acceptedAtPause, acceptedAtPause + 9);
+        Assert.Equal((Accepted(), 0, 0, 80 - Accepted()), (counts.Sent, counts.Failed, counts.Unknown, counts.Pending));
+        var summary = await staff.GetFromJsonAsync<DigestAdminApi.IssueSummary>($"/api/admin/digests/{issue}");
+        Assert.Equal(("paused", StaffApiKeyAuthentication.SettingsKeyName), (summary!.State, summary.PausedBy));
+        Assert.Contains(StaffApiKeyAuthentication.SettingsKeyName, summary.PausedReason);
+        foreach (var reader in readers) Assert.False(await app.IsSuppressedAsync(reader.Email));
+
+        app.Smtp.Script = null;
+        Assert.Equal(HttpStatusCode.Accepted, (await staff.PostAsync($"/api/admin/digests/{issue}/resume", null)).StatusCode);
+        counts = await app.WaitUntilSentAsync(issue);
+        Assert.Equal((80, 0, 0), (counts.Sent, counts.Failed, counts.Unknown));
+        foreach (var reader in readers) Assert.Equal(1, Copies(reader.Email));
+        var resumed = await app.IssueAsync(issue);
+        Assert.Equal((DigestIssueState.Sent, null, null), (resumed.State, resumed.PausedBy, resumed.PausedReason));
+        // A sent issue has nothing to pause.
+        Assert.Equal(HttpStatusCode.Conflict, (await staff.PostAsync($"/api/admin/digests/{issue}/pause", null)).StatusCode);
     }
 
     [Fact]
@@ -266,4 +304,6 @@ public sealed class DigestFaultTests(DigestApp app) : IClassFixture<DigestApp>
     }
 
     private int Copies(string email) => app.Smtp.AcceptedCount.GetValueOrDefault(email);
+
+    private int Accepted() => app.Smtp.AcceptedCount.Values.Sum();
 }

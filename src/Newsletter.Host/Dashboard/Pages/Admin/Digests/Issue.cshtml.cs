@@ -8,7 +8,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Digests;
 
 /// <summary>
 /// One issue: a reader's preview (HTML in a sandboxed frame, and the plain text), a test copy, sending with a
-/// confirmation that names the audience size, the live progress bar, and retrying failed deliveries.
+/// confirmation that names the audience size, the live progress bar, pausing and resuming, and retrying failed deliveries.
 /// </summary>
 public sealed class IssueModel(DigestService digests, DigestDashboard dashboard, TimeProvider clock) : StaffPage
 {
@@ -66,7 +66,15 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
         return Redirect($"/admin/digests/{Id}?notice={(started ? "started" : "already-started")}");
     }
 
-    /// <summary>Resumes a paused issue once staff have fixed what the server refused.</summary>
+    /// <summary>Stops a sending issue (staff saw a mistake): the rest of its readers wait for resume.</summary>
+    public async Task<IActionResult> OnPostPauseAsync(CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
+        var paused = await digests.PauseAsync(Id, cancellationToken);
+        return Redirect($"/admin/digests/{Id}?notice={(paused ? "paused" : "not-sending")}");
+    }
+
+    /// <summary>Resumes a paused issue once staff have fixed what the server refused, or staff paused it and decided to go on.</summary>
     public async Task<IActionResult> OnPostResumeAsync(CancellationToken cancellationToken)
     {
         if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
