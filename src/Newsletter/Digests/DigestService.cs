@@ -162,8 +162,8 @@ public sealed partial class DigestService(
                 .SetProperty(i => i.PausedAt, (DateTime?)null).SetProperty(i => i.PausedBy, (string?)null), cancellationToken) > 0;
         if (!resumed) return false;
         LogResumed(logger, issueId);
-        await audit.RecordAsync(AuditActions.DigestResumed, $"issue {issueId}", null, cancellationToken);
         if (!await fanOut.CompleteIfDoneAsync(issueId, cancellationToken)) await fanOut.EnqueueDueBatchesAsync(issueId, cancellationToken);
+        await audit.RecordAsync(AuditActions.DigestResumed, $"issue {issueId}", null, cancellationToken);
         return true;
     }
 
