@@ -212,9 +212,10 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     [Fact]
     public async Task Staff_pause_a_sending_issue_from_its_page_and_resume_it()
     {
-        var readers = await app.AddReadersAsync("halted", 40);
+        // More readers than the host holds in flight (4 connections × a window of 10), and a slow server (150 ms per
+        // message), so the issue is still sending when the editor presses Pause and some readers are left to wait.
+        var readers = await app.AddReadersAsync("halted", 150);
         await app.AddArticleAsync("halted-1", "A slow afternoon", "books", DateTime.UtcNow);
-        // A slow server (150 ms per message), so the issue is still sending when the editor presses Pause.
         app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
         try
         {
