@@ -20,6 +20,7 @@ public static class AuditActions
     public const string DigestRetried = "digest.retry-failed";
     public const string DigestPaused = "digest.paused";
     public const string DigestResumed = "digest.resumed";
+    public const string DigestCancelled = "digest.cancelled";
     public const string SubscribersImported = "subscribers.imported";
     public const string SubscribersExported = "subscribers.exported";
     public const string SubscriberDataExported = "subscriber.data-exported";

@@ -25,7 +25,7 @@ public static class ArchivePages
     private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
     {
         var language = pages.RequestLanguage;
-        var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
+        var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
         var model = new Dictionary<string, object?>
         {

@@ -168,6 +168,24 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
                 .SetProperty(i => i.PausedAt, now).SetProperty(i => i.PausedBy, pausedBy), CancellationToken.None) > 0;
     }
 
+    /// <summary>
+    /// Ends a paused issue for good (Paused → Cancelled) and marks its Pending rows Skipped, in one transaction. Refused
+    /// while a row is still Sending: a window that was in flight at the pause is still being recorded (or a dead run's
+    /// rows wait for the sweep), and its rows must reach their outcome first.
+    /// </summary>
+    public Task<CancelResult> CancelAsync(long issueId, string cancelledBy) => db.InTransactionAsync(async token =>
+    {
+        if (await db.Set<Delivery>().AnyAsync(d => d.IssueId == issueId && d.State == DeliveryState.Sending, token)) return CancelResult.StillSending;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var cancelled = await db.Set<DigestIssue>().Where(i => i.Id == issueId && i.State == DigestIssueState.Paused)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Cancelled).SetProperty(i => i.FinishedAt, now)
+                .SetProperty(i => i.CancelledBy, cancelledBy), token);
+        if (cancelled == 0) return CancelResult.NotPaused;
+        var skipped = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, "Not sent: the issue was cancelled."), token);
+        return new CancelResult(true, skipped, null);
+    }, CancellationToken.None);
+
     /// <summary>Rows left in Sending past the lease by a run that stopped: the outcome is unknown, so they are never resent.</summary>
     public Task<int> MarkAbandonedAsUnknownAsync(long issueId, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -187,6 +205,15 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         return new DeliveryCounts(Of(DeliveryState.Pending), Of(DeliveryState.Sending), Of(DeliveryState.Sent), Of(DeliveryState.Failed), Of(DeliveryState.Unknown), Of(DeliveryState.Skipped),
             Of(DeliveryState.Bounced), Of(DeliveryState.Complained));
     }
+}
+
+/// <summary>What cancelling an issue did: cancelled with so many readers skipped, or refused and why.</summary>
+public sealed record CancelResult(bool Cancelled, int Skipped, string? Refusal)
+{
+    public static readonly CancelResult NotPaused = new(false, 0, "Only a paused issue can be cancelled: pause it first.");
+
+    public static readonly CancelResult StillSending = new(false, 0,
+        "Copies handed over before the pause are still being recorded (or wait for the sweep after a crash); try again in a moment.");
 }
 
 /// <summary>What one claimed window came to: accepted, ended otherwise, or given back to Pending.</summary>

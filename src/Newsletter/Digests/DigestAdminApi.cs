@@ -26,6 +26,8 @@ public static class DigestAdminApi
             .WithSummary("Send the Unknown deliveries again. The server may already have some of them: those readers may get a second copy.");
         api.MapPost("/{id:long}/pause", Pause)
             .WithSummary("Stop a sending issue: copies already handed to a connection still go out, every other reader waits for resume.");
+        api.MapPost("/{id:long}/cancel", Cancel)
+            .WithSummary("End a paused issue for good: its readers not yet sent to are skipped; the next issue covers its articles again.");
         api.MapPost("/{id:long}/resume", Resume).WithSummary("Resume a paused issue once the cause (the server's reply) is fixed.");
         api.MapGet("/{id:long}/deliveries", Deliveries).WithSummary("Deliveries in one state (failed, unknown, ...) with the reader's address; keyset by 'after'.");
         return routes;
@@ -37,9 +39,11 @@ public static class DigestAdminApi
 
     public sealed record IssueSummary(long Id, string Frequency, string Subject, string State, DateTime PeriodStart, DateTime PeriodEnd,
         DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DeliveryCounts? Progress, string? PausedReason = null, DateTime? PausedAt = null,
-        string? PausedBy = null);
+        string? PausedBy = null, string? CancelledBy = null);
 
     public sealed record ResendResult(int Resent, string Warning);
+
+    public sealed record CancelResponse(int Skipped);
 
     public sealed record DeliveryItem(long Id, long SubscriberId, string Email, string State, int Attempts, int? SmtpStatus, string? Error, DateTime? ClaimedAt, DateTime? SentAt);
 
@@ -121,6 +125,15 @@ public static class DigestAdminApi
             : TypedResults.Problem(statusCode: 409, title: "Not sending", detail: "Only a sending issue can be paused.");
     }
 
+    private static async Task<Results<Ok<CancelResponse>, NotFound, ProblemHttpResult>> Cancel(long id, DigestService digests, CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
+        var result = await digests.CancelAsync(id, cancellationToken);
+        return result.Cancelled
+            ? TypedResults.Ok(new CancelResponse(result.Skipped))
+            : TypedResults.Problem(statusCode: 409, title: "Not cancelled", detail: result.Refusal);
+    }
+
     private static async Task<Results<Accepted, NotFound, ProblemHttpResult>> Resume(long id, DigestService digests, CancellationToken cancellationToken)
     {
         if (await digests.FindAsync(id, cancellationToken) is null) return TypedResults.NotFound();
@@ -155,5 +168,5 @@ public static class DigestAdminApi
         TypedResults.Problem(statusCode: 409, title: "No new articles", detail: $"There are no new articles for a {frequency.ToString().ToLowerInvariant()} digest.");
 
     private static IssueSummary Summary(DigestIssue i, DeliveryCounts? progress) => new(i.Id, i.Frequency.ToString().ToLowerInvariant(), i.Subject,
-        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress, i.PausedReason, i.PausedAt, i.PausedBy);
+        i.State.ToString().ToLowerInvariant(), i.PeriodStart, i.PeriodEnd, i.CreatedAt, i.StartedAt, i.FinishedAt, progress, i.PausedReason, i.PausedAt, i.PausedBy, i.CancelledBy);
 }

@@ -14,6 +14,8 @@ internal sealed class DigestIssueConfiguration : IEntityTypeConfiguration<Digest
         builder.Property(i => i.Topics).HasMaxLength(1000);
         builder.Property(i => i.PausedReason).HasMaxLength(1000);
         builder.Property(i => i.PausedBy).HasMaxLength(Audit.AuditLog.MaxActorLength);
+        builder.Property(i => i.CancelledBy).HasMaxLength(Audit.AuditLog.MaxActorLength);
+        builder.Ignore(i => i.Public);
         builder.HasIndex(i => i.Key).IsUnique();
         builder.HasIndex(i => new { i.Frequency, i.Id });
         builder.HasIndex(i => i.State);

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Digests;
@@ -44,6 +45,20 @@ public sealed class DigestIssue
 
     /// <summary>The staff member or API key that paused the issue; null when the engine paused it (the server refused us).</summary>
     public string? PausedBy { get; set; }
+
+    /// <summary>Who cancelled the issue (State Cancelled; <see cref="FinishedAt"/> says when).</summary>
+    public string? CancelledBy { get; set; }
+
+    /// <summary>
+    /// Issues readers see on the site (the archive, the landing page, an issue's web version): sending, paused or sent.
+    /// A planned issue is not out yet; a cancelled one was stopped by staff, usually for a mistake.
+    /// </summary>
+    public static readonly Expression<Func<DigestIssue, bool>> IsPublic =
+        i => i.State == DigestIssueState.Sending || i.State == DigestIssueState.Paused || i.State == DigestIssueState.Sent;
+
+    private static readonly Func<DigestIssue, bool> IsPublicCompiled = IsPublic.Compile();
+
+    public bool Public => IsPublicCompiled(this);
 }
 
 public enum DigestIssueState
@@ -59,6 +74,11 @@ public enum DigestIssueState
     /// staff paused it: nobody was blamed, the unsent rows are Pending. Staff resume it once the cause is fixed.
     /// </summary>
     Paused = 3,
+    /// <summary>
+    /// Staff ended a paused issue for good: its unsent readers are Skipped, it is not public, and the next issue of its
+    /// frequency covers its period again, so its articles are not lost.
+    /// </summary>
+    Cancelled = 4,
 }
 
 /// <summary>An article in an issue, in the order the digest shows them.</summary>

@@ -31,7 +31,8 @@ public sealed partial class DigestPlanner(
             .OrderByDescending(i => i.Id).FirstOrDefaultAsync(cancellationToken);
         if (previous is { State: DigestIssueState.Planned }) return previous;
 
-        var periodStart = previous?.PeriodEnd ?? now - options.Value.FirstIssueLookBack;
+        // After a cancelled issue, its period again: its articles never reached most of its readers.
+        var periodStart = previous is { State: DigestIssueState.Cancelled } ? previous.PeriodStart : previous?.PeriodEnd ?? now - options.Value.FirstIssueLookBack;
         // Every article of the period belongs to the issue, newest first: the email shows what fits (MaxArticles, the
         // size budget) and links to the issue's web version for the rest, so no article falls between two issues.
         var articles = await db.Set<Article>().AsNoTracking()

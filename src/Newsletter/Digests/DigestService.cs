@@ -104,7 +104,7 @@ public sealed partial class DigestService(
     public async Task<string?> WebVersionAsync(long issueId, CancellationToken cancellationToken)
     {
         var issue = await FindAsync(issueId, cancellationToken);
-        if (issue is null || issue.State == DigestIssueState.Planned) return null;
+        if (issue is not { Public: true }) return null;
         var digest = await renderer.GetWebAsync(issueId, cancellationToken);
         return digest.IsEmpty ? null : builder.WebVersion(digest);
     }
@@ -122,7 +122,9 @@ public sealed partial class DigestService(
     {
         var count = await db.InTransactionAsync(async token =>
         {
-            var again = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == state)
+            // A cancelled issue sends nothing more.
+            var again = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == state
+                    && db.Set<DigestIssue>().Any(i => i.Id == issueId && i.State != DigestIssueState.Cancelled))
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.Attempts, 0)
                     .SetProperty(d => d.NextAttemptAt, (DateTime?)null), token);
             if (again > 0)
@@ -152,6 +154,20 @@ public sealed partial class DigestService(
         LogPausedByStaff(logger, issueId, who);
         await audit.RecordAsync(AuditActions.DigestPaused, $"issue {issueId}", null, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Staff end a paused issue for good: its readers not yet sent to are Skipped (they never get it), the issue leaves
+    /// the site, and the next issue of its frequency covers its period again, so its articles are not lost.
+    /// </summary>
+    public async Task<CancelResult> CancelAsync(long issueId, CancellationToken cancellationToken)
+    {
+        var who = audit.Actor;
+        var result = await ledger.CancelAsync(issueId, who);
+        if (!result.Cancelled) return result;
+        LogCancelled(logger, issueId, who, result.Skipped);
+        await audit.RecordAsync(AuditActions.DigestCancelled, $"issue {issueId}", $"{result.Skipped} readers not sent to", cancellationToken);
+        return result;
     }
 
     /// <summary>Resumes a paused issue: Paused → Sending, and its Pending deliveries go out. False when it was not Paused.</summary>
@@ -188,4 +204,7 @@ public sealed partial class DigestService(
 
     [LoggerMessage(EventId = 5043, EventName = "DigestPausedByStaff", Level = LogLevel.Warning, Message = "Digest issue {IssueId} paused by {Actor}")]
     private static partial void LogPausedByStaff(ILogger logger, long issueId, string actor);
+
+    [LoggerMessage(EventId = 5044, EventName = "DigestCancelled", Level = LogLevel.Warning, Message = "Digest issue {IssueId} cancelled by {Actor}: {Skipped} readers not sent to")]
+    private static partial void LogCancelled(ILogger logger, long issueId, string actor, int skipped);
 }

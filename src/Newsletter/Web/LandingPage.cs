@@ -27,7 +27,7 @@ public static class LandingPage
 
     private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe, CancellationToken cancellationToken)
     {
-        var issues = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State != DigestIssueState.Planned)
+        var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(LatestIssues).ToListAsync(cancellationToken);
         var language = pages.RequestLanguage;
         return await pages.PageAsync("home", site.Value.Name, new()

@@ -255,6 +255,46 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     }
 
     [Fact]
+    public async Task Staff_cancel_a_paused_issue_from_its_page()
+    {
+        var readers = await app.AddReadersAsync("cancelled", 150);
+        await app.AddArticleAsync("cancelled-1", "A mistake in the headline", "books", DateTime.UtcNow);
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
+        try
+        {
+            var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
+            var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
+            var issueId = long.Parse(issueUrl.Split('/')[^1]);
+            await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(readers.Sum(r => app.Smtp.AcceptedCount.GetValueOrDefault(r.Email)) >= 2), "the first copies");
+            await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
+            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the claimed windows to finish");
+            var pending = (await app.CountsAsync(issueId)).Pending;
+            var page = await _browser.GetPageAsync(issueUrl);
+            Assert.Contains($"the {pending} reader(s) not yet sent to never get this issue", page);
+            Assert.Contains("Cancel the rest of this issue", page);
+
+            var cancelled = await _browser.PostFormAsync($"{issueUrl}?handler=cancel", [], issueUrl);
+            Assert.EndsWith($"notice=cancelled&count={pending}", cancelled.Headers.Location!.OriginalString);
+            page = await _browser.GetPageAsync(cancelled.Headers.Location!.OriginalString);
+            Assert.Contains($"Issue cancelled: {pending} reader(s) will not get it.", page);
+            Assert.Contains("<strong>Cancelled</strong> by <span id=\"cancelled-by\">digest-editor@example.org</span>", page);
+            Assert.DoesNotContain("Resume sending", page);
+            Assert.DoesNotContain("Cancel the rest of this issue", page);
+            Assert.Equal((0, pending), ((await app.CountsAsync(issueId)).Pending, (await app.CountsAsync(issueId)).Skipped));
+            Assert.DoesNotContain($"Digest #{issueId} ", await _browser.GetPageAsync("/admin"));
+            // Twice is refused, with the reason on the page.
+            var again = await _browser.PostFormAsync($"{issueUrl}?handler=cancel", [], issueUrl);
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Contains("Only a paused issue can be cancelled", await again.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
     public async Task Unknown_issues_are_404_and_send_now_with_no_new_articles_says_so()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _browser.Http.GetAsync("/admin/digests/999999")).StatusCode);

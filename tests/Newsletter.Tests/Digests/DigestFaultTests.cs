@@ -130,6 +130,54 @@ public sealed class DigestFaultTests(DigestApp app) : IClassFixture<DigestApp>
     }
 
     [Fact]
+    public async Task A_paused_issue_cancelled_skips_its_unsent_readers_leaves_the_site_and_the_next_issue_carries_its_articles()
+    {
+        var readers = await StartAsync("stop", 80);
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
+        var issue = await app.SendNowAsync();
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(Accepted() >= 3), "the first copies to go out");
+        using var staff = app.CreateStaffClient();
+        // Only a paused issue can be cancelled: a sending one still has windows in flight.
+        Assert.Equal(HttpStatusCode.Conflict, (await staff.PostAsync($"/api/admin/digests/{issue}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await staff.PostAsync($"/api/admin/digests/{issue}/pause", null)).StatusCode);
+        await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issue)).Sending == 0, "the claimed windows to finish");
+
+        var cancel = await staff.PostAsync($"/api/admin/digests/{issue}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var skipped = (await cancel.Content.ReadFromJsonAsync<DigestAdminApi.CancelResponse>())!.Skipped;
+        var sentBefore = Accepted();
+        Assert.Equal(80 - sentBefore, skipped);
+        var counts = await app.CountsAsync(issue);
+        Assert.Equal((sentBefore, skipped, 0, 0, 0), (counts.Sent, counts.Skipped, counts.Pending, counts.Sending, counts.Unknown));
+        var summary = await staff.GetFromJsonAsync<DigestAdminApi.IssueSummary>($"/api/admin/digests/{issue}");
+        Assert.Equal(("cancelled", StaffApiKeyAuthentication.SettingsKeyName), (summary!.State, summary.CancelledBy));
+        // Nothing brings it back, and nobody more gets it.
+        Assert.Equal(HttpStatusCode.Conflict, (await staff.PostAsync($"/api/admin/digests/{issue}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await staff.PostAsync($"/api/admin/digests/{issue}/resume", null)).StatusCode);
+        app.Smtp.Script = null;
+        await Task.Delay(1000);
+        Assert.Equal(sentBefore, Accepted());
+        // It is not on the site.
+        using var reader = app.CreateReaderClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync($"/archive/{issue}")).StatusCode);
+        Assert.DoesNotContain($"/archive/{issue}\"", await reader.GetStringAsync("/archive"));
+
+        // The next issue covers the cancelled one's period again: its article reaches every reader, once.
+        await app.PushArticleAsync("stop-next-" + Guid.NewGuid().ToString("N")[..6], "Later news", "books");
+        var next = await app.SendNowAsync();
+        counts = await app.WaitUntilSentAsync(next);
+        Assert.Equal((80, 0, 0), (counts.Sent, counts.Failed, counts.Unknown));
+        Assert.Equal((await app.IssueAsync(issue)).PeriodStart, (await app.IssueAsync(next)).PeriodStart);
+        var nextSubject = (await app.IssueAsync(next)).Subject;
+        foreach (var r in readers)
+        {
+            var copy = Assert.Single(app.MessagesTo(r.Email), m => m.Subject == nextSubject);
+            Assert.Contains("News for stop", copy.HtmlBody);
+            Assert.Contains("Later news", copy.HtmlBody);
+        }
+    }
+
+    [Fact]
     public async Task Content_refused_at_the_end_of_data_pauses_the_issue_and_blames_no_reader()
     {
         var readers = await StartAsync("spam", 6);

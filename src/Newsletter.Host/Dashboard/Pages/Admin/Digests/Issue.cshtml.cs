@@ -8,7 +8,7 @@ namespace Newsletter.Host.Dashboard.Pages.Admin.Digests;
 
 /// <summary>
 /// One issue: a reader's preview (HTML in a sandboxed frame, and the plain text), a test copy, sending with a
-/// confirmation that names the audience size, the live progress bar, pausing and resuming, and retrying failed deliveries.
+/// confirmation that names the audience size, the live progress bar, pausing, resuming or cancelling, and retrying failed deliveries.
 /// </summary>
 public sealed class IssueModel(DigestService digests, DigestDashboard dashboard, TimeProvider clock) : StaffPage
 {
@@ -72,6 +72,19 @@ public sealed class IssueModel(DigestService digests, DigestDashboard dashboard,
         if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
         var paused = await digests.PauseAsync(Id, cancellationToken);
         return Redirect($"/admin/digests/{Id}?notice={(paused ? "paused" : "not-sending")}");
+    }
+
+    /// <summary>Ends a paused issue for good: its readers not yet sent to are skipped.</summary>
+    public async Task<IActionResult> OnPostCancelAsync(CancellationToken cancellationToken)
+    {
+        if (await digests.FindAsync(Id, cancellationToken) is null) return NotFound();
+        var result = await digests.CancelAsync(Id, cancellationToken);
+        if (result.Cancelled) return Redirect($"/admin/digests/{Id}?notice=cancelled&count={result.Skipped}");
+        Error = result.Refusal;
+        await LoadAsync(cancellationToken);
+        var page = Page();
+        page.StatusCode = StatusCodes.Status409Conflict;
+        return page;
     }
 
     /// <summary>Resumes a paused issue once staff have fixed what the server refused, or staff paused it and decided to go on.</summary>
