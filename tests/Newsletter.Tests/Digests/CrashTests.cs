@@ -100,6 +100,62 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A deploy stops the host with SIGTERM mid-send (README, "Rolling restarts"): the senders finish the copies the
+    /// server is answering, record them and give every other reader back, so after the restart nobody is Unknown and
+    /// every reader has exactly one copy. A stop that left rows Sending would make them Unknown at the sweep.
+    /// </summary>
+    [Fact]
+    public async Task A_host_stopped_with_SIGTERM_mid_send_leaves_nobody_unknown_and_the_restart_finishes_the_issue()
+    {
+        const int readers = 1000;
+        var directory = Directory.CreateTempSubdirectory("newsletter-stop-").FullName;
+        await using var smtp = new TestSmtpServer();
+        // A server that takes 20 ms to accept each message: the stop comes while copies are being answered.
+        smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(20)) : null;
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
+        HostProcess? host = null;
+        try
+        {
+            host = await HostProcess.StartWithSettingsAsync(settings);
+            using (var staff = host.StaffClient(ApiKey))
+            {
+                var csv = new StringBuilder("email,frequency\n");
+                for (var i = 1; i <= readers; i++) csv.Append($"stopped{i}@crash.example,daily\n");
+                Assert.Equal(readers, (await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
+                    .ReadAsync<Newsletter.Subscribers.ImportReport>()).Imported);
+                (await staff.PutAsJsonAsync("/api/articles/stop-1", new { title = "The stopped issue", link = "https://blog.example/posts/stop-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
+                    .EnsureSuccessStatusCode();
+            }
+            var issue = await SendNowAsync(host);
+            await WaitForMailAsync(smtp, 100);
+
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(60)), "The host did not exit within 60 s of SIGTERM.");
+            var hadMail = smtp.AcceptedCount.Count;
+            output.WriteLine($"stopped in {stopping.Elapsed.TotalSeconds:0.0} s; {hadMail} readers had mail");
+            Assert.True(hadMail < readers, "The send was over before the stop: nothing was tested.");
+
+            host = await HostProcess.StartWithSettingsAsync(settings);
+            var counts = await WaitUntilSentAsync(host, issue);
+            Assert.Equal((readers, 0, 0, 0, 0), (counts.Sent, counts.Unknown, counts.Failed, counts.Pending, counts.Sending));
+            Assert.Equal(readers, smtp.AcceptedCount.Count);
+            Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
+        }
+        catch
+        {
+            if (host is not null) output.WriteLine(host.Output);
+            throw;
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public async Task The_fleet_window_limit_is_kept_in_the_database_so_a_restart_hands_out_nothing_new()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Net.Http.Json;
 using System.Text;
 
@@ -80,6 +81,31 @@ public sealed class HostProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
     }
+
+    /// <summary>
+    /// Asks it to stop (SIGTERM), as systemd, Docker or a rolling restart does, and waits up to <paramref name="wait"/>
+    /// for it to exit. True when it did.
+    /// </summary>
+    public async Task<bool> TerminateAsync(TimeSpan wait)
+    {
+        if (_process.HasExited) return true;
+        if (SendSignal(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        using var timeout = new CancellationTokenSource(wait);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int processId, int signal);
 
     private void Record(string? line)
     {
