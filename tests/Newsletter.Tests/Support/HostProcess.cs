@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Newsletter.Tests.Support;
