@@ -34,10 +34,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         await using var database = await ServerDatabaseAsync();
         var settings = Settings(directory, smtp.Port, database);
         var kills = 0;
-        HostProcess? host = null;
-        try
+        await WithHostsAsync(directory, async hosts =>
         {
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            var host = await hosts.StartAsync(settings);
             using (var staff = host.StaffClient(ApiKey))
             {
                 var csv = new StringBuilder("email,name,frequency\n");
@@ -63,7 +62,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             long? issue = null;
             try { issue = await sendNow; } catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
 
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            host = await hosts.StartAsync(settings);
             // An operator whose Send now got no answer looks at the issues and presses again if none started.
             issue ??= await LatestIssueAsync(host) ?? await SendNowAsync(host);
             if (seed != 3)
@@ -72,7 +71,7 @@ public sealed class CrashTests(ITestOutputHelper output)
                 host.Kill();
                 kills++;
                 output.WriteLine($"seed {seed}: killed again after the restart; {smtp.AcceptedCount.Count} readers had mail");
-                host = await HostProcess.StartWithSettingsAsync(settings);
+                host = await hosts.StartAsync(settings);
             }
 
             var counts = await WaitUntilSentAsync(host, issue.Value);
@@ -86,18 +85,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             foreach (var row in unknown) Assert.True(smtp.AcceptedCount.GetValueOrDefault(row.Email) <= 1, $"{row.Email} is Unknown and has {smtp.AcceptedCount.GetValueOrDefault(row.Email)} copies");
             Assert.Equal(Readers, sent.Count + unknown.Count);
             Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
-        }
-        catch
-        {
-            if (host is not null) output.WriteLine(host.Output);
-            throw;
-        }
-        finally
-        {
-            if (host is not null) await host.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
-        }
+        });
     }
 
     /// <summary>
@@ -115,10 +103,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(20)) : null;
         await using var database = await ServerDatabaseAsync();
         var settings = Settings(directory, smtp.Port, database);
-        HostProcess? host = null;
-        try
+        await WithHostsAsync(directory, async hosts =>
         {
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            var host = await hosts.StartAsync(settings);
             using (var staff = host.StaffClient(ApiKey))
             {
                 var csv = new StringBuilder("email,frequency\n");
@@ -137,23 +124,12 @@ public sealed class CrashTests(ITestOutputHelper output)
             output.WriteLine($"stopped in {stopping.Elapsed.TotalSeconds:0.0} s; {hadMail} readers had mail");
             Assert.True(hadMail < readers, "The send was over before the stop: nothing was tested.");
 
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            host = await hosts.StartAsync(settings);
             var counts = await WaitUntilSentAsync(host, issue);
             Assert.Equal((readers, 0, 0, 0, 0), (counts.Sent, counts.Unknown, counts.Failed, counts.Pending, counts.Sending));
             Assert.Equal(readers, smtp.AcceptedCount.Count);
             Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
-        }
-        catch
-        {
-            if (host is not null) output.WriteLine(host.Output);
-            throw;
-        }
-        finally
-        {
-            if (host is not null) await host.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
-        }
+        });
     }
 
     [Fact]
@@ -165,10 +141,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         var settings = Settings(directory, smtp.Port, database);
         settings["Digests:WindowLimit"] = "30";
         settings["Digests:Window"] = "01:00:00";
-        HostProcess? host = null;
-        try
+        await WithHostsAsync(directory, async hosts =>
         {
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            var host = await hosts.StartAsync(settings);
             using (var staff = host.StaffClient(ApiKey))
             {
                 var csv = new StringBuilder("email,frequency\n");
@@ -184,23 +159,48 @@ public sealed class CrashTests(ITestOutputHelper output)
 
             // A restart (or a new worker joining) must not get a fresh hour's allowance.
             host.Kill();
-            host = await HostProcess.StartWithSettingsAsync(settings);
+            host = await hosts.StartAsync(settings);
             await Task.Delay(4000);
             Assert.Equal(30, smtp.Messages.Count);
             using var client = host.StaffClient(ApiKey);
             var summary = await (await client.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>();
             Assert.Equal(("sending", 30, 30), (summary.State, summary.Progress!.Sent, summary.Progress.Pending));
+        });
+    }
+
+    /// <summary>
+    /// Runs a test's hosts: each <see cref="Hosts.StartAsync"/> replaces the one before (killed or stopped by then).
+    /// On failure the last host's output goes to the test log; at the end it is killed and its data directory deleted.
+    /// </summary>
+    private async Task WithHostsAsync(string directory, Func<Hosts, Task> test)
+    {
+        var hosts = new Hosts();
+        try
+        {
+            await test(hosts);
         }
         catch
         {
-            if (host is not null) output.WriteLine(host.Output);
+            if (hosts.Current is not null) output.WriteLine(hosts.Current.Output);
             throw;
         }
         finally
         {
-            if (host is not null) await host.DisposeAsync();
+            if (hosts.Current is not null) await hosts.Current.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private sealed class Hosts
+    {
+        public HostProcess? Current { get; private set; }
+
+        public async Task<HostProcess> StartAsync(Dictionary<string, string> settings)
+        {
+            if (Current is not null) await Current.DisposeAsync();
+            Current = await HostProcess.StartWithSettingsAsync(settings);
+            return Current;
         }
     }
 
