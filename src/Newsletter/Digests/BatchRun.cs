@@ -10,11 +10,13 @@ internal sealed record PendingCopy(DigestRecipient Recipient, int Attempts, Rend
 /// One batch job's sending. A few senders, each holding one pooled connection, take the next few recipients (a
 /// window no larger than <see cref="DigestOptions.ClaimWindow"/> and what the rate limit grants), claim them in the
 /// ledger, send them one by one and record the window's outcomes before taking the next. So at any instant at most
-/// connections × window rows are Sending; a crash leaves only those uncertain. While the run lives it renews its
+/// connections × window rows are Sending, and its journal (<see cref="SendJournal"/>) tells a restart which of those
+/// never left and which the server accepted: a crash leaves only the copy each connection had on the wire uncertain.
+/// While the run lives it renews its
 /// claims, so no sweep mistakes it for a dead one. When the server refuses us (sender, content, policy) or cannot be
 /// reached, the issue pauses and every sender gives back what it has not sent.
 /// </summary>
-internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IReadOnlyList<PendingCopy> recipients)
+internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IReadOnlyList<PendingCopy> recipients, SendJournal journal)
 {
     /// <summary>Waits for the rate limit longer than this free the worker: the range is scheduled again for then.</summary>
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(10);
@@ -96,6 +98,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
                 }
                 var window = Take(granted);
                 if (window.Count == 0) return;
+                journal.Window(window.Select(p => p.Recipient.DeliveryId));
                 // Not cancellable: a claim cut off half-way would leave rows Sending for the lease to find.
                 var claimed = await ledger.ClaimAsync(issueId, window.Select(p => p.Recipient.DeliveryId).ToList(), token, CancellationToken.None);
                 if (claimed.Count == 0)
@@ -169,9 +172,18 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
         {
             foreach (var untried in window.Skip(done))
                 outcomes.Released.Add((untried.Recipient.DeliveryId, null, false, null, null));
-            // A hard bounce is on the suppression list before its row says Failed.
-            await job.SuppressAsync(bounced);
-            await ledger.RecordAsync(token, outcomes);
+            try
+            {
+                // A hard bounce is on the suppression list before its row says Failed.
+                await job.SuppressAsync(bounced);
+                await ledger.RecordAsync(token, outcomes);
+            }
+            catch
+            {
+                // The ledger does not have this window: its journal is what a restart will settle it from.
+                journal.Keep();
+                throw;
+            }
             outcomes.CountInto(job.Metrics);
         }
     }
@@ -186,6 +198,7 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
         }
         catch (Exception e) when (e is ArgumentException or FormatException or MimeKit.ParseException)
         {
+            journal.NotDelivered(id);
             outcomes.Final.Add((id, DeliveryState.Failed, null, "The message could not be built: " + e.Message));
             Interlocked.Increment(ref _other);
             return;
@@ -198,10 +211,12 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             // Cancelled while reconnecting: the message was not handed over, so the window gives it back.
             if (!await ConnectAsync(session, cancellationToken))
             {
+                journal.NotDelivered(id);
                 outcomes.Released.Add((id, null, false, null, null));
                 return;
             }
             SendResult result;
+            journal.Starting(id);
             try
             {
                 result = await session.SendAsync(message, job.Bounces.EnvelopeSender(Bounces.SentMessage.Delivery(issueId, id)), CancellationToken.None);
@@ -216,10 +231,12 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             switch (decision.Fate)
             {
                 case RowFate.Sent:
+                    journal.Accepted(id);
                     outcomes.Sent.Add(id);
                     Interlocked.Increment(ref _sent);
                     return;
                 case RowFate.TryAgainNow when session.Failures >= job.Options.ConnectionFailuresBeforePause:
+                    journal.NotDelivered(id);
                     outcomes.Released.Add((id, null, false, result.SmtpStatus, result.Detail));
                     await PauseAsync($"The SMTP server dropped {session.Failures} connections in a row (nobody was suppressed): {result.Detail}");
                     return;
@@ -247,6 +264,8 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
                     outcomes.Final.Add((id, DeliveryState.Unknown, null, result.Detail));
                     break;
             }
+            // For a restart's sake: this copy will not reach the reader this time. (An Unknown stays as Starting left it.)
+            if (decision.Fate != RowFate.Unknown) journal.NotDelivered(id);
             Interlocked.Increment(ref _other);
             return;
         }

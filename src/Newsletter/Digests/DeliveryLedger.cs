@@ -193,8 +193,36 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         // By issue, so the (IssueId, State) index finds the few Sending rows instead of a scan holding the write lock.
         return db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Sending && d.ClaimedAt < cutoff)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown)
-                .SetProperty(d => d.Error, "The worker stopped while sending; the server may or may not have accepted it."), cancellationToken);
+                .SetProperty(d => d.Error, AbandonedReason), cancellationToken);
     }
+
+    /// <summary>
+    /// Settles the rows a dead run left, as its journal tells (<see cref="SendJournal"/>), in one transaction: only rows
+    /// the dead run still holds (Sending with its token, or made Unknown by the sweep since and untouched after). Copies
+    /// the server accepted become Sent, copies that never left or did not reach the reader go back to Pending (a copy
+    /// that never left gives its attempt back), copies caught on the wire become Unknown. Then the run's range is let go.
+    /// </summary>
+    internal Task<SettledRun> SettleDeadRunAsync(SendJournal.Account run, CancellationToken cancellationToken) => db.InTransactionAsync(async token =>
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var sent = await HeldByDead(run, run.Accepted).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Sent).SetProperty(d => d.SentAt, now)
+            .SetProperty(d => d.SmtpStatus, 250).SetProperty(d => d.Error, (string?)null), token);
+        var pending = await HeldByDead(run, run.NotDelivered).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
+            .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null), token);
+        pending += await HeldByDead(run, run.NeverStarted).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
+            .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null).SetProperty(d => d.Attempts, d => d.Attempts - 1), token);
+        var uncertain = run.Uncertain.ToList();
+        await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending && uncertain.Contains(d.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
+        var unknown = await db.Set<Delivery>().CountAsync(d => d.ClaimToken == run.Token && d.State == DeliveryState.Unknown && uncertain.Contains(d.Id), token);
+        await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
+        return new SettledRun(sent, pending, unknown);
+    }, cancellationToken);
+
+    private IQueryable<Delivery> HeldByDead(SendJournal.Account run, List<long> ids) =>
+        db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && (d.State == DeliveryState.Sending || d.State == DeliveryState.Unknown) && ids.Contains(d.Id));
+
+    private const string AbandonedReason = "The worker stopped while sending; the server may or may not have accepted it.";
 
     /// <summary>How many rows of an issue are in each state: one grouped read of the (IssueId, State) index.</summary>
     public async Task<DeliveryCounts> CountAsync(long issueId, CancellationToken cancellationToken)
@@ -215,6 +243,9 @@ public sealed record CancelResult(bool Cancelled, int Skipped, string? Refusal)
     public static readonly CancelResult StillSending = new(false, 0,
         "Copies handed over before the pause are still being recorded (or wait for the sweep after a crash); try again in a moment.");
 }
+
+/// <summary>What settling a dead run's journal did: rows made Sent, put back to Pending, and left Unknown.</summary>
+internal sealed record SettledRun(int Sent, int Pending, int Unknown);
 
 /// <summary>What one claimed window came to: accepted, ended otherwise, or given back to Pending.</summary>
 public sealed class WindowOutcomes

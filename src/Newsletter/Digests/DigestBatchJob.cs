@@ -25,6 +25,7 @@ public sealed partial class DigestBatchJob(
     DigestMessageBuilder builder,
     [FromKeyedServices(EmailLanes.Digests)] EmailSessionPool pool,
     SendRateLimiter rateLimiter,
+    SendJournals journals,
     SuppressionList suppression,
     Bounces.BounceAddresses bounces,
     Observability.NewsletterMetrics metrics,
@@ -48,7 +49,9 @@ public sealed partial class DigestBatchJob(
         DateTime? comeBack;
         try
         {
-            comeBack = await SendRangeAsync(issueId, fromId, toId, token, cancellationToken);
+            // Written as the run goes, so a restart after a crash can settle its claims (deleted when the run ends).
+            using var journal = journals.Start(token, issueId, fromId);
+            comeBack = await SendRangeAsync(issueId, fromId, toId, token, journal, cancellationToken);
         }
         finally
         {
@@ -59,7 +62,7 @@ public sealed partial class DigestBatchJob(
     }
 
     /// <summary>Sends what is due in the range; returns when to come back for rows put off (a 4xx, the rate limit), if any.</summary>
-    private async Task<DateTime?> SendRangeAsync(long issueId, long fromId, long toId, Guid token, CancellationToken cancellationToken)
+    private async Task<DateTime?> SendRangeAsync(long issueId, long fromId, long toId, Guid token, SendJournal journal, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var due = await db.Set<Delivery>().AsNoTracking()
@@ -87,7 +90,7 @@ public sealed partial class DigestBatchJob(
         await ledger.SkipAsync(onList, "The address is on the suppression list.", cancellationToken);
         await ledger.SkipAsync(noTopic, "No article in the reader's topics.", cancellationToken);
 
-        var run = new BatchRun(this, issueId, token, copies);
+        var run = new BatchRun(this, issueId, token, copies, journal);
         await run.RunAsync(cancellationToken);
         LogBatchSent(logger, issueId, fromId, toId, run.SentCount, run.OtherCount);
         return run.EarliestRetry;

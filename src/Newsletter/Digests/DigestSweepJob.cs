@@ -8,8 +8,8 @@ using Newsletter.Jobs;
 namespace Newsletter.Digests;
 
 /// <summary>Finds unfinished sending in the ledger and drives it on. Safe to run at any time, on any worker.</summary>
-public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledger, DigestFanOut fanOut, SendRateLimiter rateLimiter, JobStorage storage,
-    IOptions<DigestOptions> options, ILogger<DigestSweepJob> logger)
+public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledger, DigestFanOut fanOut, SendRateLimiter rateLimiter, SendJournals journals,
+    JobStorage storage, IOptions<DigestOptions> options, ILogger<DigestSweepJob> logger)
 {
     /// <summary>
     /// <paramref name="afterStartup"/>: nothing can be queued yet (in-memory storage forgets), so every due range is
@@ -25,6 +25,9 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
             .Select(i => i.Id).ToListAsync(cancellationToken);
         foreach (var issueId in requested)
             if (await fanOut.StartAsync(issueId, cancellationToken)) LogStartedRequested(logger, issueId);
+
+        // Runs that died in a process sharing this data directory: their journals say more than the lease would.
+        await journals.RecoverAsync(cancellationToken);
 
         var open = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending || i.State == DigestIssueState.Paused)
             .Select(i => new { i.Id, i.State }).ToListAsync(cancellationToken);

@@ -17,6 +17,7 @@ public static class DigestsServiceCollectionExtensions
         services.AddSingleton<DigestRenderer>();
         services.AddSingleton<DigestMessageBuilder>();
         services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<SendJournals>();
         services.AddEmailLane(EmailLanes.Digests, sp =>
         {
             var digests = sp.GetRequiredService<IOptions<DigestOptions>>().Value;

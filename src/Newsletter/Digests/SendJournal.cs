@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Newsletter.Data;
+
+namespace Newsletter.Digests;
+
+/// <summary>
+/// What one batch run does with each copy, written to a file beside the database as it happens, so that a restart
+/// after a crash knows more than the ledger: which claimed copies never left (sent again), which the server accepted
+/// (Sent), and only the ones caught between the start of a send and its reply stay Unknown. The ledger records a
+/// window's outcomes once the window is over, so without this a crash made every claimed row of every window in flight
+/// Unknown (connections × window); with it, at most the one copy each connection was sending.
+/// <para>
+/// One file per run, held with an exclusive lock while the run lives (the kernel drops the lock when the process dies,
+/// however it dies), deleted when the run ends with everything recorded. Lines, each written by one write(2) before the step
+/// it announces goes on: <c>R token issue fromId</c> (the run), <c>W id,id,...</c> (a window about to be claimed),
+/// <c>S id</c> (about to hand the copy to a connection), <c>A id</c> (the server accepted it), <c>N id</c> (it will
+/// not reach the reader this time: refused, put off, or never handed over). No fsync: the file survives the process
+/// being killed, as the ledger's own un-synced commits do; a power cut is covered by neither (see the README).
+/// </para>
+/// </summary>
+internal sealed class SendJournal : IDisposable
+{
+    private readonly FileStream _file;
+    private readonly Lock _lock = new();
+    private bool _kept;
+
+    private SendJournal(FileStream file)
+    {
+        _file = file;
+        _path = file.Name;
+    }
+
+    private string _path;
+
+    public string Path => _path;
+
+    /// <summary>Starts a run's journal in <paramref name="folder"/>: a new file, locked, its first line written.</summary>
+    public static SendJournal Start(string folder, Guid token, long issueId, long fromId)
+    {
+        // Made under another name and renamed once locked and labelled, so a recovery never settles a file being born.
+        // Unbuffered: each Write is one write(2), in the file (the page cache) before the step it announces.
+        var name = System.IO.Path.Combine(folder, Guid.NewGuid().ToString("N"));
+        FileStream file;
+        try
+        {
+            file = new FileStream(name + SendJournals.Unborn, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException)
+        {
+            // A sweep's clean-up took the new file's lock in the instant between its creation and ours: another name.
+            name = System.IO.Path.Combine(folder, Guid.NewGuid().ToString("N"));
+            file = new FileStream(name + SendJournals.Unborn, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        var journal = new SendJournal(file);
+        try
+        {
+            journal.Write(FormattableString.Invariant($"R {token:N} {issueId} {fromId}\n"));
+            File.Move(name + SendJournals.Unborn, name + SendJournals.Extension);
+            journal._path = name + SendJournals.Extension;
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
+        return journal;
+    }
+
+    /// <summary>Before the claim: these rows may become ours.</summary>
+    public void Window(IEnumerable<long> ids) => Write("W " + string.Join(',', ids) + "\n");
+
+    /// <summary>Before the copy goes to a connection: from here until <see cref="Accepted"/> or <see cref="NotDelivered"/> its fate is uncertain.</summary>
+    public void Starting(long id) => Write(Line('S', id));
+
+    public void Accepted(long id) => Write(Line('A', id));
+
+    /// <summary>The copy did not reach the reader this time (refused, put off, never handed over): safe to send again.</summary>
+    public void NotDelivered(long id) => Write(Line('N', id));
+
+    /// <summary>The ledger could not record a window: the file stays when the run is disposed, for the next start to settle.</summary>
+    public void Keep() => _kept = true;
+
+    private static string Line(char kind, long id) => string.Create(CultureInfo.InvariantCulture, $"{kind} {id}\n");
+
+    private void Write(string line)
+    {
+        Span<byte> bytes = stackalloc byte[Encoding.ASCII.GetMaxByteCount(line.Length)];
+        var count = Encoding.ASCII.GetBytes(line, bytes);
+        lock (_lock) _file.Write(bytes[..count]);
+    }
+
+    /// <summary>
+    /// Closes the file and deletes it: everything the run did is in the ledger, unless <see cref="Keep"/> said otherwise.
+    /// A killed process never gets here, so its file stays.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!_kept) File.Delete(_path);
+        _file.Dispose();
+    }
+
+    /// <summary>What a dead run's journal says, per row of its windows.</summary>
+    internal sealed record Account(Guid Token, long IssueId, long FromId, List<long> Accepted, List<long> NotDelivered, List<long> Uncertain, List<long> NeverStarted)
+    {
+        /// <summary>Reads a journal; null when it holds no complete first line (the run died before writing it).</summary>
+        public static Account? Read(string text)
+        {
+            // A last line without its newline was cut short by the crash: it did not happen.
+            var complete = text.LastIndexOf('\n');
+            if (complete < 0) return null;
+            var lines = text[..complete].Split('\n');
+            var head = lines[0].Split(' ');
+            if (head.Length != 4 || head[0] != "R" || !Guid.TryParseExact(head[1], "N", out var token)) return null;
+            var account = new Account(token, long.Parse(head[2], CultureInfo.InvariantCulture), long.Parse(head[3], CultureInfo.InvariantCulture), [], [], [], []);
+            var windows = new List<long>();
+            var last = new Dictionary<long, char>();
+            foreach (var line in lines.Skip(1))
+            {
+                if (line.Length < 3) continue;
+                if (line[0] == 'W')
+                    windows.AddRange(line[2..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, CultureInfo.InvariantCulture)));
+                else
+                    last[long.Parse(line.AsSpan(2), CultureInfo.InvariantCulture)] = line[0];
+            }
+            foreach (var id in windows.Distinct())
+            {
+                var list = last.GetValueOrDefault(id) switch
+                {
+                    'A' => account.Accepted,
+                    'N' => account.NotDelivered,
+                    'S' => account.Uncertain,
+                    _ => account.NeverStarted,
+                };
+                list.Add(id);
+            }
+            return account;
+        }
+    }
+}
+
+/// <summary>
+/// The folder of run journals (<c>sending-journal</c> in the data directory) and the start-up step that settles the
+/// journals dead runs left: each row of theirs still claimed by the dead run (Sending, or already Unknown after the
+/// sweep) becomes Sent, Pending again or Unknown as its journal says, and the dead run's range is let go so the restart
+/// sends the rest at once instead of after <see cref="DigestOptions.SendingLease"/>.
+/// </summary>
+public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactory scopes, ILogger<SendJournals> logger)
+{
+    internal const string Extension = ".journal";
+
+    /// <summary>A journal being made: at most its first line, nothing claimed yet.</summary>
+    internal const string Unborn = ".new";
+
+    public string Folder { get; } = Directory.CreateDirectory(data.Resolve("sending-journal")).FullName;
+
+    internal SendJournal Start(Guid token, long issueId, long fromId) => SendJournal.Start(Folder, token, issueId, fromId);
+
+    /// <summary>
+    /// Settles every journal no live process holds (at start-up, and at each sweep for processes that share this data
+    /// directory and died without a restart). Returns how many it settled.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        // A run that died while its journal was being made had claimed nothing; its range waits for the lease.
+        foreach (var path in Directory.EnumerateFiles(Folder, "*" + Unborn))
+        {
+            try
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Being made right now, or already gone.
+            }
+        }
+        var settled = 0;
+        foreach (var path in Directory.EnumerateFiles(Folder, "*" + Extension))
+        {
+            string text;
+            FileStream file;
+            try
+            {
+                // A live run holds its file's lock: opening it fails, and it is left alone.
+                file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            using (file)
+            {
+                using (var reader = new StreamReader(file, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
+                    text = await reader.ReadToEndAsync(cancellationToken);
+                var account = SendJournal.Account.Read(text);
+                if (account is not null)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var result = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().SettleDeadRunAsync(account, cancellationToken);
+                    LogSettled(logger, account.IssueId, account.FromId, result.Sent, result.Pending, result.Unknown);
+                }
+                File.Delete(path);
+            }
+            settled++;
+        }
+        return settled;
+    }
+
+    [LoggerMessage(EventId = 5033, EventName = "DigestDeadRunSettled", Level = LogLevel.Warning,
+        Message = "Digest issue {IssueId} ids from {FromId}: a run stopped mid-send; from its journal {Sent} copies are Sent, {Pending} go again, {Unknown} are Unknown (caught on the wire)")]
+    private static partial void LogSettled(ILogger logger, long issueId, long fromId, int sent, int pending, int unknown);
+}
