@@ -200,7 +200,9 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     /// Settles the rows a dead run left, as its journal tells (<see cref="SendJournal"/>), in one transaction: only rows
     /// the dead run still holds (Sending with its token, or made Unknown by the sweep since and untouched after). Copies
     /// the server accepted become Sent, copies that never left or did not reach the reader go back to Pending (a copy
-    /// that never left gives its attempt back), copies caught on the wire become Unknown. Then the run's range is let go.
+    /// that never left gives its attempt back), copies caught on the wire become Unknown. A journal from before a reboot
+    /// may have lost its last lines: then only the accepted and the not delivered are settled, and the rest are left to
+    /// the sweep (Unknown after the lease), as without a journal. Then the run's range is let go.
     /// </summary>
     internal Task<SettledRun> SettleDeadRunAsync(SendJournal.Account run, CancellationToken cancellationToken) => db.InTransactionAsync(async token =>
     {
@@ -209,14 +211,20 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
             .SetProperty(d => d.SmtpStatus, 250).SetProperty(d => d.Error, (string?)null), token);
         var pending = await HeldByDead(run, run.NotDelivered).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
             .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null), token);
+        if (!run.Complete) return await LetGoAsync(new SettledRun(sent, pending, 0));
         pending += await HeldByDead(run, run.NeverStarted).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
             .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null).SetProperty(d => d.Attempts, d => d.Attempts - 1), token);
         var uncertain = run.Uncertain.ToList();
         await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending && uncertain.Contains(d.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
         var unknown = await db.Set<Delivery>().CountAsync(d => d.ClaimToken == run.Token && d.State == DeliveryState.Unknown && uncertain.Contains(d.Id), token);
-        await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
-        return new SettledRun(sent, pending, unknown);
+        return await LetGoAsync(new SettledRun(sent, pending, unknown));
+
+        async Task<SettledRun> LetGoAsync(SettledRun settled)
+        {
+            await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
+            return settled;
+        }
     }, cancellationToken);
 
     private IQueryable<Delivery> HeldByDead(SendJournal.Account run, List<long> ids) =>

@@ -75,7 +75,8 @@ public sealed class DigestOptions
 
     /// <summary>
     /// How many deliveries one connection claims at a time, just before sending them; also how often outcomes are
-    /// recorded. A crash leaves at most Connections × ClaimWindow deliveries per process Unknown.
+    /// recorded in the ledger. A crash leaves at most Connections × ClaimWindow deliveries per process Sending; the
+    /// run's journal settles them at the restart, and only the copy each connection had on the wire stays Unknown.
     /// </summary>
     [Range(1, 1000)]
     public int ClaimWindow { get; set; } = 10;

@@ -17,8 +17,11 @@ namespace Newsletter.Digests;
 /// however it dies), deleted when the run ends with everything recorded. Lines, each written by one write(2) before the step
 /// it announces goes on: <c>R token issue fromId</c> (the run), <c>W id,id,...</c> (a window about to be claimed),
 /// <c>S id</c> (about to hand the copy to a connection), <c>A id</c> (the server accepted it), <c>N id</c> (it will
-/// not reach the reader this time: refused, put off, or never handed over). No fsync: the file survives the process
-/// being killed, as the ledger's own un-synced commits do; a power cut is covered by neither (see the README).
+/// not reach the reader this time: refused, put off, or never handed over). No fsync (one per copy would cost more
+/// than the send): a killed process's writes are all in the file, but a machine that went down may have lost the last
+/// ones. So the first line also names the boot (Linux's <c>boot_id</c>); a journal from an earlier boot is trusted only
+/// for what it says happened (accepted, not delivered), never for what it does not say (a copy with no line may have
+/// gone).
 /// </para>
 /// </summary>
 internal sealed class SendJournal : IDisposable
@@ -57,7 +60,7 @@ internal sealed class SendJournal : IDisposable
         var journal = new SendJournal(file);
         try
         {
-            journal.Write(FormattableString.Invariant($"R {token:N} {issueId} {fromId}\n"));
+            journal.Write(FormattableString.Invariant($"R {token:N} {issueId} {fromId} {SendJournals.Boot}\n"));
             File.Move(name + SendJournals.Unborn, name + SendJournals.Extension);
             journal._path = name + SendJournals.Extension;
         }
@@ -102,19 +105,24 @@ internal sealed class SendJournal : IDisposable
         _file.Dispose();
     }
 
-    /// <summary>What a dead run's journal says, per row of its windows.</summary>
-    internal sealed record Account(Guid Token, long IssueId, long FromId, List<long> Accepted, List<long> NotDelivered, List<long> Uncertain, List<long> NeverStarted)
+    /// <summary>
+    /// What a dead run's journal says, per row of its windows. <paramref name="Complete"/>: written in this boot, so
+    /// every line the run wrote is there and a row with no line never started; otherwise only the accepted and the not
+    /// delivered can be settled.
+    /// </summary>
+    internal sealed record Account(Guid Token, long IssueId, long FromId, bool Complete, List<long> Accepted, List<long> NotDelivered, List<long> Uncertain, List<long> NeverStarted)
     {
         /// <summary>Reads a journal; null when it holds no complete first line (the run died before writing it).</summary>
-        public static Account? Read(string text)
+        public static Account? Read(string text, string boot)
         {
             // A last line without its newline was cut short by the crash: it did not happen.
-            var complete = text.LastIndexOf('\n');
-            if (complete < 0) return null;
-            var lines = text[..complete].Split('\n');
+            var end = text.LastIndexOf('\n');
+            if (end < 0) return null;
+            var lines = text[..end].Split('\n');
             var head = lines[0].Split(' ');
-            if (head.Length != 4 || head[0] != "R" || !Guid.TryParseExact(head[1], "N", out var token)) return null;
-            var account = new Account(token, long.Parse(head[2], CultureInfo.InvariantCulture), long.Parse(head[3], CultureInfo.InvariantCulture), [], [], [], []);
+            if (head.Length != 5 || head[0] != "R" || !Guid.TryParseExact(head[1], "N", out var token)) return null;
+            var complete = head[4] == boot && boot != SendJournals.NoBoot;
+            var account = new Account(token, long.Parse(head[2], CultureInfo.InvariantCulture), long.Parse(head[3], CultureInfo.InvariantCulture), complete, [], [], [], []);
             var windows = new List<long>();
             var last = new Dictionary<long, char>();
             foreach (var line in lines.Skip(1))
@@ -150,6 +158,23 @@ internal sealed class SendJournal : IDisposable
 public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactory scopes, ILogger<SendJournals> logger)
 {
     internal const string Extension = ".journal";
+
+    internal const string NoBoot = "-";
+
+    /// <summary>This boot of the machine (Linux's boot_id); elsewhere none, and every dead run's journal is read as one from another boot.</summary>
+    internal static readonly string Boot = ReadBoot();
+
+    private static string ReadBoot()
+    {
+        try
+        {
+            return File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : NoBoot;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return NoBoot;
+        }
+    }
 
     /// <summary>A journal being made: at most its first line, nothing claimed yet.</summary>
     internal const string Unborn = ".new";
@@ -194,7 +219,7 @@ public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactor
             {
                 using (var reader = new StreamReader(file, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
                     text = await reader.ReadToEndAsync(cancellationToken);
-                var account = SendJournal.Account.Read(text);
+                var account = SendJournal.Account.Read(text, Boot);
                 if (account is not null)
                 {
                     await using var scope = scopes.CreateAsyncScope();

@@ -63,6 +63,10 @@ public sealed class SendJournalTests(DigestApp app) : IClassFixture<DigestApp>
         liveJournal.Starting(liveId);
         liveJournal.Accepted(liveId);
 
+        // A run killed while its journal was being made (it claims only after): the half-made file is cleared away.
+        var unborn = Path.Combine(journals.Folder, Guid.NewGuid().ToString("N") + ".new");
+        await File.WriteAllTextAsync(unborn, $"R {Guid.NewGuid():N} {issueId} 1\n");
+
         var deadText = await File.ReadAllTextAsync(deadFile);
         Assert.Equal(1, await journals.RecoverAsync(CancellationToken.None));
 
@@ -84,27 +88,61 @@ public sealed class SendJournalTests(DigestApp app) : IClassFixture<DigestApp>
         Assert.False(await app.WithDbAsync(db => db.Set<DigestBatchLease>().AnyAsync(l => l.Token == dead)));
         Assert.False(File.Exists(deadFile));
         Assert.True(File.Exists(liveJournal.Path));
+        Assert.False(File.Exists(unborn));
 
         // Settling is idempotent: the same journal settled again (a crash during recovery) changes nothing.
         await app.WithDbAsync(async db =>
         {
-            var account = SendJournal.Account.Read(deadText)!;
+            var account = SendJournal.Account.Read(deadText, SendJournals.Boot)!;
             return await new DeliveryLedger(db, TimeProvider.System).SettleDeadRunAsync(account, CancellationToken.None);
         });
         Assert.Equal(rows.Values.Select(r => (r.Id, r.State, r.Attempts)), (await app.DeliveriesAsync(issueId)).Select(r => (r.Id, r.State, r.Attempts)));
     }
 
     [Fact]
+    public async Task A_journal_from_before_a_reboot_is_trusted_only_for_what_it_says_happened()
+    {
+        var readers = await app.AddReadersAsync("journal-reboot", 4);
+        var (issueId, ids) = await SendingIssueAsync(readers.Select(r => r.Id));
+        var dead = Guid.NewGuid();
+        await ClaimAsync(issueId, ids, dead);
+        var journals = app.Services.GetRequiredService<SendJournals>();
+        string path;
+        using (var journal = journals.Start(dead, issueId, ids[0]))
+        {
+            journal.Window(ids);
+            journal.Starting(ids[0]); journal.Accepted(ids[0]);
+            journal.Starting(ids[1]); journal.NotDelivered(ids[1]);
+            journal.Starting(ids[2]);
+            path = journal.Path;
+            journal.Keep();
+        }
+        // The machine went down instead of the process: the page cache may have lost lines after these (say "S ids[3]").
+        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace(SendJournals.Boot, "an-earlier-boot"));
+
+        Assert.Equal(1, await journals.RecoverAsync(CancellationToken.None));
+
+        var rows = (await app.DeliveriesAsync(issueId)).ToDictionary(d => d.Id);
+        Assert.Equal(DeliveryState.Sent, rows[ids[0]].State);
+        Assert.Equal(DeliveryState.Pending, rows[ids[1]].State);
+        // No line is no proof here: both stay the dead run's, for the sweep to make Unknown after the lease. Never resent.
+        Assert.Equal((DeliveryState.Sending, DeliveryState.Sending), (rows[ids[2]].State, rows[ids[3]].State));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void A_line_cut_short_by_the_crash_did_not_happen()
     {
         var token = Guid.NewGuid();
-        var account = SendJournal.Account.Read($"R {token:N} 7 100\nW 100,101,102\nS 100\nA 100\nS 101\nA 10")!;
-        Assert.Equal((token, 7L, 100L), (account.Token, account.IssueId, account.FromId));
+        var account = SendJournal.Account.Read($"R {token:N} 7 100 boot-1\nW 100,101,102\nS 100\nA 100\nS 101\nA 10", "boot-1")!;
+        Assert.Equal((token, 7L, 100L, true), (account.Token, account.IssueId, account.FromId, account.Complete));
         Assert.Equal([100L], account.Accepted);
         Assert.Equal([101L], account.Uncertain);
         Assert.Equal([102L], account.NeverStarted);
         Assert.Empty(account.NotDelivered);
-        Assert.Null(SendJournal.Account.Read($"R {token:N} 7"));
+        Assert.Null(SendJournal.Account.Read($"R {token:N} 7", "boot-1"));
+        // Written before a reboot: its last lines may be lost with the page cache, so it is not complete.
+        Assert.False(SendJournal.Account.Read($"R {token:N} 7 100 boot-0\nW 100\n", "boot-1")!.Complete);
     }
 
     private async Task<(long IssueId, long[] Ids)> SendingIssueAsync(IEnumerable<long> subscriberIds) => await app.WithDbAsync(async db =>
