@@ -15,7 +15,7 @@ namespace Newsletter.Digests;
 /// <para>
 /// One file per run, held with an exclusive lock while the run lives (the kernel drops the lock when the process dies,
 /// however it dies), deleted when the run ends with everything recorded. Lines, each written by one write(2) before the step
-/// it announces goes on: <c>R token issue fromId</c> (the run), <c>W id,id,...</c> (a window about to be claimed),
+/// it announces goes on: <c>R token issue fromId boot</c> (the run), <c>W id,id,...</c> (a window about to be claimed),
 /// <c>S id</c> (about to hand the copy to a connection), <c>A id</c> (the server accepted it), <c>N id</c> (it will
 /// not reach the reader this time: refused, put off, or never handed over). No fsync (one per copy would cost more
 /// than the send): a killed process's writes are all in the file, but a machine that went down may have lost the last
@@ -28,6 +28,7 @@ internal sealed class SendJournal : IDisposable
 {
     private readonly FileStream _file;
     private readonly Lock _lock = new();
+    private string _path;
     private bool _kept;
 
     private SendJournal(FileStream file)
@@ -35,8 +36,6 @@ internal sealed class SendJournal : IDisposable
         _file = file;
         _path = file.Name;
     }
-
-    private string _path;
 
     public string Path => _path;
 
@@ -90,7 +89,8 @@ internal sealed class SendJournal : IDisposable
 
     private void Write(string line)
     {
-        Span<byte> bytes = stackalloc byte[Encoding.ASCII.GetMaxByteCount(line.Length)];
+        // A copy's line on the stack; a window's list of ids (up to ClaimWindow of them) may be larger.
+        Span<byte> bytes = line.Length <= 256 ? stackalloc byte[256] : new byte[line.Length];
         var count = Encoding.ASCII.GetBytes(line, bytes);
         lock (_lock) _file.Write(bytes[..count]);
     }
@@ -112,7 +112,10 @@ internal sealed class SendJournal : IDisposable
     /// </summary>
     internal sealed record Account(Guid Token, long IssueId, long FromId, bool Complete, List<long> Accepted, List<long> NotDelivered, List<long> Uncertain, List<long> NeverStarted)
     {
-        /// <summary>Reads a journal; null when it holds no complete first line (the run died before writing it).</summary>
+        /// <summary>
+        /// Reads a journal; null when it holds no whole first line (the run died before writing it, or the file is not a
+        /// journal). A line that does not read (a damaged file) makes the journal incomplete: only what it says happened counts.
+        /// </summary>
         public static Account? Read(string text, string boot)
         {
             // A last line without its newline was cut short by the crash: it did not happen.
@@ -120,19 +123,25 @@ internal sealed class SendJournal : IDisposable
             if (end < 0) return null;
             var lines = text[..end].Split('\n');
             var head = lines[0].Split(' ');
-            if (head.Length != 5 || head[0] != "R" || !Guid.TryParseExact(head[1], "N", out var token)) return null;
-            var complete = head[4] == boot && boot != SendJournals.NoBoot;
-            var account = new Account(token, long.Parse(head[2], CultureInfo.InvariantCulture), long.Parse(head[3], CultureInfo.InvariantCulture), complete, [], [], [], []);
+            if (head.Length != 5 || head[0] != "R" || !Guid.TryParseExact(head[1], "N", out var token) || !TryId(head[2], out var issueId) || !TryId(head[3], out var fromId))
+                return null;
+            var whole = head[4] == boot && boot != SendJournals.NoBoot;
             var windows = new List<long>();
             var last = new Dictionary<long, char>();
             foreach (var line in lines.Skip(1))
             {
-                if (line.Length < 3) continue;
-                if (line[0] == 'W')
-                    windows.AddRange(line[2..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, CultureInfo.InvariantCulture)));
+                if (line.Length >= 3 && line[1] == ' ' && line[0] == 'W')
+                {
+                    foreach (var part in line[2..].Split(','))
+                        if (TryId(part, out var id)) windows.Add(id);
+                        else whole = false;
+                }
+                else if (line.Length >= 3 && line[1] == ' ' && line[0] is 'S' or 'A' or 'N' && TryId(line[2..], out var id))
+                    last[id] = line[0];
                 else
-                    last[long.Parse(line.AsSpan(2), CultureInfo.InvariantCulture)] = line[0];
+                    whole = false;
             }
+            var account = new Account(token, issueId, fromId, whole, [], [], [], []);
             foreach (var id in windows.Distinct())
             {
                 var list = last.GetValueOrDefault(id) switch
@@ -146,6 +155,8 @@ internal sealed class SendJournal : IDisposable
             }
             return account;
         }
+
+        private static bool TryId(string text, out long id) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id);
     }
 }
 
@@ -222,9 +233,18 @@ public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactor
                 var account = SendJournal.Account.Read(text, Boot);
                 if (account is not null)
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var result = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().SettleDeadRunAsync(account, cancellationToken);
-                    LogSettled(logger, account.IssueId, account.FromId, result.Sent, result.Pending, result.Unknown);
+                    try
+                    {
+                        await using var scope = scopes.CreateAsyncScope();
+                        var result = await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().SettleDeadRunAsync(account, cancellationToken);
+                        LogSettled(logger, account.IssueId, account.FromId, result.Sent, result.Pending, result.Unknown);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The database said no (down, busy): the file stays for the next sweep, and start-up goes on.
+                        LogNotSettled(logger, path, e);
+                        continue;
+                    }
                 }
                 File.Delete(path);
             }
@@ -232,6 +252,10 @@ public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactor
         }
         return settled;
     }
+
+    [LoggerMessage(EventId = 5034, EventName = "DigestDeadRunNotSettled", Level = LogLevel.Error,
+        Message = "The send journal {Path} of a run that stopped mid-send could not be settled now; the next sweep tries again")]
+    private static partial void LogNotSettled(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(EventId = 5033, EventName = "DigestDeadRunSettled", Level = LogLevel.Warning,
         Message = "Digest issue {IssueId} ids from {FromId}: a run stopped mid-send; from its journal {Sent} copies are Sent, {Pending} go again, {Unknown} are Unknown (caught on the wire)")]

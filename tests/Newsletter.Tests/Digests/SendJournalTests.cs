@@ -143,6 +143,11 @@ public sealed class SendJournalTests(DigestApp app) : IClassFixture<DigestApp>
         Assert.Null(SendJournal.Account.Read($"R {token:N} 7", "boot-1"));
         // Written before a reboot: its last lines may be lost with the page cache, so it is not complete.
         Assert.False(SendJournal.Account.Read($"R {token:N} 7 100 boot-0\nW 100\n", "boot-1")!.Complete);
+        // A damaged line (the disk, not the crash): what the journal does not say cannot be trusted either.
+        var damaged = SendJournal.Account.Read($"R {token:N} 7 100 boot-1\nW 100,101\nS 1o1\nS 100\nA 100\n", "boot-1")!;
+        Assert.False(damaged.Complete);
+        Assert.Equal([100L], damaged.Accepted);
+        Assert.Equal([101L], damaged.NeverStarted);
     }
 
     private async Task<(long IssueId, long[] Ids)> SendingIssueAsync(IEnumerable<long> subscriberIds) => await app.WithDbAsync(async db =>
