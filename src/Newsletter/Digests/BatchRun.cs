@@ -12,8 +12,7 @@ internal sealed record PendingCopy(DigestRecipient Recipient, int Attempts, Rend
 /// ledger, send them one by one and record the window's outcomes before taking the next. So at any instant at most
 /// connections × window rows are Sending, and its journal (<see cref="SendJournal"/>) tells a restart which of those
 /// never left and which the server accepted: a crash leaves only the copy each connection had on the wire uncertain.
-/// While the run lives it renews its
-/// claims, so no sweep mistakes it for a dead one. When the server refuses us (sender, content, policy) or cannot be
+/// While the run lives it renews its claims, so no sweep mistakes it for a dead one. When the server refuses us (sender, content, policy) or cannot be
 /// reached, the issue pauses and every sender gives back what it has not sent.
 /// </summary>
 internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IReadOnlyList<PendingCopy> recipients, SendJournal journal)
@@ -98,9 +97,10 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
                 }
                 var window = Take(granted);
                 if (window.Count == 0) return;
-                journal.Window(window.Select(p => p.Recipient.DeliveryId));
+                var windowIds = window.Select(p => p.Recipient.DeliveryId).ToList();
+                journal.Window(windowIds);
                 // Not cancellable: a claim cut off half-way would leave rows Sending for the lease to find.
-                var claimed = await ledger.ClaimAsync(issueId, window.Select(p => p.Recipient.DeliveryId).ToList(), token, CancellationToken.None);
+                var claimed = await ledger.ClaimAsync(issueId, windowIds, token, CancellationToken.None);
                 if (claimed.Count == 0)
                 {
                     // Taken by another run, no longer due, or the issue is no longer Sending (paused): look before going on.
