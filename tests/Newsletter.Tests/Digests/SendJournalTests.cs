@@ -131,6 +131,17 @@ public sealed class SendJournalTests(DigestApp app) : IClassFixture<DigestApp>
     }
 
     [Fact]
+    public async Task Runs_that_end_leave_no_journal_behind()
+    {
+        var journals = app.Services.GetRequiredService<SendJournals>();
+        await app.AddReadersAsync("journal-clean", 25);
+        await app.PushArticleAsync("journal-clean-1", "Nothing left behind", "books");
+        var counts = await app.WaitUntilSentAsync(await app.SendNowAsync());
+        Assert.True(counts.Sent >= 25, $"{counts.Sent} sent");
+        Assert.Empty(Directory.EnumerateFiles(journals.Folder));
+    }
+
+    [Fact]
     public void A_line_cut_short_by_the_crash_did_not_happen()
     {
         var token = Guid.NewGuid();
