@@ -72,7 +72,7 @@ internal sealed class SendJournal : IDisposable
     }
 
     /// <summary>Before the claim: these rows may become ours.</summary>
-    public void Window(IEnumerable<long> ids) => Write("W " + string.Join(',', ids) + "\n");
+    public void Window(IEnumerable<long> ids) => Write("W " + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "\n");
 
     /// <summary>Before the copy goes to a connection: from here until <see cref="Accepted"/> or <see cref="NotDelivered"/> its fate is uncertain.</summary>
     public void Starting(long id) => Write(Line('S', id));
