@@ -214,7 +214,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         if (!run.Complete) return await LetGoAsync(new SettledRun(sent, pending, 0));
         pending += await HeldByDead(run, run.NeverStarted).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
             .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null).SetProperty(d => d.Attempts, d => d.Attempts - 1), token);
-        var uncertain = run.Uncertain.ToList();
+        var uncertain = run.Uncertain;
         await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending && uncertain.Contains(d.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
         var unknown = await db.Set<Delivery>().CountAsync(d => d.ClaimToken == run.Token && d.State == DeliveryState.Unknown && uncertain.Contains(d.Id), token);

@@ -44,17 +44,20 @@ internal sealed class SendJournal : IDisposable
     {
         // Made under another name and renamed once locked and labelled, so a recovery never settles a file being born.
         // Unbuffered: each Write is one write(2), in the file (the page cache) before the step it announces.
-        var name = System.IO.Path.Combine(folder, Guid.NewGuid().ToString("N"));
+        string name;
         FileStream file;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            file = new FileStream(name + SendJournals.Unborn, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
-        }
-        catch (IOException)
-        {
-            // A sweep's clean-up took the new file's lock in the instant between its creation and ours: another name.
             name = System.IO.Path.Combine(folder, Guid.NewGuid().ToString("N"));
-            file = new FileStream(name + SendJournals.Unborn, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            try
+            {
+                file = new FileStream(name + SendJournals.Unborn, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+                break;
+            }
+            catch (IOException) when (attempt == 1)
+            {
+                // A sweep's clean-up took the new file's lock in the instant between its creation and ours: another name.
+            }
         }
         var journal = new SendJournal(file);
         try
