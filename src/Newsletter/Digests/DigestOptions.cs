@@ -50,11 +50,17 @@ public sealed class DigestOptions
     /// <summary>An idle pooled connection older than this is closed instead of reused (servers drop idle clients).</summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Messages per second for all workers together; 0 means no limit. Each process takes its share.</summary>
+    /// <summary>
+    /// The relay's messages per second for all workers together; 0 means no limit. Each process takes its share.
+    /// Transactional mail is counted in it (never held back by it), so the digests leave room for it.
+    /// </summary>
     [Range(0, 1_000_000)]
     public int MessagesPerSecond { get; set; }
 
-    /// <summary>Messages per <see cref="Window"/> for all workers together (a sliding window); 0 means no limit.</summary>
+    /// <summary>
+    /// The relay's messages per <see cref="Window"/> for all workers together (a sliding window); 0 means no limit.
+    /// Transactional mail is counted in it too, and goes even when it is spent.
+    /// </summary>
     [Range(0, int.MaxValue)]
     public int WindowLimit { get; set; }
 

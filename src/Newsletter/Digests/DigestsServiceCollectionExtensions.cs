@@ -17,12 +17,14 @@ public static class DigestsServiceCollectionExtensions
         services.AddSingleton<DigestRenderer>();
         services.AddSingleton<DigestMessageBuilder>();
         services.AddSingleton<SendRateLimiter>();
+        // The relay's limits count transactional mail too (see IRelayAllowance); replaces Email's "no limit".
+        services.Replace(ServiceDescriptor.Singleton<IRelayAllowance>(sp => sp.GetRequiredService<SendRateLimiter>()));
         services.AddSingleton<SendJournals>();
         services.AddEmailLane(EmailLanes.Digests, sp =>
         {
             var digests = sp.GetRequiredService<IOptions<DigestOptions>>().Value;
             return (digests.Connections, digests.ConnectionIdleTimeout);
-        });
+        }, asksFirst: true);
         services.AddScoped<DigestPlanner>();
         services.AddScoped<DigestFanOut>();
         services.AddScoped<DeliveryLedger>();

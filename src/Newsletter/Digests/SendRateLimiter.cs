@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Data;
+using Newsletter.Email;
 
 namespace Newsletter.Digests;
 
@@ -12,8 +14,11 @@ namespace Newsletter.Digests;
 /// of the window. Every process takes from the same rows, so a process that joins, leaves or restarts never hands out a
 /// fresh allowance. A take is one short transaction that moves a version number (compare-and-swap), so concurrent
 /// takers at READ COMMITTED retry instead of overdrawing. With no limit configured it costs nothing.
+/// These are the relay's limits, so transactional mail counts too (<see cref="CountAsync"/>): it never waits, it
+/// overdraws, and the digests wait that much longer.
 /// </summary>
-public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<DigestOptions> options, TimeProvider clock)
+public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOptions<DigestOptions> options, TimeProvider clock, ILogger<SendRateLimiter> logger)
+    : IRelayAllowance
 {
     public const string DigestScope = "digests";
     private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
@@ -61,22 +66,49 @@ public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<Digest
     }
 
     /// <summary>One attempt: the number granted now, or 0 and how long to wait before asking again.</summary>
-    public async Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, CancellationToken cancellationToken)
+    public Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, CancellationToken cancellationToken) =>
+        TryTakeAsync(wanted, overdraw: false, cancellationToken);
+
+    /// <summary>
+    /// Counts messages that went out without asking (transactional mail, on its own lane): the bucket may go below zero
+    /// and the window past its limit, and the digests' next takes wait until the allowance has caught up. So the relay
+    /// sees the limit over any stretch longer than a moment, and a confirmation never waits behind a digest.
+    /// </summary>
+    public async Task CountAsync(int messages)
+    {
+        if (!Limited || messages <= 0) return;
+        try
+        {
+            // A take that loses the compare-and-swap to another taker took nothing: ask again (each try is one short
+            // transaction, and takers are few).
+            for (var attempt = 0; attempt < 50; attempt++)
+                if ((await TryTakeAsync(messages, overdraw: true, CancellationToken.None)).Granted > 0) return;
+            LogNotCounted(logger, messages, "the rate limit's row was busy for 50 tries");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The mail has gone, and its row must still be recorded: whatever the database said, only the digests'
+            // pacing misses this count.
+            LogNotCounted(logger, messages, e.Message);
+        }
+    }
+
+    private async Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, bool overdraw, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
         try
         {
-            return await db.InTransactionAsync(token => TakeAsync(db, wanted, token), cancellationToken);
+            return await db.InTransactionAsync(token => TakeAsync(db, wanted, overdraw, token), cancellationToken);
         }
         catch (DbUpdateException)
         {
-            // Two processes created the bucket row at once; the other one's stands. Ask again.
+            // Two processes created the bucket row (or the slice) at once; the other one's stands. Ask again.
             return (0, TimeSpan.Zero);
         }
     }
 
-    private async Task<(int Granted, TimeSpan Wait)> TakeAsync(NewsletterDb db, int wanted, CancellationToken cancellationToken)
+    private async Task<(int Granted, TimeSpan Wait)> TakeAsync(NewsletterDb db, int wanted, bool overdraw, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -88,7 +120,7 @@ public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<Digest
         {
             var capacity = Math.Max(1d, limits.MessagesPerSecond / 10d);
             tokens = bucket is null ? capacity : Math.Min(capacity, bucket.Tokens + Math.Max(0, (now - bucket.RefilledAt).TotalSeconds) * limits.MessagesPerSecond);
-            granted = Math.Min(granted, (int)Math.Floor(tokens));
+            if (!overdraw) granted = Math.Min(granted, (int)Math.Floor(tokens));
             if (granted <= 0) wait = TimeSpan.FromSeconds((1 - tokens) / limits.MessagesPerSecond);
         }
         var slice = SliceLength(limits);
@@ -106,7 +138,7 @@ public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<Digest
                 var until = oldest + limits.Window + slice - now;
                 wait = until > wait ? until : wait;
             }
-            granted = Math.Min(granted, remaining);
+            if (!overdraw) granted = Math.Min(granted, remaining);
         }
         if (granted <= 0) return (0, wait);
 
@@ -146,6 +178,10 @@ public sealed class SendRateLimiter(IServiceScopeFactory scopes, IOptions<Digest
         var before = clock.GetUtcNow().UtcDateTime - keep - TimeSpan.FromMinutes(1);
         return await db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start < before).ExecuteDeleteAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 5035, EventName = "RelayAllowanceNotCounted", Level = LogLevel.Warning,
+        Message = "{Messages} transactional message(s) could not be counted against the relay's rate limit ({Reason}); the digests may send that many more this window")]
+    private static partial void LogNotCounted(ILogger logger, int messages, string reason);
 
     private static TimeSpan SliceLength(DigestOptions limits) =>
         limits.Window > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, limits.Window.Ticks / 60)) : TimeSpan.FromMinutes(1);

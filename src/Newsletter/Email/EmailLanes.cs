@@ -13,13 +13,19 @@ public static class EmailLanes
     public const string Digests = "digests";
     public const string Transactional = "transactional";
 
-    /// <summary>Registers a lane of <paramref name="size"/> sessions (read when the lane is first used).</summary>
-    public static IServiceCollection AddEmailLane(this IServiceCollection services, string lane, Func<IServiceProvider, (int Size, TimeSpan IdleTimeout)> size) =>
+    /// <summary>
+    /// Registers a lane of <paramref name="size"/> sessions (read when the lane is first used). A lane whose senders
+    /// ask the relay's allowance before each message (digests) says <paramref name="asksFirst"/>; every other lane's
+    /// messages are counted against it after they go (<see cref="IRelayAllowance"/>).
+    /// </summary>
+    public static IServiceCollection AddEmailLane(this IServiceCollection services, string lane, Func<IServiceProvider, (int Size, TimeSpan IdleTimeout)> size,
+        bool asksFirst = false) =>
         services.AddKeyedSingleton(lane, (sp, _) =>
         {
             var (count, idle) = size(sp);
             var smtp = sp.GetRequiredService<IOptions<EmailOptions>>().Value.Smtp;
+            var counted = asksFirst ? null : sp.GetRequiredService<IRelayAllowance>();
             return new EmailSessionPool(sp.GetRequiredService<IEmailTransport>(), sp.GetRequiredService<MessageSigner>(),
-                new EmailPoolSettings(count, idle, smtp.ReconnectDelay, smtp.MaxReconnectDelay), sp.GetRequiredService<TimeProvider>());
+                new EmailPoolSettings(count, idle, smtp.ReconnectDelay, smtp.MaxReconnectDelay, counted), sp.GetRequiredService<TimeProvider>());
         });
 }

@@ -29,6 +29,8 @@ public static class EmailServiceCollectionExtensions
             : sp.GetRequiredService<PickupFolderTransport>());
         // The one send layer: sessions (two lanes), DKIM, outcome classification; digests and the outbox both use it.
         services.AddSingleton<MessageSigner>();
+        // Digests put their fleet limiter here (AddDigests); without them no relay limit is configured.
+        services.TryAddSingleton<IRelayAllowance, NoRelayLimit>();
         services.AddEmailLane(EmailLanes.Transactional, sp =>
         {
             var outbox = sp.GetRequiredService<IOptions<TransactionalEmailOptions>>().Value;

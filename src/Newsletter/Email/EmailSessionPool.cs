@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 
 namespace Newsletter.Email;
 
-/// <summary>The size and timing of one <see cref="EmailSessionPool"/>.</summary>
-public sealed record EmailPoolSettings(int Size, TimeSpan IdleTimeout, TimeSpan ReconnectDelay, TimeSpan MaxReconnectDelay);
+/// <summary>The size and timing of one <see cref="EmailSessionPool"/>, and whether its messages are counted against the
+/// relay's limits after they go (<see cref="CountAfterSend"/>: a lane that does not ask first, see <see cref="IRelayAllowance"/>).</summary>
+public sealed record EmailPoolSettings(int Size, TimeSpan IdleTimeout, TimeSpan ReconnectDelay, TimeSpan MaxReconnectDelay, IRelayAllowance? CountAfterSend = null);
 
 /// <summary>
 /// A per-process pool of open transport sessions (MailKit connections with NoDelay, pipelining when the server offers
@@ -21,6 +22,8 @@ public sealed class EmailSessionPool(IEmailTransport transport, MessageSigner si
     internal MessageSigner Signer => signer;
 
     internal TimeProvider Clock => clock;
+
+    internal IRelayAllowance? CountAfterSend => settings.CountAfterSend;
 
     /// <summary>Waits for a free slot. The session itself is opened on first use (see <see cref="PooledSession.OpenAsync"/>).</summary>
     public async Task<PooledSession> RentAsync(CancellationToken cancellationToken)
@@ -78,7 +81,8 @@ public sealed class EmailSessionPool(IEmailTransport transport, MessageSigner si
 /// to the pool on dispose. It counts its failures in a row (a connection that could not be opened, a message never
 /// handed over, an unknown end): while there are any, the next connection waits first, doubling from
 /// <see cref="EmailPoolSettings.ReconnectDelay"/>; the first message the server answers ends the count. Every message
-/// is DKIM-signed here when signing is configured, whoever sends it.
+/// is DKIM-signed here when signing is configured, whoever sends it, and on a lane that does not ask the relay's
+/// allowance first (transactional mail), every message the server took or may have taken is counted against it.
 /// </summary>
 public sealed class PooledSession : IAsyncDisposable
 {
@@ -144,6 +148,9 @@ public sealed class PooledSession : IAsyncDisposable
             _session = null;
             _ = EmailSessionPool.CloseQuietlyAsync(broken!);
         }
+        // The relay counts what it took (and may have taken): on a lane that did not ask first, the digests learn of it.
+        if (result.Outcome is SendOutcome.Accepted or SendOutcome.Unknown && _pool.CountAfterSend is { } allowance)
+            await allowance.CountAsync(1);
         return result;
     }
 

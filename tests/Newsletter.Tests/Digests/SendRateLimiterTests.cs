@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Newsletter.Digests;
@@ -81,8 +82,47 @@ public sealed class SendRateLimiterTests(NewsletterApp app) : IClassFixture<News
         Assert.False(await app.WithDbAsync(db => db.Set<SendRateBucket>().AnyAsync()));
     }
 
+    [Fact]
+    public async Task Transactional_mail_never_waits_and_the_digests_leave_room_for_it()
+    {
+        await ResetAsync();
+        var limits = new DigestOptions { WindowLimit = 10, Window = TimeSpan.FromHours(1), MessagesPerSecond = 10 };
+        var digests = Limiter(limits);
+        var outbox = Limiter(limits);
+
+        // Four confirmations go out at once, more than the bucket's one message: none of them waited, all are counted.
+        await outbox.CountAsync(4);
+        var (granted, wait) = await digests.TryTakeAsync(5, CancellationToken.None);
+        Assert.Equal(0, granted);
+        Assert.Equal(TimeSpan.FromSeconds(0.4), wait); // the bucket went to -3: four tenths of a second until the next one
+
+        // Over the next seconds the digests get what the window has left, six and not ten.
+        var digestCopies = 0;
+        for (var step = 0; step < 100; step++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            digestCopies += (await digests.TryTakeAsync(5, CancellationToken.None)).Granted;
+        }
+        Assert.Equal(6, digestCopies);
+
+        // With the window spent, a receipt still goes at once and is counted; the digests wait for the window.
+        await outbox.CountAsync(1);
+        Assert.Equal(11, await app.WithDbAsync(db => db.Set<SendRateSlice>().SumAsync(s => s.Count)));
+        Assert.Equal(0, (await digests.TryTakeAsync(1, CancellationToken.None)).Granted);
+        Assert.True(await digests.WaitAsync(CancellationToken.None) > TimeSpan.FromMinutes(45));
+    }
+
+    [Fact]
+    public async Task Without_a_limit_transactional_mail_writes_nothing()
+    {
+        await ResetAsync();
+        await Limiter(new DigestOptions()).CountAsync(3);
+        Assert.False(await app.WithDbAsync(db => db.Set<SendRateBucket>().AnyAsync()));
+        Assert.False(await app.WithDbAsync(db => db.Set<SendRateSlice>().AnyAsync()));
+    }
+
     private SendRateLimiter Limiter(DigestOptions limits) =>
-        new(app.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(limits), _clock);
+        new(app.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(limits), _clock, NullLogger<SendRateLimiter>.Instance);
 
     private Task ResetAsync() => app.WithDbAsync(async db =>
     {
