@@ -23,6 +23,12 @@ public sealed class TransactionalEmail
     public DateTime CreatedAt { get; set; }
     public DateTime? NextAttemptAt { get; set; }
     public DateTime? ClaimedAt { get; set; }
+
+    /// <summary>
+    /// When this claim's message went to a connection (null: not yet). A row its worker left in Sending without it never
+    /// left, and goes again; with it, the server may have the message, and it is Unknown.
+    /// </summary>
+    public DateTime? HandedOverAt { get; set; }
     public DateTime? SentAt { get; set; }
     public int? SmtpStatus { get; set; }
     public string? LastError { get; set; }
@@ -36,6 +42,6 @@ public enum TransactionalEmailState
     Failed = 3,
     /// <summary>Nothing to send any more (the reader left, was erased, or is suppressed).</summary>
     Skipped = 4,
-    /// <summary>A worker died while sending: the server may or may not have it. Reported, never resent.</summary>
+    /// <summary>A worker died (or its connection failed) while the message was on the wire: the server may or may not have it. Reported, never resent.</summary>
     Unknown = 5,
 }

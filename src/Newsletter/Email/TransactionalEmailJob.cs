@@ -41,7 +41,7 @@ public sealed partial class TransactionalEmailJob(
     [SkipWhenRunning]
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
-        await MarkAbandonedAsUnknownAsync(cancellationToken);
+        await SettleAbandonedAsync(cancellationToken);
         await using var session = await pool.RentAsync(cancellationToken);
         long lastId = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -56,16 +56,26 @@ public sealed partial class TransactionalEmailJob(
         }
     }
 
-    /// <summary>Rows stuck in Sending past the lease: the worker died mid-send. We cannot know, so we say so.</summary>
-    public async Task<int> MarkAbandonedAsUnknownAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Rows left in Sending past the lease: their worker died (SIGKILL, out of memory, a power cut). One whose message
+    /// never went to a connection goes again, its attempt given back; one whose message did may be in the inbox, and we
+    /// cannot know, so it is Unknown (reported, never resent).
+    /// </summary>
+    public async Task<(int Again, int Unknown)> SettleAbandonedAsync(CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.SendingLease;
-        var count = await db.Set<TransactionalEmail>()
-            .Where(e => e.State == TransactionalEmailState.Sending && e.ClaimedAt < cutoff)
+        var abandoned = db.Set<TransactionalEmail>().Where(e => e.State == TransactionalEmailState.Sending && e.ClaimedAt < cutoff);
+        var again = await abandoned.Where(e => e.HandedOverAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Pending)
+                .SetProperty(e => e.NextAttemptAt, (DateTime?)null)
+                .SetProperty(e => e.Attempts, e => e.Attempts > 0 ? e.Attempts - 1 : 0)
+                .SetProperty(e => e.LastError, "The worker stopped before the email went out; it goes again."), cancellationToken);
+        var unknown = await abandoned.Where(e => e.HandedOverAt != null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Unknown)
                 .SetProperty(e => e.LastError, "The worker stopped while sending; the server may or may not have accepted it."), cancellationToken);
-        if (count > 0) LogUnknown(logger, count);
-        return count;
+        if (again > 0) LogAbandonedAgain(logger, again);
+        if (unknown > 0) LogUnknown(logger, unknown);
+        return (again, unknown);
     }
 
     private async Task SendOneAsync(PooledSession session, long emailId, CancellationToken cancellationToken)
@@ -75,6 +85,7 @@ public sealed partial class TransactionalEmailJob(
             .Where(e => e.Id == emailId && e.State == TransactionalEmailState.Pending && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending)
                 .SetProperty(e => e.ClaimedAt, now)
+                .SetProperty(e => e.HandedOverAt, (DateTime?)null)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed == 0)
         {
@@ -132,6 +143,15 @@ public sealed partial class TransactionalEmailJob(
         SendResult result;
         try
         {
+            // Connected first, then marked as handed over, then sent: a crash before the mark leaves a row that never
+            // left (it goes again after the lease); after it, one the server may have (Unknown). The mark is made only
+            // while the claim is still this one: a worker so slow that the sweep gave its row away does not send it.
+            await session.OpenAsync(cancellationToken);
+            if (!await MarkHandedOverAsync(email))
+            {
+                LogClaimLost(logger, email.Kind, emailId);
+                return;
+            }
             result = await session.SendAsync(message, envelopeSender, cancellationToken);
         }
         catch (Exception e) when (e is EmailTransportException or OperationCanceledException)
@@ -186,6 +206,15 @@ public sealed partial class TransactionalEmailJob(
         }
     }
 
+    private async Task<bool> MarkHandedOverAsync(TransactionalEmail email)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // ClaimedAt as the database holds it (read after the claim): equal only while the claim is ours.
+        return await db.Set<TransactionalEmail>()
+            .Where(e => e.Id == email.Id && e.State == TransactionalEmailState.Sending && e.ClaimedAt == email.ClaimedAt && e.HandedOverAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.HandedOverAt, now), CancellationToken.None) == 1;
+    }
+
     private void ScheduleAt(long emailId, DateTime due) =>
         jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.Until(due, clock.GetUtcNow().UtcDateTime));
 
@@ -225,8 +254,14 @@ public sealed partial class TransactionalEmailJob(
     [LoggerMessage(EventId = 2004, EventName = "TransactionalEmailNotClaimed", Level = LogLevel.Debug, Message = "Email {EmailId} is not due or is taken by another worker")]
     private static partial void LogNotClaimed(ILogger logger, long emailId);
 
-    [LoggerMessage(EventId = 2003, EventName = "TransactionalEmailUnknown", Level = LogLevel.Warning, Message = "{Count} transactional email(s) were left in Sending by a stopped worker and are now Unknown")]
+    [LoggerMessage(EventId = 2003, EventName = "TransactionalEmailUnknown", Level = LogLevel.Warning, Message = "{Count} transactional email(s) were on the wire when their worker stopped and are now Unknown")]
     private static partial void LogUnknown(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2007, EventName = "TransactionalEmailAbandonedAgain", Level = LogLevel.Warning, Message = "{Count} transactional email(s) were claimed by a worker that stopped before sending them; they go again")]
+    private static partial void LogAbandonedAgain(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2008, EventName = "TransactionalEmailClaimLost", Level = LogLevel.Warning, Message = "{Kind} email {EmailId} was given to another worker while this one was slow (past Email:Transactional:SendingLease); not sent here")]
+    private static partial void LogClaimLost(ILogger logger, string kind, long emailId);
 
     [LoggerMessage(EventId = 2005, EventName = "TransactionalEmailMaybeSent", Level = LogLevel.Warning, Message = "{Kind} email {EmailId} may or may not have been delivered; it is Unknown and will not be sent again: {Reason}")]
     private static partial void LogUnknownOne(ILogger logger, string kind, long emailId, string reason);

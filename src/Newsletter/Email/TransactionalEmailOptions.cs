@@ -13,7 +13,10 @@ public sealed class TransactionalEmailOptions
     /// <summary>Wait before the first retry; doubles each attempt.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A row left in Sending longer than this belongs to a dead worker and becomes Unknown.</summary>
+    /// <summary>
+    /// A row left in Sending longer than this belongs to a dead worker: Pending again if its message never went to a
+    /// connection, Unknown if it did.
+    /// </summary>
     public TimeSpan SendingLease { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long the outbox waits before trying again when the server refuses our sender or content.</summary>

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Newsletter.Digests;
+using Newsletter.Email;
 using Newsletter.Tests.Support;
 using Xunit.Abstractions;
 
@@ -13,7 +15,8 @@ namespace Newsletter.Tests.Digests;
 /// two windows) and started again on the same SQLite file. Afterwards, as a user would check: every reader has exactly
 /// one accepted copy, except readers marked Unknown, who have at most one and number at most one per connection per
 /// kill (the copy each had on the wire: the runs' journals settle the rest of their windows); nobody Failed, nothing
-/// left Pending or Sending.
+/// left Pending or Sending. The transactional outbox is killed the same way, once before its confirmation went to a
+/// connection and once with it on the wire.
 /// </summary>
 [Collection(HostCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output)
@@ -168,6 +171,82 @@ public sealed class CrashTests(ITestOutputHelper output)
             var summary = await (await client.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>();
             Assert.Equal(("sending", 30, 30), (summary.State, summary.Progress!.Sent, summary.Progress.Pending));
         });
+    }
+
+    [Fact]
+    public async Task A_host_killed_before_its_confirmation_went_out_sends_it_once_after_the_restart()
+    {
+        const string reader = "claimed@crash.example";
+        var directory = Directory.CreateTempSubdirectory("newsletter-outbox-").FullName;
+        await using var smtp = new TestSmtpServer();
+        // The first connection is slow to greet: the outbox has claimed the confirmation and waits to hand it over.
+        var greetings = 0;
+        smtp.Script = m => m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(30)) : null;
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
+        settings["Email:Transactional:SendingLease"] = "00:00:02";
+        await WithHostsAsync(directory, async hosts =>
+        {
+            var host = await hosts.StartAsync(settings);
+            await SignUpAsync(host, reader);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref greetings) >= 1), "the outbox to connect");
+            Assert.Equal(TransactionalEmailState.Sending, (await OutboxRowAsync(directory, database, reader)).State);
+            host.Kill();
+
+            // Restarted once the lease has passed: the start-up sweep finds the row its dead worker never handed over.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await hosts.StartAsync(settings);
+            await NewsletterApp.EventuallyAsync(async () => (await OutboxRowAsync(directory, database, reader)).State == TransactionalEmailState.Sent,
+                "the confirmation to be Sent after the restart", TimeSpan.FromSeconds(75));
+            Assert.Equal(1, smtp.AcceptedCount.GetValueOrDefault(reader));
+            Assert.Equal(1, (await OutboxRowAsync(directory, database, reader)).Attempts);
+        });
+    }
+
+    [Fact]
+    public async Task A_host_killed_with_its_confirmation_on_the_wire_leaves_it_unknown_and_never_sends_it_twice()
+    {
+        const string reader = "onthewire@crash.example";
+        var directory = Directory.CreateTempSubdirectory("newsletter-outbox-").FullName;
+        await using var smtp = new TestSmtpServer();
+        // The server has the whole message and is slow to answer: the kill comes between the final "." and the reply.
+        var ends = 0;
+        smtp.Script = m => m.Stage == SmtpStage.EndOfData && Interlocked.Increment(ref ends) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(30)) : null;
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
+        settings["Email:Transactional:SendingLease"] = "00:00:02";
+        await WithHostsAsync(directory, async hosts =>
+        {
+            var host = await hosts.StartAsync(settings);
+            await SignUpAsync(host, reader);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref ends) >= 1), "the confirmation's data to reach the server");
+            host.Kill();
+
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await hosts.StartAsync(settings);
+            await NewsletterApp.EventuallyAsync(async () => (await OutboxRowAsync(directory, database, reader)).State == TransactionalEmailState.Unknown,
+                "the confirmation to be Unknown after the restart", TimeSpan.FromSeconds(75));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal(1, Volatile.Read(ref ends));
+        });
+    }
+
+    private static async Task SignUpAsync(HostProcess host, string email)
+    {
+        using var client = host.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/subscribers", new { email });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>The outbox row for <paramref name="email"/>, read from the database the host uses, as an operator would.</summary>
+    private static async Task<TransactionalEmail> OutboxRowAsync(string directory, PostgresDatabase? database, string email)
+    {
+        var options = new DbContextOptionsBuilder<Newsletter.Data.NewsletterDb>();
+        Newsletter.Data.DataServiceCollectionExtensions.Configure(options, database is not null
+            ? new Newsletter.Data.DatabaseOptions { Provider = Newsletter.Data.DatabaseProvider.Postgres, ConnectionString = database.ConnectionString }
+            : new Newsletter.Data.DatabaseOptions(), new Newsletter.Data.DataDirectory(Path.Combine(directory, "data")));
+        await using var db = new Newsletter.Data.NewsletterDb(options.Options);
+        return await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == email);
     }
 
     /// <summary>

@@ -120,6 +120,36 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         }
     }
 
+    [Fact]
+    public async Task A_worker_so_slow_that_its_row_was_given_away_does_not_send_it_a_second_time()
+    {
+        // The first connection is slow to greet: the worker has claimed the confirmation and waits.
+        var greetings = 0;
+        app.Smtp.Script = m => m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(3)) : null;
+        try
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "slow@example.org" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref greetings) >= 1), "the worker to connect");
+
+            // Meanwhile its claim looks older than the lease: the sweep takes the row as a dead worker's and sends it.
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "slow@example.org")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimedAt, DateTime.UtcNow.AddMinutes(-11))));
+            await using (var scope = app.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SweepAsync(CancellationToken.None);
+            Assert.Equal(TransactionalEmailState.Sent, (await Outbox("slow@example.org")).State);
+
+            // The slow worker's connection opens at last; its claim is gone, so it sends nothing.
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("slow@example.org"));
+            Assert.Equal(TransactionalEmailState.Sent, (await Outbox("slow@example.org")).State);
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
     private async Task<TransactionalEmail> Outbox(string recipient)
     {
         var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().ToListAsync());
