@@ -52,7 +52,7 @@ public sealed class DigestOptions
 
     /// <summary>
     /// The relay's messages per second for all workers together; 0 means no limit. Each process takes its share.
-    /// Transactional mail is counted in it (never held back by it), so the digests leave room for it.
+    /// Transactional mail takes its place in it ahead of the digests (a moment ahead of the rate at most).
     /// </summary>
     [Range(0, 1_000_000)]
     public int MessagesPerSecond { get; set; }

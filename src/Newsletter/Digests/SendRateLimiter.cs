@@ -14,8 +14,8 @@ namespace Newsletter.Digests;
 /// of the window. Every process takes from the same rows, so a process that joins, leaves or restarts never hands out a
 /// fresh allowance. A take is one short transaction that moves a version number (compare-and-swap), so concurrent
 /// takers at READ COMMITTED retry instead of overdrawing. With no limit configured it costs nothing.
-/// These are the relay's limits, so transactional mail counts too (<see cref="CountAsync"/>): it never waits, it
-/// overdraws, and the digests wait that much longer.
+/// These are the relay's limits, so transactional mail takes its place too (<see cref="TakeAsync(CancellationToken)"/>):
+/// it may be a moment ahead of the rate and is never held by the window, and the digests wait that much longer.
 /// </summary>
 public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOptions<DigestOptions> options, TimeProvider clock, ILogger<SendRateLimiter> logger)
     : IRelayAllowance
@@ -67,39 +67,48 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
 
     /// <summary>One attempt: the number granted now, or 0 and how long to wait before asking again.</summary>
     public Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, CancellationToken cancellationToken) =>
-        TryTakeAsync(wanted, overdraw: false, cancellationToken);
+        TryTakeAsync(wanted, ahead: false, cancellationToken);
 
     /// <summary>
-    /// Counts messages that went out without asking (transactional mail, on its own lane): the bucket may go below zero
-    /// and the window past its limit, and the digests' next takes wait until the allowance has caught up. So the relay
-    /// sees the limit over any stretch longer than a moment, and a confirmation never waits behind a digest.
+    /// One message's place for mail that must not queue behind a digest (the transactional lane, before each message):
+    /// it may take the bucket below zero, by at most the bucket's capacity (a tenth of a second's allowance), and the
+    /// window past its limit; the digests need the bucket above zero and the window below its limit, so they wait until
+    /// the allowance has caught up. A burst of confirmations goes at once; a run of annual statements goes at the rate.
     /// </summary>
-    public async Task CountAsync(int messages)
+    public async Task TakeAsync(CancellationToken cancellationToken)
     {
-        if (!Limited || messages <= 0) return;
+        if (!Limited) return;
+        var busy = 0;
         try
         {
-            // A take that loses the compare-and-swap to another taker took nothing: ask again (each try is one short
-            // transaction, and takers are few).
-            for (var attempt = 0; attempt < 50; attempt++)
-                if ((await TryTakeAsync(messages, overdraw: true, CancellationToken.None)).Granted > 0) return;
-            LogNotCounted(logger, messages, "the rate limit's row was busy for 50 tries");
+            while (true)
+            {
+                var (granted, wait) = await TryTakeAsync(1, ahead: true, cancellationToken);
+                if (granted > 0) return;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait < MinimumWait ? MinimumWait : wait, clock, cancellationToken);
+                // Another taker moved the bucket first: ask again at once, but not for ever.
+                else if (++busy == 50)
+                {
+                    LogNotTaken(logger, "the rate limit's row was busy for 50 tries");
+                    return;
+                }
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The mail has gone, and its row must still be recorded: whatever the database said, only the digests'
-            // pacing misses this count.
-            LogNotCounted(logger, messages, e.Message);
+            // The database refused: the message goes anyway (its row is the outbox's to record), and only the digests'
+            // pacing misses it.
+            LogNotTaken(logger, e.Message);
         }
     }
 
-    private async Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, bool overdraw, CancellationToken cancellationToken)
+    private async Task<(int Granted, TimeSpan Wait)> TryTakeAsync(int wanted, bool ahead, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NewsletterDb>();
         try
         {
-            return await db.InTransactionAsync(token => TakeAsync(db, wanted, overdraw, token), cancellationToken);
+            return await db.InTransactionAsync(token => TakeAsync(db, wanted, ahead, token), cancellationToken);
         }
         catch (DbUpdateException)
         {
@@ -108,7 +117,8 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
         }
     }
 
-    private async Task<(int Granted, TimeSpan Wait)> TakeAsync(NewsletterDb db, int wanted, bool overdraw, CancellationToken cancellationToken)
+    /// <summary>The take itself; <paramref name="ahead"/>: see <see cref="TakeAsync(CancellationToken)"/>.</summary>
+    private async Task<(int Granted, TimeSpan Wait)> TakeAsync(NewsletterDb db, int wanted, bool ahead, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -120,8 +130,16 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
         {
             var capacity = Math.Max(1d, limits.MessagesPerSecond / 10d);
             tokens = bucket is null ? capacity : Math.Min(capacity, bucket.Tokens + Math.Max(0, (now - bucket.RefilledAt).TotalSeconds) * limits.MessagesPerSecond);
-            if (!overdraw) granted = Math.Min(granted, (int)Math.Floor(tokens));
-            if (granted <= 0) wait = TimeSpan.FromSeconds((1 - tokens) / limits.MessagesPerSecond);
+            if (!ahead)
+            {
+                granted = Math.Min(granted, (int)Math.Floor(tokens));
+                if (granted <= 0) wait = TimeSpan.FromSeconds((1 - tokens) / limits.MessagesPerSecond);
+            }
+            else if (tokens - granted < -capacity)
+            {
+                wait = TimeSpan.FromSeconds((granted - capacity - tokens) / limits.MessagesPerSecond);
+                granted = 0;
+            }
         }
         var slice = SliceLength(limits);
         var sliceStart = limits.WindowLimit > 0 ? new DateTime(now.Ticks - now.Ticks % slice.Ticks, DateTimeKind.Utc) : default;
@@ -132,13 +150,13 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
             var slices = db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start > from);
             var used = await slices.SumAsync(s => s.Count, cancellationToken);
             var remaining = limits.WindowLimit - used;
-            if (remaining <= 0)
+            if (remaining <= 0 && !ahead)
             {
                 var oldest = await slices.Where(s => s.Count > 0).MinAsync(s => (DateTime?)s.Start, cancellationToken) ?? now;
                 var until = oldest + limits.Window + slice - now;
                 wait = until > wait ? until : wait;
             }
-            if (!overdraw) granted = Math.Min(granted, remaining);
+            if (!ahead) granted = Math.Min(granted, remaining);
         }
         if (granted <= 0) return (0, wait);
 
@@ -179,9 +197,9 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
         return await db.Set<SendRateSlice>().Where(s => s.Scope == DigestScope && s.Start < before).ExecuteDeleteAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 5035, EventName = "RelayAllowanceNotCounted", Level = LogLevel.Warning,
-        Message = "{Messages} transactional message(s) could not be counted against the relay's rate limit ({Reason}); the digests may send that many more this window")]
-    private static partial void LogNotCounted(ILogger logger, int messages, string reason);
+    [LoggerMessage(EventId = 5035, EventName = "RelayAllowanceNotTaken", Level = LogLevel.Warning,
+        Message = "A transactional message goes without its place in the relay's rate limit ({Reason}); the digests may send one more this window")]
+    private static partial void LogNotTaken(ILogger logger, string reason);
 
     private static TimeSpan SliceLength(DigestOptions limits) =>
         limits.Window > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, limits.Window.Ticks / 60)) : TimeSpan.FromMinutes(1);

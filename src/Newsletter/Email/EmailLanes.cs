@@ -15,8 +15,8 @@ public static class EmailLanes
 
     /// <summary>
     /// Registers a lane of <paramref name="size"/> sessions (read when the lane is first used). A lane whose senders
-    /// ask the relay's allowance before each message (digests) says <paramref name="asksFirst"/>; every other lane's
-    /// messages are counted against it after they go (<see cref="IRelayAllowance"/>).
+    /// ask the relay's allowance themselves (digests, a window at a time) says <paramref name="asksFirst"/>; on every
+    /// other lane each message takes its place in the relay's limits before it goes (<see cref="IRelayAllowance"/>).
     /// </summary>
     public static IServiceCollection AddEmailLane(this IServiceCollection services, string lane, Func<IServiceProvider, (int Size, TimeSpan IdleTimeout)> size,
         bool asksFirst = false) =>
@@ -24,8 +24,8 @@ public static class EmailLanes
         {
             var (count, idle) = size(sp);
             var smtp = sp.GetRequiredService<IOptions<EmailOptions>>().Value.Smtp;
-            var counted = asksFirst ? null : sp.GetRequiredService<IRelayAllowance>();
+            var relay = asksFirst ? null : sp.GetRequiredService<IRelayAllowance>();
             return new EmailSessionPool(sp.GetRequiredService<IEmailTransport>(), sp.GetRequiredService<MessageSigner>(),
-                new EmailPoolSettings(count, idle, smtp.ReconnectDelay, smtp.MaxReconnectDelay, counted), sp.GetRequiredService<TimeProvider>());
+                new EmailPoolSettings(count, idle, smtp.ReconnectDelay, smtp.MaxReconnectDelay, relay), sp.GetRequiredService<TimeProvider>());
         });
 }

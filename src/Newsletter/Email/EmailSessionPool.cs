@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 
 namespace Newsletter.Email;
 
-/// <summary>The size and timing of one <see cref="EmailSessionPool"/>, and whether its messages are counted against the
-/// relay's limits after they go (<see cref="CountAfterSend"/>: a lane that does not ask first, see <see cref="IRelayAllowance"/>).</summary>
-public sealed record EmailPoolSettings(int Size, TimeSpan IdleTimeout, TimeSpan ReconnectDelay, TimeSpan MaxReconnectDelay, IRelayAllowance? CountAfterSend = null);
+/// <summary>
+/// The size and timing of one <see cref="EmailSessionPool"/>, and the relay's limits its messages take their place in
+/// before they go (<see cref="Relay"/>; null for a lane whose senders ask themselves, as the digests do).
+/// </summary>
+public sealed record EmailPoolSettings(int Size, TimeSpan IdleTimeout, TimeSpan ReconnectDelay, TimeSpan MaxReconnectDelay, IRelayAllowance? Relay = null);
 
 /// <summary>
 /// A per-process pool of open transport sessions (MailKit connections with NoDelay, pipelining when the server offers
@@ -23,7 +25,7 @@ public sealed class EmailSessionPool(IEmailTransport transport, MessageSigner si
 
     internal TimeProvider Clock => clock;
 
-    internal IRelayAllowance? CountAfterSend => settings.CountAfterSend;
+    internal IRelayAllowance? Relay => settings.Relay;
 
     /// <summary>Waits for a free slot. The session itself is opened on first use (see <see cref="PooledSession.OpenAsync"/>).</summary>
     public async Task<PooledSession> RentAsync(CancellationToken cancellationToken)
@@ -81,13 +83,14 @@ public sealed class EmailSessionPool(IEmailTransport transport, MessageSigner si
 /// to the pool on dispose. It counts its failures in a row (a connection that could not be opened, a message never
 /// handed over, an unknown end): while there are any, the next connection waits first, doubling from
 /// <see cref="EmailPoolSettings.ReconnectDelay"/>; the first message the server answers ends the count. Every message
-/// is DKIM-signed here when signing is configured, whoever sends it, and on a lane that does not ask the relay's
-/// allowance first (transactional mail), every message the server took or may have taken is counted against it.
+/// is DKIM-signed here when signing is configured, whoever sends it, and on a lane with <see cref="EmailPoolSettings.Relay"/>
+/// (transactional mail) every message first takes its place in the relay's limits.
 /// </summary>
 public sealed class PooledSession : IAsyncDisposable
 {
     private readonly EmailSessionPool _pool;
     private IEmailSession? _session;
+    private bool _placeTaken;
     private bool _disposed;
 
     internal PooledSession(EmailSessionPool pool) => _pool = pool;
@@ -121,13 +124,28 @@ public sealed class PooledSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends one message (opening a session first if needed). The result says what happened; a session the result
+    /// Gets ready for the next message: a session open (see <see cref="OpenAsync"/>) and, on a lane with
+    /// <see cref="EmailPoolSettings.Relay"/>, the message's place in the relay's limits taken (which may wait). A sender
+    /// that must record "about to go" calls this first, so that the record comes after every wait; <see cref="SendAsync"/>
+    /// does it otherwise.
+    /// </summary>
+    public async Task ReadyAsync(CancellationToken cancellationToken)
+    {
+        await OpenAsync(cancellationToken);
+        if (_placeTaken || _pool.Relay is not { } relay) return;
+        await relay.TakeAsync(cancellationToken);
+        _placeTaken = true;
+    }
+
+    /// <summary>
+    /// Sends one message (made ready first if needed, see <see cref="ReadyAsync"/>). The result says what happened; a session the result
     /// calls unusable is closed here. Throws only when no session could be opened (<see cref="EmailTransportException"/>)
     /// or <paramref name="cancellationToken"/> stopped the wait for one: in both cases nothing was sent.
     /// </summary>
     public async Task<SendResult> SendAsync(MimeKit.MimeMessage message, MimeKit.MailboxAddress? envelopeSender, CancellationToken cancellationToken)
     {
-        await OpenAsync(cancellationToken);
+        await ReadyAsync(cancellationToken);
+        _placeTaken = false;
         _pool.Signer.Sign(message);
         // No cancellation once on the wire: a send cut off between the body and the reply would be a needless Unknown.
         var result = await _session!.SendAsync(message, envelopeSender, CancellationToken.None);
@@ -148,9 +166,6 @@ public sealed class PooledSession : IAsyncDisposable
             _session = null;
             _ = EmailSessionPool.CloseQuietlyAsync(broken!);
         }
-        // The relay counts what it took (and may have taken): on a lane that did not ask first, the digests learn of it.
-        if (result.Outcome is SendOutcome.Accepted or SendOutcome.Unknown && _pool.CountAfterSend is { } allowance)
-            await allowance.CountAsync(1);
         return result;
     }
 

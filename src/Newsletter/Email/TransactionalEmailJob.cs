@@ -143,10 +143,11 @@ public sealed partial class TransactionalEmailJob(
         SendResult result;
         try
         {
-            // Connected first, then marked as handed over, then sent: a crash before the mark leaves a row that never
-            // left (it goes again after the lease); after it, one the server may have (Unknown). The mark is made only
-            // while the claim is still this one: a worker so slow that the sweep gave its row away does not send it.
-            await session.OpenAsync(cancellationToken);
+            // Connected (and its place in the relay's rate taken) first, then marked as handed over, then sent: a crash
+            // before the mark leaves a row that never left (it goes again after the lease); after it, one the server may
+            // have (Unknown). The mark is made only while the claim is still this one: a worker so slow that the sweep
+            // gave its row away does not send it.
+            await session.ReadyAsync(cancellationToken);
             if (!await MarkHandedOverAsync(email))
             {
                 LogClaimLost(logger, email.Kind, emailId);

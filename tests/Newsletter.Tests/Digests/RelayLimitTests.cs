@@ -60,3 +60,39 @@ public sealed class RelayLimitTests(RelayLimitApp app) : IClassFixture<RelayLimi
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 }
+
+/// <summary>The whole service with a relay rate of 4 messages a second (<c>Digests:MessagesPerSecond</c>).</summary>
+public sealed class RelayRateApp : DigestApp
+{
+    public const int PerSecond = 4;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        base.Settings.Concat([new("Digests:MessagesPerSecond", PerSecond.ToString())]);
+}
+
+/// <summary>A run of transactional mail (a rush of sign-ups, the annual statements) goes at the relay's rate, not over it.</summary>
+[Collection(HostCollection.Name)]
+public sealed class RelayRateTests(RelayRateApp app) : IClassFixture<RelayRateApp>
+{
+    [Fact]
+    public async Task A_rush_of_confirmations_goes_at_the_relays_rate_and_every_one_arrives_once()
+    {
+        app.Smtp.Clear();
+        const int readers = 16;
+        var emails = Enumerable.Range(1, readers).Select(i => $"rush{i}@signup.example").ToList();
+        await Task.WhenAll(emails.Select(async email =>
+        {
+            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }));
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Count >= readers), $"{readers} confirmations", TimeSpan.FromSeconds(60));
+
+        Assert.All(emails, email => Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(email)));
+        // In any second: the rate, plus the tenth of a second's allowance the bucket holds and the one more transactional
+        // mail may borrow (a burst goes at once), plus one for the clock of the server seeing them. All at once they
+        // arrive within a fraction of a second.
+        var arrivals = app.Smtp.Messages.Select(m => m.ReceivedAt).Order().ToList();
+        var busiest = arrivals.Max(start => arrivals.Count(at => at >= start && at < start.AddSeconds(1)));
+        Assert.True(busiest <= RelayRateApp.PerSecond + 3, $"{busiest} confirmations in one second (rate {RelayRateApp.PerSecond})");
+    }
+}
