@@ -138,8 +138,8 @@ public sealed class PooledSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends one message (made ready first if needed, see <see cref="ReadyAsync"/>). The result says what happened; a session the result
-    /// calls unusable is closed here. Throws only when no session could be opened (<see cref="EmailTransportException"/>)
+    /// Sends one message (made ready first if needed, see <see cref="ReadyAsync"/>). The result says what happened; a
+    /// session the result calls unusable is closed here. Throws only when no session could be opened (<see cref="EmailTransportException"/>)
     /// or <paramref name="cancellationToken"/> stopped the wait for one: in both cases nothing was sent.
     /// </summary>
     public async Task<SendResult> SendAsync(MimeKit.MimeMessage message, MimeKit.MailboxAddress? envelopeSender, CancellationToken cancellationToken)
