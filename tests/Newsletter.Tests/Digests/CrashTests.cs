@@ -241,11 +241,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     /// <summary>The outbox row for <paramref name="email"/>, read from the database the host uses, as an operator would.</summary>
     private static async Task<TransactionalEmail> OutboxRowAsync(string directory, PostgresDatabase? database, string email)
     {
-        var options = new DbContextOptionsBuilder<Newsletter.Data.NewsletterDb>();
-        Newsletter.Data.DataServiceCollectionExtensions.Configure(options, database is not null
-            ? new Newsletter.Data.DatabaseOptions { Provider = Newsletter.Data.DatabaseProvider.Postgres, ConnectionString = database.ConnectionString }
-            : new Newsletter.Data.DatabaseOptions(), new Newsletter.Data.DataDirectory(Path.Combine(directory, "data")));
-        await using var db = new Newsletter.Data.NewsletterDb(options.Options);
+        await using var db = TestDatabase.CreateContext(database, Path.Combine(directory, "data"));
         return await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == email);
     }
 

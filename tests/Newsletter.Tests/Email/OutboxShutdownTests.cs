@@ -30,11 +30,7 @@ public sealed class OutboxShutdownTests
             stopped = true;
 
             // Read the database the stopped host left behind, as an operator would.
-            var options = new DbContextOptionsBuilder<Newsletter.Data.NewsletterDb>();
-            Newsletter.Data.DataServiceCollectionExtensions.Configure(options, TestDatabase.IsPostgres
-                ? new Newsletter.Data.DatabaseOptions { Provider = Newsletter.Data.DatabaseProvider.Postgres, ConnectionString = own.Postgres!.ConnectionString }
-                : new Newsletter.Data.DatabaseOptions(), new Newsletter.Data.DataDirectory(own.DataDirectory));
-            await using var db = new Newsletter.Data.NewsletterDb(options.Options);
+            await using var db = TestDatabase.CreateContext(own.Postgres, own.DataDirectory);
             var row = await db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == "shutdown@example.org");
             Assert.Equal((TransactionalEmailState.Pending, 0), (row.State, row.Attempts));
         }

@@ -48,7 +48,7 @@ public sealed class VerbTests
             Assert.Contains("Created Owner owner@verbs.example.", staff.Output);
             Assert.DoesNotContain("One-time password", staff.Output);
 
-            await using var db = CreateContext(postgres, dataDirectory);
+            await using var db = TestDatabase.CreateContext(postgres, dataDirectory);
             var readers = await db.Set<Subscriber>().OrderBy(s => s.EmailKey)
                 .Select(s => new ValueTuple<string, SubscriberStatus, DigestFrequency>(s.EmailKey, s.Status, s.Frequency)).ToListAsync();
             Assert.Equal(
@@ -63,14 +63,6 @@ public sealed class VerbTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dataDirectory, true); } catch (IOException) { }
         }
-    }
-
-    private static NewsletterDb CreateContext(PostgresDatabase? postgres, string dataDirectory)
-    {
-        if (postgres is not null) return postgres.CreateContext();
-        var options = new DbContextOptionsBuilder<NewsletterDb>();
-        DataServiceCollectionExtensions.Configure(options, new DatabaseOptions(), new DataDirectory(dataDirectory));
-        return new NewsletterDb(options.Options);
     }
 
     /// <summary>Runs a verb of the real binary to its end: exit code, and stdout and stderr together.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Newsletter.Data;
 
 namespace Newsletter.Tests.Support;
@@ -19,6 +20,18 @@ public static class TestDatabase
 
     /// <summary>A fixed signing key for server databases (they refuse to generate one: every worker needs the same).</summary>
     public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZg==";
+
+    /// <summary>
+    /// A context on the database a host used, outside any host, as an operator would read it: <paramref name="postgres"/>
+    /// when given, otherwise the SQLite file in <paramref name="dataDirectory"/> (the caller disposes it).
+    /// </summary>
+    public static NewsletterDb CreateContext(PostgresDatabase? postgres, string dataDirectory)
+    {
+        if (postgres is not null) return postgres.CreateContext();
+        var options = new DbContextOptionsBuilder<NewsletterDb>();
+        DataServiceCollectionExtensions.Configure(options, new DatabaseOptions(), new DataDirectory(dataDirectory));
+        return new NewsletterDb(options.Options);
+    }
 
     private static DatabaseProvider Parse(string? value) => value?.Trim().ToLowerInvariant() switch
     {
