@@ -1306,6 +1306,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<DateTime?>("ClaimedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<Guid?>("ClaimedBy")
+                        .HasColumnType("uniqueidentifier");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
 

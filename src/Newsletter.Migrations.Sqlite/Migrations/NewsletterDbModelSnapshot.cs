@@ -1256,6 +1256,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<DateTime?>("ClaimedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ClaimedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 

@@ -25,6 +25,12 @@ public sealed class TransactionalEmail
     public DateTime? ClaimedAt { get; set; }
 
     /// <summary>
+    /// The process that claimed it (<see cref="OutboxClaimant"/>): once that process is gone, a sweep settles the row at
+    /// once instead of after the lease.
+    /// </summary>
+    public Guid? ClaimedBy { get; set; }
+
+    /// <summary>
     /// When this claim's message went to a connection (null: not yet). A row its worker left in Sending without it never
     /// left, and goes again; with it, the server may have the message, and it is Unknown.
     /// </summary>

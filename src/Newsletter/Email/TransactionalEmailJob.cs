@@ -20,6 +20,7 @@ public sealed partial class TransactionalEmailJob(
     [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool pool,
     IEnumerable<ITransactionalEmailComposer> composers,
     SuppressionList suppression,
+    OutboxClaimant claimant,
     Bounces.BounceAddresses bounces,
     IOptions<TransactionalEmailOptions> options,
     IBackgroundJobClient jobs,
@@ -57,14 +58,18 @@ public sealed partial class TransactionalEmailJob(
     }
 
     /// <summary>
-    /// Rows left in Sending past the lease: their worker died (SIGKILL, out of memory, a power cut). One whose message
-    /// never went to a connection goes again, its attempt given back; one whose message did may be in the inbox, and we
-    /// cannot know, so it is Unknown (reported, never resent).
+    /// Rows whose worker died (SIGKILL, out of memory, a power cut): at once for a process that shared this data
+    /// directory (<see cref="OutboxClaimant"/>), after the lease for any other. One whose message never went to a
+    /// connection goes again, its attempt given back; one whose message did may be in the inbox, and we cannot know, so
+    /// it is Unknown (reported, never resent).
     /// </summary>
     public async Task<(int Again, int Unknown)> SettleAbandonedAsync(CancellationToken cancellationToken)
     {
+        using var dead = claimant.FindDead();
+        var gone = dead.Tokens;
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.SendingLease;
-        var abandoned = db.Set<TransactionalEmail>().Where(e => e.State == TransactionalEmailState.Sending && e.ClaimedAt < cutoff);
+        var abandoned = db.Set<TransactionalEmail>().Where(e => e.State == TransactionalEmailState.Sending
+            && (e.ClaimedAt < cutoff || (e.ClaimedBy != null && gone.Contains(e.ClaimedBy.Value))));
         var again = await abandoned.Where(e => e.HandedOverAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Pending)
                 .SetProperty(e => e.NextAttemptAt, (DateTime?)null)
@@ -73,6 +78,7 @@ public sealed partial class TransactionalEmailJob(
         var unknown = await abandoned.Where(e => e.HandedOverAt != null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Unknown)
                 .SetProperty(e => e.LastError, "The worker stopped while sending; the server may or may not have accepted it."), cancellationToken);
+        dead.Settled = true;
         if (again > 0) LogAbandonedAgain(logger, again);
         if (unknown > 0) LogUnknown(logger, unknown);
         return (again, unknown);
@@ -85,6 +91,7 @@ public sealed partial class TransactionalEmailJob(
             .Where(e => e.Id == emailId && e.State == TransactionalEmailState.Pending && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending)
                 .SetProperty(e => e.ClaimedAt, now)
+                .SetProperty(e => e.ClaimedBy, claimant.Token)
                 .SetProperty(e => e.HandedOverAt, (DateTime?)null)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed == 0)

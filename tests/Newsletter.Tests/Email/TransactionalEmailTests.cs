@@ -150,6 +150,61 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         }
     }
 
+    [Fact]
+    public async Task The_sweep_settles_at_once_the_rows_of_a_process_that_is_gone_and_leaves_a_live_workers_alone()
+    {
+        foreach (var reader in new[] { "gone-before@example.org", "gone-after@example.org" })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = reader })).StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox(reader)).State == TransactionalEmailState.Sent, "the confirmation to go");
+        }
+        // Another process on this data directory claimed two rows a moment ago and died (its claimant file is there,
+        // and nobody holds its lock): one before its message went to a connection, one after.
+        var dead = Guid.NewGuid();
+        var claimants = app.Services.GetRequiredService<OutboxClaimant>();
+        await File.WriteAllBytesAsync(Path.Combine(claimants.Folder, dead.ToString("N")), []);
+        foreach (var (reader, handedOver) in new[] { ("gone-before@example.org", (DateTime?)null), ("gone-after@example.org", DateTime.UtcNow) })
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == reader)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending).SetProperty(e => e.ClaimedAt, DateTime.UtcNow)
+                    .SetProperty(e => e.ClaimedBy, dead).SetProperty(e => e.HandedOverAt, handedOver)));
+
+        // This process's worker has handed a confirmation over and waits for a slow server's reply: alive, well within
+        // the lease.
+        var ends = 0;
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData && m.Recipients.Contains("alive@example.org") && Interlocked.Increment(ref ends) == 1
+            ? new SmtpAction.Delay(TimeSpan.FromSeconds(3)) : null;
+        try
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "alive@example.org" })).StatusCode);
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref ends) >= 1), "the worker to hand the email over");
+            Assert.Equal(claimants.Token, (await Outbox("alive@example.org")).ClaimedBy);
+
+            (int Again, int Unknown) settled;
+            await using (var scope = app.Services.CreateAsyncScope())
+                settled = await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SettleAbandonedAsync(CancellationToken.None);
+
+            Assert.Equal((1, 1), settled);
+            Assert.Equal(TransactionalEmailState.Unknown, (await Outbox("gone-after@example.org")).State);
+            var again = await Outbox("gone-before@example.org");
+            Assert.False(again.State == TransactionalEmailState.Unknown || again.ClaimedBy == dead && again.State == TransactionalEmailState.Sending, $"{again.State} by {again.ClaimedBy}");
+            Assert.Equal(TransactionalEmailState.Sending, (await Outbox("alive@example.org")).State);
+            Assert.False(File.Exists(Path.Combine(claimants.Folder, dead.ToString("N"))));
+            Assert.True(File.Exists(Path.Combine(claimants.Folder, claimants.Token.ToString("N"))));
+
+            // The live worker's confirmation goes once its server answers; the dead one's never-sent row goes again.
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("alive@example.org")).State == TransactionalEmailState.Sent, "the live worker's email");
+            await using (var scope = app.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SweepAsync(CancellationToken.None);
+            await NewsletterApp.EventuallyAsync(async () => (await Outbox("gone-before@example.org")).State == TransactionalEmailState.Sent, "the dead worker's unsent email");
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("alive@example.org"));
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("gone-after@example.org"));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
     private async Task<TransactionalEmail> Outbox(string recipient)
     {
         var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().ToListAsync());
