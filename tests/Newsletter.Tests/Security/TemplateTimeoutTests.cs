@@ -30,7 +30,7 @@ public sealed class TemplateTimeoutTests(TemplateTimeoutTests.App app) : IClassF
             var page = await app.CreateReaderClient().GetAsync("/subscribe");
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             var html = await page.Content.ReadAsStringAsync();
-            Assert.Contains("name=\"email\"", html);
+            Assert.True(html.Contains("name=\"email\"", StringComparison.Ordinal), "The file's form is not on the page:\n" + html);
             Assert.DoesNotContain("slow", html);
         }
         finally
