@@ -27,7 +27,7 @@ public sealed class RelayLimitTests(RelayLimitApp app) : IClassFixture<RelayLimi
     {
         app.Smtp.Clear();
         await app.ClearAudienceAsync();
-        for (var i = 1; i <= 3; i++) await SignUpAsync($"new{i}@signup.example");
+        for (var i = 1; i <= 3; i++) await app.SignUpAsync($"new{i}@signup.example");
         await NewsletterApp.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Count == 3), "three confirmations");
 
         await app.PushArticleAsync("relay-" + Guid.NewGuid().ToString("N")[..6], "News for the relay", "books");
@@ -47,17 +47,11 @@ public sealed class RelayLimitTests(RelayLimitApp app) : IClassFixture<RelayLimi
         Assert.Equal(RelayLimitApp.PerHour, app.Smtp.Messages.Count);
 
         // The hour is spent, and a new reader's confirmation still goes at once: the digest is the one that waits.
-        await SignUpAsync("late@signup.example");
+        await app.SignUpAsync("late@signup.example");
         await app.Smtp.WaitForMessageToAsync("late@signup.example");
         await NewsletterApp.EventuallyAsync(async () => await app.WithDbAsync(db => db.Set<TransactionalEmail>()
             .AnyAsync(e => e.Recipient == "late@signup.example" && e.State == TransactionalEmailState.Sent)), "the late confirmation to be Sent");
         Assert.Equal(5, (await app.CountsAsync(issue)).Pending);
-    }
-
-    private async Task SignUpAsync(string email)
-    {
-        var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 }
 
@@ -80,11 +74,7 @@ public sealed class RelayRateTests(RelayRateApp app) : IClassFixture<RelayRateAp
         app.Smtp.Clear();
         const int readers = 16;
         var emails = Enumerable.Range(1, readers).Select(i => $"rush{i}@signup.example").ToList();
-        await Task.WhenAll(emails.Select(async email =>
-        {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email });
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }));
+        await Task.WhenAll(emails.Select(app.SignUpAsync));
         await NewsletterApp.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Count >= readers), $"{readers} confirmations", TimeSpan.FromSeconds(60));
 
         Assert.All(emails, email => Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(email)));

@@ -21,8 +21,7 @@ public sealed class OutboxShutdownTests
         try
         {
             own.Smtp.Script = m => m.Stage == SmtpStage.Greeting ? new SmtpAction.Delay(TimeSpan.FromSeconds(20)) : null;
-            var response = await own.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "shutdown@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await own.SignUpAsync("shutdown@example.org");
             await NewsletterApp.EventuallyAsync(async () => await own.WithDbAsync(db =>
                 db.Set<TransactionalEmail>().AnyAsync(e => e.Recipient == "shutdown@example.org" && e.State == TransactionalEmailState.Sending)), "the email to be claimed");
 

@@ -60,8 +60,7 @@ public sealed class SmtpSecurityTests(SmtpSecurityTests.App app) : IClassFixture
     [Fact]
     public async Task Mail_goes_over_STARTTLS_after_AUTH_with_the_configured_user()
     {
-        var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "tls-reader@example.org" });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await app.SignUpAsync("tls-reader@example.org");
 
         await app.Smtp.WaitForMessageToAsync("tls-reader@example.org");
         var received = app.Smtp.Messages.Single(m => m.Recipients.Contains("tls-reader@example.org"));
@@ -80,8 +79,7 @@ public sealed class SmtpSecurityTests(SmtpSecurityTests.App app) : IClassFixture
         app.Smtp.Credentials = (User, "the password after the change");
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "locked-out@example.org" });
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("locked-out@example.org");
             await NewsletterApp.EventuallyAsync(async () => app.Smtp.AuthAttempts.Any(a => !a.Accepted)
                 && (await OutboxAsync("locked-out@example.org")) is { State: TransactionalEmailState.Pending, LastError: not null },
                 "the refused login to be recorded on the row");

@@ -18,8 +18,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         app.Smtp.DataReply = (_, recipients) => recipients.Contains("busy@example.org") && Interlocked.Increment(ref attempts) == 1 ? "451 4.3.0 Mailbox busy, try later" : null;
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "busy@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("busy@example.org");
             try
             {
                 await app.Smtp.WaitForMessageToAsync("busy@example.org");
@@ -48,8 +47,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         app.Smtp.DataReply = (_, recipients) => recipients.Contains("gone@example.org") ? "550 5.1.1 No such user" : null;
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "gone@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("gone@example.org");
             await NewsletterApp.EventuallyAsync(async () => (await Outbox("gone@example.org")).State == TransactionalEmailState.Failed, "the email to fail");
             var email = await Outbox("gone@example.org");
             Assert.Equal(550, email.SmtpStatus);
@@ -73,8 +71,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData && m.Recipients.Contains("maybe@example.org") ? new SmtpAction.AcceptAndDrop() : null;
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "maybe@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("maybe@example.org");
             await NewsletterApp.EventuallyAsync(async () => (await Outbox("maybe@example.org")).State == TransactionalEmailState.Unknown, "the email to be Unknown");
             await using (var scope = app.Services.CreateAsyncScope())
                 await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SweepAsync(CancellationToken.None);
@@ -99,8 +96,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
             : null;
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "held@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("held@example.org");
             await NewsletterApp.EventuallyAsync(async () => (await Outbox("held@example.org")).SmtpStatus == 550, "the first refusal");
             var held = await Outbox("held@example.org");
             Assert.Equal((TransactionalEmailState.Pending, 0), (held.State, held.Attempts));
@@ -128,8 +124,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         app.Smtp.Script = m => m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(3)) : null;
         try
         {
-            var response = await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "slow@example.org" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            await app.SignUpAsync("slow@example.org");
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref greetings) >= 1), "the worker to connect");
 
             // Meanwhile its claim looks older than the lease: the sweep takes the row as a dead worker's and sends it.
@@ -155,7 +150,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
     {
         foreach (var reader in new[] { "gone-before@example.org", "gone-after@example.org" })
         {
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = reader })).StatusCode);
+            await app.SignUpAsync(reader);
             await NewsletterApp.EventuallyAsync(async () => (await Outbox(reader)).State == TransactionalEmailState.Sent, "the confirmation to go");
         }
         // Another process on this data directory claimed two rows a moment ago and died (its claimant file is there,
@@ -175,7 +170,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
             ? new SmtpAction.Delay(TimeSpan.FromSeconds(3)) : null;
         try
         {
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await app.CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email = "alive@example.org" })).StatusCode);
+            await app.SignUpAsync("alive@example.org");
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref ends) >= 1), "the worker to hand the email over");
             Assert.Equal(claimants.Token, (await Outbox("alive@example.org")).ClaimedBy);
 

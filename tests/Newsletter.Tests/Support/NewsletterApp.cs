@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -95,6 +96,13 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>A client like a reader's browser: no redirects followed, so tests see them.</summary>
     public HttpClient CreateReaderClient() => CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = HttpsBase, AllowAutoRedirect = false });
+
+    /// <summary>A reader signs up through the public API and is told to check their inbox (202): a confirmation is queued.</summary>
+    public async Task SignUpAsync(string email)
+    {
+        var response = await CreateReaderClient().PostAsJsonAsync("/api/subscribers", new { email });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
 
     /// <summary>Runs <paramref name="work"/> against the database the host uses.</summary>
     public async Task<T> WithDbAsync<T>(Func<NewsletterDb, Task<T>> work)
