@@ -206,29 +206,16 @@ public sealed partial class SendJournals(DataDirectory data, IServiceScopeFactor
         // A run that died while its journal was being made had claimed nothing; its range waits for the lease.
         foreach (var path in Directory.EnumerateFiles(Folder, "*" + Unborn))
         {
-            try
-            {
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Being made right now, or already gone.
-            }
+            // Left alone while being made right now (or already gone).
+            using var unborn = LockFiles.TryTakeLeftBehind(path);
+            if (unborn is not null) File.Delete(path);
         }
         var settled = 0;
         foreach (var path in Directory.EnumerateFiles(Folder, "*" + Extension))
         {
             string text;
-            FileStream file;
-            try
-            {
-                // A live run holds its file's lock: opening it fails, and it is left alone.
-                file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
+            // A live run holds its file's lock: it is left alone.
+            if (LockFiles.TryTakeLeftBehind(path) is not { } file) continue;
             using (file)
             {
                 using (var reader = new StreamReader(file, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, leaveOpen: true))

@@ -57,15 +57,9 @@ public sealed class OutboxClaimant(DataDirectory data) : IDisposable
         var dead = new DeadClaimants();
         foreach (var path in Directory.EnumerateFiles(Folder))
         {
-            if (!Guid.TryParseExact(Path.GetFileName(path), "N", out var token)) continue;
-            try
-            {
-                // A live process holds its file's lock: opening it fails, and it is left alone.
-                dead.Add(token, new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
+            // A live process holds its file's lock: it is left alone.
+            if (Guid.TryParseExact(Path.GetFileName(path), "N", out var token) && LockFiles.TryTakeLeftBehind(path) is { } file)
+                dead.Add(token, file);
         }
         return dead;
     }
