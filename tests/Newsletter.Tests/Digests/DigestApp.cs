@@ -131,16 +131,30 @@ public class DigestApp : NewsletterApp
         }
     }
 
+    /// <summary>
+    /// Waits until the sweep the start-up recovery enqueued has run and no other is waiting or running: a test that
+    /// settles journals itself must not race the host's own recovery for the same files.
+    /// </summary>
+    public Task StartupSweepDoneAsync() => EventuallyAsync(() =>
+    {
+        var monitoring = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        return Task.FromResult(
+            (monitoring.SucceededJobs(0, 100).Any(j => IsSweep(j.Value.Job)) || monitoring.DeletedJobs(0, 100).Any(j => IsSweep(j.Value.Job)))
+            && !monitoring.ProcessingJobs(0, 100).Any(j => IsSweep(j.Value.Job))
+            && !monitoring.EnqueuedJobs("default", 0, 100).Any(j => IsSweep(j.Value.Job)));
+    }, "the start-up sweep to have run");
+
+    private static bool IsSweep(Hangfire.Common.Job? job) => job?.Type == typeof(DigestSweepJob);
+
     /// <summary>Every sweep job Hangfire knows of, with its states and their reasons (newest first).</summary>
     private string SweepJobs()
     {
         var monitoring = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
-        static bool Sweep(Hangfire.Common.Job? job) => job?.Type == typeof(DigestSweepJob);
-        var ids = monitoring.ProcessingJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key)
-            .Concat(monitoring.SucceededJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
-            .Concat(monitoring.DeletedJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
-            .Concat(monitoring.FailedJobs(0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key))
-            .Concat(monitoring.EnqueuedJobs("default", 0, 100).Where(j => Sweep(j.Value.Job)).Select(j => j.Key));
+        var ids = monitoring.ProcessingJobs(0, 100).Where(j => IsSweep(j.Value.Job)).Select(j => j.Key)
+            .Concat(monitoring.SucceededJobs(0, 100).Where(j => IsSweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.DeletedJobs(0, 100).Where(j => IsSweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.FailedJobs(0, 100).Where(j => IsSweep(j.Value.Job)).Select(j => j.Key))
+            .Concat(monitoring.EnqueuedJobs("default", 0, 100).Where(j => IsSweep(j.Value.Job)).Select(j => j.Key));
         return string.Join("; ", ids.Select(id => $"{id}: " + string.Join(" <- ",
                    monitoring.JobDetails(id).History.Select(h => $"{h.StateName} {h.CreatedAt:HH:mm:ss.fff} ({h.Reason})"))))
                + $"; enqueued in all: {monitoring.EnqueuedCount("default")}, processing: {monitoring.ProcessingCount()}, servers: {monitoring.Servers().Count}";
