@@ -18,6 +18,7 @@ using Newsletter.Staff;
 using Newsletter.Subscribers;
 using Newsletter.Templates;
 using Newsletter.Web;
+using Newsletter.Workers;
 
 namespace Newsletter.Host.Hosting;
 
@@ -38,6 +39,7 @@ public static class NewsletterServices
         services.AddLinks();
         services.AddTemplates();
         services.AddPages();
+        services.AddWorkers(hosting.IsWorker);
         services.AddEmail();
         services.AddReaderLanguages();
         services.AddSubscribers();
@@ -50,6 +52,9 @@ public static class NewsletterServices
 
         // Start-up work must finish before the Hangfire server (registered next) takes its first job.
         services.AddHostedService<StartupTasks>();
+        // After the start-up tasks (its table must exist), before the job server: it beats before the first claim, and
+        // stopping in reverse order it says "stopped" only once the last job has let go.
+        services.AddHostedService<WorkerHeartbeat>();
         services.AddTemplateEditing();
         services.AddNewsletterJobs(hosting);
 

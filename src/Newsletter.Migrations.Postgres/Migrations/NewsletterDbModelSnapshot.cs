@@ -561,6 +561,9 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.Property<Guid>("Token")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("WorkerId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("IssueId", "FromId");
 
                     b.ToTable("DigestBatchLeases", (string)null);
@@ -1596,6 +1599,36 @@ namespace Newsletter.Migrations.Postgres.Migrations
                     b.HasKey("Name");
 
                     b.ToTable("TemplateOverrides", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Workers.Worker", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("BeatAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Machine")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("RunsJobs")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Workers", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

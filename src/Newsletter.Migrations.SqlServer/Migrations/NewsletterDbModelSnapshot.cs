@@ -562,6 +562,9 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.Property<Guid>("Token")
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<Guid?>("WorkerId")
+                        .HasColumnType("uniqueidentifier");
+
                     b.HasKey("IssueId", "FromId");
 
                     b.ToTable("DigestBatchLeases", (string)null);
@@ -1603,6 +1606,36 @@ namespace Newsletter.Migrations.SqlServer.Migrations
                     b.HasKey("Name");
 
                     b.ToTable("TemplateOverrides", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Workers.Worker", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTime>("BeatAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Machine")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("RunsJobs")
+                        .HasColumnType("bit");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Workers", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -538,6 +538,9 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.Property<Guid>("Token")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("WorkerId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("IssueId", "FromId");
 
                     b.ToTable("DigestBatchLeases", (string)null);
@@ -1547,6 +1550,36 @@ namespace Newsletter.Migrations.Sqlite.Migrations
                     b.HasKey("Name");
 
                     b.ToTable("TemplateOverrides", (string)null);
+                });
+
+            modelBuilder.Entity("Newsletter.Workers.Worker", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("BeatAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Machine")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RunsJobs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Workers", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -57,4 +57,10 @@ public sealed class DigestBatchLease
     public long FromId { get; set; }
     public Guid Token { get; set; }
     public DateTime RenewedAt { get; set; }
+
+    /// <summary>
+    /// The process running it (<see cref="Workers.ThisWorker"/>): once that process is gone (its heartbeat stopped), a
+    /// sweep on any machine settles the run's rows and frees the range, instead of waiting for the lease.
+    /// </summary>
+    public Guid? WorkerId { get; set; }
 }

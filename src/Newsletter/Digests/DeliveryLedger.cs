@@ -63,14 +63,14 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     /// Takes the range for one run: a lease nobody holds, or one its holder stopped renewing more than
     /// <paramref name="lease"/> ago. False when a live run holds it.
     /// </summary>
-    public async Task<bool> LeaseRangeAsync(long issueId, long fromId, Guid token, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<bool> LeaseRangeAsync(long issueId, long fromId, Guid token, Guid worker, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var cutoff = now - lease;
         if (await db.Set<DigestBatchLease>().Where(l => l.IssueId == issueId && l.FromId == fromId && (l.RenewedAt < cutoff || l.Token == token))
-                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Token, token).SetProperty(l => l.RenewedAt, now), cancellationToken) > 0)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Token, token).SetProperty(l => l.RenewedAt, now).SetProperty(l => l.WorkerId, worker), cancellationToken) > 0)
             return true;
-        db.Add(new DigestBatchLease { IssueId = issueId, FromId = fromId, Token = token, RenewedAt = now });
+        db.Add(new DigestBatchLease { IssueId = issueId, FromId = fromId, Token = token, RenewedAt = now, WorkerId = worker });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -194,6 +194,34 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         return db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Sending && d.ClaimedAt < cutoff)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown)
                 .SetProperty(d => d.Error, AbandonedReason), cancellationToken);
+    }
+
+    /// <summary>
+    /// The runs of processes that are gone (<see cref="Workers.WorkerRegistry.FindDeadAsync"/>), wherever they ran: with
+    /// no journal to read here, each of their rows still Sending may be on the wire, so it becomes Unknown (at most
+    /// connections × window per process), and the range is freed at once for a live worker. A journal read later where
+    /// the run died still corrects these rows (<see cref="SettleDeadRunAsync"/>). Returns the rows made Unknown, by issue.
+    /// </summary>
+    public async Task<Dictionary<long, int>> SettleRunsOfDeadWorkersAsync(IReadOnlyCollection<Guid> workers, CancellationToken cancellationToken)
+    {
+        var unknown = new Dictionary<long, int>();
+        if (workers.Count == 0) return unknown;
+        var gone = workers.ToList();
+        var runs = await db.Set<DigestBatchLease>().AsNoTracking().Where(l => l.WorkerId != null && gone.Contains(l.WorkerId.Value))
+            .Select(l => new { l.IssueId, l.FromId, l.Token }).ToListAsync(cancellationToken);
+        foreach (var run in runs)
+        {
+            var count = await db.InTransactionAsync(async token =>
+            {
+                var rows = await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
+                // Only while the dead run still holds it: a live run that took the range over since keeps it.
+                await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
+                return rows;
+            }, cancellationToken);
+            unknown[run.IssueId] = unknown.GetValueOrDefault(run.IssueId) + count;
+        }
+        return unknown;
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public sealed partial class DigestBatchJob(
     [FromKeyedServices(EmailLanes.Digests)] EmailSessionPool pool,
     SendRateLimiter rateLimiter,
     SendJournals journals,
+    Workers.ThisWorker worker,
     SuppressionList suppression,
     Bounces.BounceAddresses bounces,
     Observability.NewsletterMetrics metrics,
@@ -41,7 +42,7 @@ public sealed partial class DigestBatchJob(
         if (!await db.Set<DigestIssue>().AnyAsync(i => i.Id == issueId && i.State == DigestIssueState.Sending, cancellationToken)) return;
         var token = Guid.NewGuid();
         // One run per range at a time: a second job for it (enqueued again by the sweep) leaves it to the live one.
-        if (!await ledger.LeaseRangeAsync(issueId, fromId, token, options.Value.SendingLease, cancellationToken))
+        if (!await ledger.LeaseRangeAsync(issueId, fromId, token, worker.Token, options.Value.SendingLease, cancellationToken))
         {
             LogRangeBusy(logger, issueId, fromId, toId);
             return;

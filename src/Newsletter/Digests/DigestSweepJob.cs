@@ -9,6 +9,7 @@ namespace Newsletter.Digests;
 
 /// <summary>Finds unfinished sending in the ledger and drives it on. Safe to run at any time, on any worker.</summary>
 public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledger, DigestFanOut fanOut, SendRateLimiter rateLimiter, SendJournals journals,
+    Workers.WorkerRegistry workers,
     JobStorage storage, IOptions<DigestOptions> options, ILogger<DigestSweepJob> logger)
 {
     /// <summary>
@@ -28,6 +29,10 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
 
         // Runs that died in a process sharing this data directory: their journals say more than the lease would.
         await journals.RecoverAsync(cancellationToken);
+        // Runs of processes gone elsewhere (their heartbeat stopped): no journal here, so their windows in flight become
+        // Unknown and their ranges are free now, not after the lease.
+        foreach (var (issueId, count) in await ledger.SettleRunsOfDeadWorkersAsync(await workers.FindSilentAsync(cancellationToken), cancellationToken))
+            if (count > 0) LogUnknown(logger, issueId, count);
 
         var open = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending || i.State == DigestIssueState.Paused)
             .Select(i => new { i.Id, i.State }).ToListAsync(cancellationToken);

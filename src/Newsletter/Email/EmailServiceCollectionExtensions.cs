@@ -36,7 +36,6 @@ public static class EmailServiceCollectionExtensions
             var outbox = sp.GetRequiredService<IOptions<TransactionalEmailOptions>>().Value;
             return (outbox.Connections, outbox.ConnectionIdleTimeout);
         });
-        services.AddSingleton<OutboxClaimant>();
         services.AddScoped<TransactionalEmailJob>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, OutboxAlerts>());
         services.AddSingleton<TransactionalEmailRecovery>();

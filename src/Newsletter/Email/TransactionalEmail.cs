@@ -25,8 +25,8 @@ public sealed class TransactionalEmail
     public DateTime? ClaimedAt { get; set; }
 
     /// <summary>
-    /// The process that claimed it (<see cref="OutboxClaimant"/>): once that process is gone, a sweep settles the row at
-    /// once instead of after the lease.
+    /// The process that claimed it (<see cref="Workers.ThisWorker"/>): once that process is gone (its lock file free, its
+    /// heartbeat stopped), a sweep settles the row at once instead of after the lease.
     /// </summary>
     public Guid? ClaimedBy { get; set; }
 

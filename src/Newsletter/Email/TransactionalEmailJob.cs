@@ -20,7 +20,8 @@ public sealed partial class TransactionalEmailJob(
     [FromKeyedServices(EmailLanes.Transactional)] EmailSessionPool pool,
     IEnumerable<ITransactionalEmailComposer> composers,
     SuppressionList suppression,
-    OutboxClaimant claimant,
+    Workers.ThisWorker me,
+    Workers.WorkerRegistry workers,
     Bounces.BounceAddresses bounces,
     IOptions<TransactionalEmailOptions> options,
     IBackgroundJobClient jobs,
@@ -58,15 +59,16 @@ public sealed partial class TransactionalEmailJob(
     }
 
     /// <summary>
-    /// Rows whose worker died (SIGKILL, out of memory, a power cut): at once for a process that shared this data
-    /// directory (<see cref="OutboxClaimant"/>), after the lease for any other. One whose message never went to a
-    /// connection goes again, its attempt given back; one whose message did may be in the inbox, and we cannot know, so
-    /// it is Unknown (reported, never resent).
+    /// Rows whose worker died (SIGKILL, out of memory, a power cut) or stopped with them in hand: at once for a process
+    /// that shared this data directory, within <see cref="Workers.WorkerOptions.DeadAfter"/> for one elsewhere whose
+    /// heartbeat stopped (<see cref="Workers.WorkerRegistry.FindDeadAsync"/>), and after the lease for any row whose
+    /// worker left no sign. One whose message never went to a connection goes again, its attempt given back; one whose
+    /// message did may be in the inbox, and we cannot know, so it is Unknown (reported, never resent).
     /// </summary>
     public async Task<(int Again, int Unknown)> SettleAbandonedAsync(CancellationToken cancellationToken)
     {
-        using var dead = claimant.FindDead();
-        var gone = dead.Tokens;
+        using var dead = await workers.FindDeadAsync(cancellationToken);
+        var gone = dead.Tokens.ToList();
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.SendingLease;
         var abandoned = db.Set<TransactionalEmail>().Where(e => e.State == TransactionalEmailState.Sending
             && (e.ClaimedAt < cutoff || (e.ClaimedBy != null && gone.Contains(e.ClaimedBy.Value))));
@@ -91,7 +93,7 @@ public sealed partial class TransactionalEmailJob(
             .Where(e => e.Id == emailId && e.State == TransactionalEmailState.Pending && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending)
                 .SetProperty(e => e.ClaimedAt, now)
-                .SetProperty(e => e.ClaimedBy, claimant.Token)
+                .SetProperty(e => e.ClaimedBy, me.Token)
                 .SetProperty(e => e.HandedOverAt, (DateTime?)null)
                 .SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         if (claimed == 0)

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using System.Text;
 using Newsletter.Digests;
 using Newsletter.Tests.Support;
@@ -31,30 +32,10 @@ public sealed class FleetTests(ITestOutputHelper output)
         if (!TestDatabase.IsPostgres) throw new InvalidOperationException("This test runs in the PostgreSQL pass (NEWSLETTER_TEST_DATABASE=Postgres).");
         await using var database = await PostgresServer.Shared.CreateDatabaseAsync();
         await using var smtp = new TestSmtpServer { KeepMessages = false };
-        var settings = new Dictionary<string, string>
-        {
-            ["DataDirectory"] = Directory.CreateTempSubdirectory("newsletter-fleet-").FullName,
-            ["Database:MigrateOnStart"] = "false",
-            ["Jobs:InvisibilityTimeout"] = "00:01:00",
-            ["Site:BaseUrl"] = "http://127.0.0.1",
-            ["Site:PostalAddress"] = "1 Fleet Street, Testville",
-            ["Email:Transport"] = "Smtp",
-            ["Email:FromAddress"] = "news@fleet.example",
-            ["Email:Smtp:Host"] = "127.0.0.1",
-            ["Email:Smtp:Port"] = smtp.Port.ToString(),
-            ["Email:Smtp:Security"] = "None",
-            ["Security:StaffApiKey"] = ApiKey,
-            ["Digests:DailyCron"] = "",
-            ["Digests:WeeklyCron"] = "",
-            ["Digests:SweepCron"] = "*/2 * * * * *",
-            ["Digests:SendingLease"] = "00:00:08",
-            ["Digests:BatchSize"] = "1000",
-            ["Digests:Connections"] = WorkerConnections.ToString(),
-            ["Digests:ClaimWindow"] = ClaimWindow.ToString(),
-            ["Digests:MessagesPerSecond"] = MessagesPerSecond.ToString(),
-            ["Jobs:WorkerCount"] = "3",
-        };
-        foreach (var (key, value) in database.HostSettings) settings[key] = value!;
+        var settings = Settings(database, smtp);
+        settings["DataDirectory"] = Directory.CreateTempSubdirectory("newsletter-fleet-").FullName;
+        settings["Jobs:InvisibilityTimeout"] = "00:01:00";
+        settings["Digests:SendingLease"] = "00:00:08";
         Dictionary<string, string> As(string roles) => new(settings) { ["Roles"] = roles };
 
         var processes = new List<HostProcess>();
@@ -66,25 +47,13 @@ public sealed class FleetTests(ITestOutputHelper output)
             processes.AddRange(workers);
 
             using var staff = web.StaffClient(ApiKey);
-            var csv = new StringBuilder("email,frequency\n");
-            for (var i = 1; i <= Readers; i++) csv.Append($"reader{i}@fleet.example,daily\n");
-            await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
-                .ReadAsync<Newsletter.Subscribers.ImportReport>();
-            (await staff.PutAsJsonAsync("/api/articles/fleet-1", new { title = "The fleet issue", link = "https://blog.example/posts/fleet-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
-                .EnsureSuccessStatusCode();
-            var issue = (await (await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency = "daily" })).ReadAsync<DigestAdminApi.IssueSummary>()).Id;
+            var issue = await SendToReadersAsync(staff, Readers);
 
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(smtp.AcceptedCount.Count >= Readers / 4), "a quarter of the readers", TimeSpan.FromSeconds(90));
             workers[1].Kill();
             output.WriteLine($"killed worker {workers[1].ProcessId} after {smtp.AcceptedCount.Count} readers had mail");
 
-            DigestAdminApi.IssueSummary summary;
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-            while ((summary = await (await staff.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>()).State != "sent")
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"Issue {issue} is still {summary.State}: {summary.Progress}");
-                await Task.Delay(500);
-            }
+            var summary = await SentWithinAsync(staff, issue, TimeSpan.FromMinutes(3));
             var counts = summary.Progress!;
             var unknown = await DeliveriesAsync(staff, issue, "unknown");
             var sent = await DeliveriesAsync(staff, issue, "sent");
@@ -112,6 +81,122 @@ public sealed class FleetTests(ITestOutputHelper output)
         {
             foreach (var process in processes) await process.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Workers on machines of their own: each has its own data directory, so no process can read another's lock files
+    /// or journals, and only the heartbeat in the database tells that one is gone. The killed worker's claims must be
+    /// settled within Workers:DeadAfter (ten seconds here), not after Digests:SendingLease (the default ten minutes).
+    /// </summary>
+    [Fact]
+    public async Task A_worker_killed_on_a_machine_of_its_own_is_settled_by_its_heartbeat_long_before_the_lease()
+    {
+        if (!TestDatabase.IsPostgres) throw new InvalidOperationException("This test runs in the PostgreSQL pass (NEWSLETTER_TEST_DATABASE=Postgres).");
+        const int readers = 6_000;
+        await using var database = await PostgresServer.Shared.CreateDatabaseAsync();
+        await using var smtp = new TestSmtpServer { KeepMessages = false };
+        var settings = Settings(database, smtp);
+        settings["Workers:HeartbeatEvery"] = "00:00:02";
+        settings["Workers:DeadAfter"] = "00:00:10";
+        Dictionary<string, string> On(string roles) => new(settings) { ["Roles"] = roles, ["DataDirectory"] = Directory.CreateTempSubdirectory("newsletter-machine-").FullName };
+
+        var processes = new List<HostProcess>();
+        try
+        {
+            var web = await HostProcess.StartWithSettingsAsync(On("web"));
+            processes.Add(web);
+            var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => HostProcess.StartWithSettingsAsync(On("worker"))));
+            processes.AddRange(workers);
+            var victim = workers[1];
+
+            using var staff = web.StaffClient(ApiKey);
+            var issue = await SendToReadersAsync(staff, readers);
+            // Killed while it runs a range with rows claimed: that is what only its heartbeat can now release.
+            await NewsletterApp.EventuallyAsync(async () =>
+            {
+                await using var db = database.CreateContext();
+                var id = await db.Set<Newsletter.Workers.Worker>().Where(w => w.ProcessId == victim.ProcessId).Select(w => w.Id).SingleOrDefaultAsync();
+                var runs = await db.Set<DigestBatchLease>().Where(l => l.WorkerId == id).Select(l => l.Token).ToListAsync();
+                return smtp.AcceptedCount.Count >= readers / 10 && await db.Set<Delivery>().AnyAsync(d => d.State == DeliveryState.Sending && d.ClaimToken != null && runs.Contains(d.ClaimToken.Value));
+            }, "the second worker to be sending a range", TimeSpan.FromSeconds(90));
+            victim.Kill();
+            var killedAt = DateTime.UtcNow;
+            output.WriteLine($"killed worker {victim.ProcessId} after {smtp.AcceptedCount.Count} readers had mail");
+
+            // The lease is ten minutes; the heartbeat tells within ten seconds. Two minutes leave room for the one case that
+            // waits longer: killed while it held the sweep's lock, which PostgreSQL's job storage frees after a minute.
+            var summary = await SentWithinAsync(staff, issue, TimeSpan.FromMinutes(2));
+            output.WriteLine($"sent {DateTime.UtcNow - killedAt:g} after the kill: {summary.Progress}");
+            var counts = summary.Progress!;
+            var sent = await DeliveriesAsync(staff, issue, "sent");
+            var unknown = await DeliveriesAsync(staff, issue, "unknown");
+            Assert.Equal((readers, 0, 0, 0), (counts.Sent + counts.Unknown, counts.Failed, counts.Pending, counts.Sending));
+            // No journal here: every row of its windows in flight, at most connections × window.
+            Assert.True(counts.Unknown <= WorkerConnections * ClaimWindow, $"{counts.Unknown} Unknown: more than the killed worker's {WorkerConnections} × {ClaimWindow} in flight");
+            Assert.All(sent, row => Assert.Equal(1, smtp.AcceptedCount.GetValueOrDefault(row.Email)));
+            Assert.All(unknown, row => Assert.True(smtp.AcceptedCount.GetValueOrDefault(row.Email) <= 1));
+            Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
+            Assert.False(workers[0].HasExited, "the other worker keeps running");
+        }
+        catch
+        {
+            foreach (var process in processes) output.WriteLine($"--- process {process.ProcessId}:\n{process.Output}");
+            throw;
+        }
+        finally
+        {
+            foreach (var process in processes) await process.DisposeAsync();
+        }
+    }
+
+    private static Dictionary<string, string> Settings(PostgresDatabase database, TestSmtpServer smtp)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Database:MigrateOnStart"] = "false",
+            ["Site:BaseUrl"] = "http://127.0.0.1",
+            ["Site:PostalAddress"] = "1 Fleet Street, Testville",
+            ["Email:Transport"] = "Smtp",
+            ["Email:FromAddress"] = "news@fleet.example",
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:Smtp:Port"] = smtp.Port.ToString(),
+            ["Email:Smtp:Security"] = "None",
+            ["Security:StaffApiKey"] = ApiKey,
+            ["Digests:DailyCron"] = "",
+            ["Digests:WeeklyCron"] = "",
+            ["Digests:SweepCron"] = "*/2 * * * * *",
+            ["Digests:BatchSize"] = "1000",
+            ["Digests:Connections"] = WorkerConnections.ToString(),
+            ["Digests:ClaimWindow"] = ClaimWindow.ToString(),
+            ["Digests:MessagesPerSecond"] = MessagesPerSecond.ToString(),
+            ["Jobs:WorkerCount"] = "3",
+        };
+        foreach (var (key, value) in database.HostSettings) settings[key] = value!;
+        return settings;
+    }
+
+    /// <summary>Imports confirmed readers, publishes an article and presses Send now: the issue's id.</summary>
+    private static async Task<long> SendToReadersAsync(HttpClient staff, int readers)
+    {
+        var csv = new StringBuilder("email,frequency\n");
+        for (var i = 1; i <= readers; i++) csv.Append($"reader{i}@fleet.example,daily\n");
+        await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
+            .ReadAsync<Newsletter.Subscribers.ImportReport>();
+        (await staff.PutAsJsonAsync("/api/articles/fleet-1", new { title = "The fleet issue", link = "https://blog.example/posts/fleet-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
+            .EnsureSuccessStatusCode();
+        return (await (await staff.PostAsJsonAsync("/api/admin/digests/send-now", new { frequency = "daily" })).ReadAsync<DigestAdminApi.IssueSummary>()).Id;
+    }
+
+    private static async Task<DigestAdminApi.IssueSummary> SentWithinAsync(HttpClient staff, long issue, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        DigestAdminApi.IssueSummary summary;
+        while ((summary = await (await staff.GetAsync($"/api/admin/digests/{issue}")).ReadAsync<DigestAdminApi.IssueSummary>()).State != "sent")
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Issue {issue} is still {summary.State} after {within}: {summary.Progress}");
+            await Task.Delay(500);
+        }
+        return summary;
     }
 
     private static async Task<List<DigestAdminApi.DeliveryItem>> DeliveriesAsync(HttpClient staff, long issue, string state)

@@ -156,7 +156,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         // Another process on this data directory claimed two rows a moment ago and died (its claimant file is there,
         // and nobody holds its lock): one before its message went to a connection, one after.
         var dead = Guid.NewGuid();
-        var claimants = app.Services.GetRequiredService<OutboxClaimant>();
+        var claimants = app.Services.GetRequiredService<Newsletter.Workers.ThisWorker>();
         await File.WriteAllBytesAsync(Path.Combine(claimants.Folder, dead.ToString("N")), []);
         foreach (var (reader, handedOver) in new[] { ("gone-before@example.org", (DateTime?)null), ("gone-after@example.org", DateTime.UtcNow) })
             await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == reader)

@@ -19,6 +19,7 @@ public sealed class ConfigurationTests
     [InlineData("Site__AccentColor=red", "Site:AccentColor must be a colour written #rrggbb.")]
     [InlineData("Security__SigningKey=dG9vLXNob3J0", "Configuration error: Security:SigningKey must be base64 of at least 32 bytes.")]
     [InlineData("Templates__Directory= ", "Configuration error: Templates:Directory must name the folder of the Liquid templates.")]
+    [InlineData("Workers__DeadAfter=00:00:30", "Configuration error: Workers:DeadAfter must be at least three times Workers:HeartbeatEvery.")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string setting, string expected)
     {
         var (key, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);

@@ -24,6 +24,7 @@ public sealed class LogEventIdTests
         ["Articles"] = (8000, 8999),
         ["Staff"] = (9000, 9499),
         ["Web"] = (9500, 9999),
+        ["Workers"] = (10000, 10999),
     };
 
     [Fact]

@@ -1,22 +1,26 @@
 using Newsletter.Data;
 
-namespace Newsletter.Email;
+namespace Newsletter.Workers;
 
 /// <summary>
-/// This process as the outbox knows it: a token written on every row it claims (<see cref="TransactionalEmail.ClaimedBy"/>)
-/// and a file of that name in <c>outbox-claimants</c> in the data directory, held with an exclusive lock while the
-/// process lives. The kernel drops the lock when the process dies, however it dies, so a sweep that can take a file's
-/// lock knows its process is gone and settles that process's rows at once (never handed over: sent again; handed
-/// over: Unknown) instead of waiting <see cref="TransactionalEmailOptions.SendingLease"/>, as long as a live worker may
-/// take. A process on another machine's data directory is not seen here: its rows still wait for the lease.
+/// This process as its claims know it: a token written on every outbox row it claims
+/// (<see cref="Email.TransactionalEmail.ClaimedBy"/>) and on every digest range it leases
+/// (<see cref="Digests.DigestBatchLease.WorkerId"/>), with two signs of life. A file of that name in <c>workers/</c> in
+/// the data directory is held with an exclusive lock while the process lives; the kernel drops the lock when the
+/// process dies, however it dies, so a process sharing the data directory knows at once. And a row of that id in
+/// <c>Workers</c> whose heartbeat (<see cref="WorkerHeartbeat"/>) tells a process on any other machine, within
+/// <see cref="WorkerOptions.DeadAfter"/>. <see cref="DeadWorkers"/> reads both.
 /// </summary>
-public sealed class OutboxClaimant(DataDirectory data) : IDisposable
+public sealed class ThisWorker(DataDirectory data, bool runsJobs = true) : IDisposable
 {
+    /// <summary>Whether this process runs the job server (the <c>worker</c> role): the one that sends mail.</summary>
+    public bool RunsJobs { get; } = runsJobs;
+
     private readonly Lock _lock = new();
     private FileStream? _held;
     private Guid _token;
 
-    public string Folder { get; } = Directory.CreateDirectory(data.Resolve("outbox-claimants")).FullName;
+    public string Folder { get; } = Directory.CreateDirectory(data.Resolve("workers")).FullName;
 
     /// <summary>This process's token; its file is made and locked the first time it is asked for (before any claim).</summary>
     public Guid Token
@@ -49,12 +53,13 @@ public sealed class OutboxClaimant(DataDirectory data) : IDisposable
     }
 
     /// <summary>
-    /// The tokens of processes that are gone, each file locked by us until <see cref="DeadClaimants.Dispose"/>, which
-    /// deletes them once their rows are settled (<see cref="DeadClaimants.Settled"/>); left for the next sweep otherwise.
+    /// The tokens of processes on this data directory that are gone, each file locked by us until
+    /// <see cref="DeadWorkers.Dispose"/>, which deletes them once their rows are settled
+    /// (<see cref="DeadWorkers.Settled"/>); left for the next sweep otherwise.
     /// </summary>
-    public DeadClaimants FindDead()
+    internal DeadWorkers FindDeadHere()
     {
-        var dead = new DeadClaimants();
+        var dead = new DeadWorkers();
         foreach (var path in Directory.EnumerateFiles(Folder))
         {
             // A live process holds its file's lock: it is left alone.
@@ -74,31 +79,6 @@ public sealed class OutboxClaimant(DataDirectory data) : IDisposable
         {
             _held?.Dispose();
             _held = null;
-        }
-    }
-
-    public sealed class DeadClaimants : IDisposable
-    {
-        private readonly List<FileStream> _files = [];
-
-        public List<Guid> Tokens { get; } = [];
-
-        /// <summary>Their rows are settled: the files go when this is disposed.</summary>
-        public bool Settled { get; set; }
-
-        internal void Add(Guid token, FileStream file)
-        {
-            Tokens.Add(token);
-            _files.Add(file);
-        }
-
-        public void Dispose()
-        {
-            foreach (var file in _files)
-            {
-                if (Settled) File.Delete(file.Name);
-                file.Dispose();
-            }
         }
     }
 }
