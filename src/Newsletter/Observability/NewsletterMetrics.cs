@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Newsletter.Observability;
 
@@ -20,7 +21,7 @@ public sealed class NewsletterMetrics
     private readonly Histogram<double> _stripeEventLag;
     private readonly Counter<long> _importRows;
 
-    public NewsletterMetrics(IMeterFactory meters, JobStorage jobs)
+    public NewsletterMetrics(IMeterFactory meters, JobStorage jobs, IServiceScopeFactory scopes)
     {
         var meter = meters.Create(MeterName);
         _digestMessages = meter.CreateCounter<long>("newsletter.digest.messages", "{message}",
@@ -40,6 +41,9 @@ public sealed class NewsletterMetrics
         // the same queues. state="enqueued" is the queue length.
         meter.CreateObservableGauge("newsletter.jobs", () => JobCounts(jobs), "{job}",
             "Hangfire jobs by state: enqueued (waiting for a worker), scheduled (retries, delays), processing, failed (given up).");
+        // Read from the Workers table at each scrape (two counts), the same for every process.
+        meter.CreateObservableGauge("newsletter.workers", () => WorkerCounts(scopes), "{process}",
+            "Processes by state: sending (the worker role, heartbeat fresh; 0 means no mail goes out), vanished (silent without stopping in the last day: killed, out of memory, machine gone).");
     }
 
     /// <summary>Messages the SMTP server accepted (250).</summary>
@@ -94,6 +98,21 @@ public sealed class NewsletterMetrics
             new(statistics.Enqueued, State("enqueued")), new(statistics.Scheduled, State("scheduled")),
             new(statistics.Processing, State("processing")), new(statistics.Failed, State("failed")),
         ];
+    }
+
+    private static Measurement<int>[] WorkerCounts(IServiceScopeFactory scopes)
+    {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var workers = scope.ServiceProvider.GetRequiredService<Workers.WorkerRegistry>();
+            return [new(workers.SendingProcesses().Count(), State("sending")), new(workers.Vanished().Count(), State("vanished"))];
+        }
+        catch (Exception)
+        {
+            // The database is down: nothing rather than a wrong zero (/healthz says what is wrong).
+            return [];
+        }
     }
 
     private static KeyValuePair<string, object?> State(string state) => new("state", state);

@@ -62,9 +62,26 @@ public sealed class WorkerRegistry(NewsletterDb db, ThisWorker me, IOptions<Work
     /// </summary>
     public async Task<List<Guid>> FindSilentAsync(CancellationToken cancellationToken)
     {
-        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.DeadAfter;
         var self = me.Token;
-        return await db.Set<Worker>().AsNoTracking().Where(w => w.Id != self && (w.StoppedAt != null || w.BeatAt < cutoff))
-            .Select(w => w.Id).ToListAsync(cancellationToken);
+        return await db.Set<Worker>().AsNoTracking().Where(Gone()).Where(w => w.Id != self).Select(w => w.Id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Processes with the worker role alive now: the ones that send. None means nothing goes out.</summary>
+    public IQueryable<Worker> SendingProcesses() => db.Set<Worker>().AsNoTracking().Where(Alive()).Where(w => w.RunsJobs);
+
+    /// <summary>Processes that went silent without saying they stopped (killed, out of memory, a machine gone), newest first.</summary>
+    public IQueryable<Worker> Vanished() => db.Set<Worker>().AsNoTracking().Where(Gone()).Where(w => w.StoppedAt == null).OrderByDescending(w => w.BeatAt);
+
+    /// <summary>The one rule for "alive": a beat within <see cref="WorkerOptions.DeadAfter"/> and no word of stopping.</summary>
+    private System.Linq.Expressions.Expression<Func<Worker, bool>> Alive()
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.DeadAfter;
+        return w => w.StoppedAt == null && w.BeatAt >= cutoff;
+    }
+
+    private System.Linq.Expressions.Expression<Func<Worker, bool>> Gone()
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.DeadAfter;
+        return w => w.StoppedAt != null || w.BeatAt < cutoff;
     }
 }

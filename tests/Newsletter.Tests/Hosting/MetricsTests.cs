@@ -31,7 +31,10 @@ public sealed class MetricsTests(MetricsTests.App app) : IClassFixture<MetricsTe
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType?.MediaType);
         // The queue length is read from the job storage at each scrape.
-        Assert.Matches(@"newsletter_jobs(_\w+)?\{[^}]*state=""enqueued""[^}]*\} \d+", await scrape.Content.ReadAsStringAsync());
+        var text = await scrape.Content.ReadAsStringAsync();
+        Assert.Matches(@"newsletter_jobs(_\w+)?\{[^}]*state=""enqueued""[^}]*\} \d+", text);
+        // So are the processes: this one is a worker with a fresh heartbeat.
+        Assert.Matches(@"newsletter_workers(_\w+)?\{[^}]*state=""sending""[^}]*\} [1-9]", text);
     }
 
     [Fact]
