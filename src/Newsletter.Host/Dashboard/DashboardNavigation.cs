@@ -13,6 +13,7 @@ public static class DashboardNavigation
         new("Articles", "/admin/articles"),
         new("Digests", "/admin/digests"),
         new("Donations", "/admin/donations"),
+        new("Outbox", "/admin/outbox"),
         new("Bounces", "/admin/bounces"),
         new("Templates", "/admin/templates"),
         new("Jobs", "/admin/jobs"),

@@ -150,6 +150,7 @@ public static class NewsletterServices
         app.MapDashboard();
         app.MapArticleApi();
         app.MapDigestAdminApi();
+        app.MapOutboxAdminApi();
         app.MapArchivePages();
         app.MapDonationPages();
         app.MapDonorPages();

@@ -21,6 +21,7 @@ public static class AuditActions
     public const string DigestPaused = "digest.paused";
     public const string DigestResumed = "digest.resumed";
     public const string DigestCancelled = "digest.cancelled";
+    public const string OutboxSentAgain = "outbox.sent-again";
     public const string SubscribersImported = "subscribers.imported";
     public const string SubscribersExported = "subscribers.exported";
     public const string SubscriberDataExported = "subscriber.data-exported";

@@ -37,6 +37,7 @@ public static class EmailServiceCollectionExtensions
             return (outbox.Connections, outbox.ConnectionIdleTimeout);
         });
         services.AddScoped<TransactionalEmailJob>();
+        services.AddScoped<TransactionalOutbox>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, OutboxAlerts>());
         services.AddSingleton<TransactionalEmailRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));

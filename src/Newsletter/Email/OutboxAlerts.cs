@@ -18,11 +18,13 @@ public sealed class OutboxAlerts(NewsletterDb db) : IDashboardAlertSource
         if (count > 0)
         {
             var reply = await held.OrderByDescending(e => e.Id).Select(e => e.LastError).FirstAsync(cancellationToken);
-            alerts.Add(new DashboardAlert(AlertLevel.Error, $"{count} transactional email(s) are held: the mail server refuses our sender or content ({reply}). They go out once it accepts them."));
+            alerts.Add(new DashboardAlert(AlertLevel.Error, $"{count} transactional email(s) are held: the mail server refuses our sender or content ({reply}). They go out once it accepts them.",
+                "/admin/outbox#held", "See the outbox"));
         }
         var unknown = await db.Set<TransactionalEmail>().CountAsync(e => e.State == TransactionalEmailState.Unknown, cancellationToken);
         if (unknown > 0)
-            alerts.Add(new DashboardAlert(AlertLevel.Warning, $"{unknown} transactional email(s) have an unknown outcome (the connection failed after the message was written); they are not sent again."));
+            alerts.Add(new DashboardAlert(AlertLevel.Warning, $"{unknown} transactional email(s) have an unknown outcome (the connection failed after the message was written); they are not sent again by themselves.",
+                "/admin/outbox#unknown", "See them and send again"));
         return alerts;
     }
 }

@@ -48,6 +48,6 @@ public enum TransactionalEmailState
     Failed = 3,
     /// <summary>Nothing to send any more (the reader left, was erased, or is suppressed).</summary>
     Skipped = 4,
-    /// <summary>A worker died (or its connection failed) while the message was on the wire: the server may or may not have it. Reported, never resent.</summary>
+    /// <summary>A worker died (or its connection failed) while the message was on the wire: the server may or may not have it. Reported, never resent by itself; staff may send it again (the reader may get two).</summary>
     Unknown = 5,
 }
