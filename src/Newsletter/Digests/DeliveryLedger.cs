@@ -197,7 +197,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     }
 
     /// <summary>
-    /// The runs of processes that are gone (<see cref="Workers.WorkerRegistry.FindDeadAsync"/>), wherever they ran: with
+    /// The runs of processes that are gone elsewhere (<see cref="Workers.WorkerRegistry.FindSilentAsync"/>): with
     /// no journal to read here, each of their rows still Sending may be on the wire, so it becomes Unknown (at most
     /// connections × window per process), and the range is freed at once for a live worker. A journal read later where
     /// the run died still corrects these rows (<see cref="SettleDeadRunAsync"/>). Returns the rows made Unknown, by issue.

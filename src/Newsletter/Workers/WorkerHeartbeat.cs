@@ -41,9 +41,10 @@ public sealed partial class WorkerHeartbeat(IServiceScopeFactory scopes, IOption
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<WorkerRegistry>().MarkStoppedAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // The database is gone too: the beat simply ages, and the fleet knows after DeadAfter.
+            // The database is gone too, or the shutdown's time ran out: the beat simply ages, and the fleet knows after
+            // DeadAfter. Nothing to stop the shutdown for.
             LogBeatFailed(logger, e.Message);
         }
     }
