@@ -8,12 +8,12 @@ namespace Newsletter.Email;
 /// What the overview shows about transactional mail: emails held because the server refuses our sender or content
 /// (confirmations and receipts wait until a person fixes it), and emails whose outcome is Unknown.
 /// </summary>
-public sealed class OutboxAlerts(NewsletterDb db) : IDashboardAlertSource
+public sealed class OutboxAlerts(NewsletterDb db, TransactionalOutbox outbox) : IDashboardAlertSource
 {
     public async Task<IReadOnlyList<DashboardAlert>> GetAlertsAsync(CancellationToken cancellationToken)
     {
         var alerts = new List<DashboardAlert>();
-        var held = db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.State == TransactionalEmailState.Pending && e.SmtpStatus >= 500);
+        var held = outbox.Held();
         var count = await held.CountAsync(cancellationToken);
         if (count > 0)
         {

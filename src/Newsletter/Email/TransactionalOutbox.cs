@@ -24,9 +24,11 @@ public sealed partial class TransactionalOutbox(NewsletterDb db, IBackgroundJobC
             .OrderByDescending(e => e.Id).Take(Math.Clamp(limit, 1, MaxPage)).ToListAsync(cancellationToken);
 
     /// <summary>Emails the server refused from us (sender, content): Pending with the 5xx reply, retried by themselves.</summary>
+    public IQueryable<TransactionalEmail> Held() =>
+        db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.State == TransactionalEmailState.Pending && e.SmtpStatus >= 500);
+
     public Task<List<TransactionalEmail>> HeldAsync(int limit, CancellationToken cancellationToken) =>
-        db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.State == TransactionalEmailState.Pending && e.SmtpStatus >= 500)
-            .OrderByDescending(e => e.Id).Take(Math.Clamp(limit, 1, MaxPage)).ToListAsync(cancellationToken);
+        Held().OrderByDescending(e => e.Id).Take(Math.Clamp(limit, 1, MaxPage)).ToListAsync(cancellationToken);
 
     public Task<TransactionalEmail?> FindAsync(long id, CancellationToken cancellationToken) =>
         db.Set<TransactionalEmail>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
