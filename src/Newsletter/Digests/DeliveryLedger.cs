@@ -191,9 +191,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - lease;
         // By issue, so the (IssueId, State) index finds the few Sending rows instead of a scan holding the write lock.
-        return db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Sending && d.ClaimedAt < cutoff)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown)
-                .SetProperty(d => d.Error, AbandonedReason), cancellationToken);
+        return AbandonAsync(db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Sending && d.ClaimedAt < cutoff), cancellationToken);
     }
 
     /// <summary>
@@ -213,8 +211,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         {
             var count = await db.InTransactionAsync(async token =>
             {
-                var rows = await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
+                var rows = await AbandonAsync(db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending), token);
                 // Only while the dead run still holds it: a live run that took the range over since keeps it.
                 await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
                 return rows;
@@ -243,8 +240,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         pending += await HeldByDead(run, run.NeverStarted).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending)
             .SetProperty(d => d.NextAttemptAt, (DateTime?)null).SetProperty(d => d.Error, (string?)null).SetProperty(d => d.Attempts, d => d.Attempts - 1), token);
         var uncertain = run.Uncertain;
-        await db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending && uncertain.Contains(d.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), token);
+        await AbandonAsync(db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && d.State == DeliveryState.Sending && uncertain.Contains(d.Id)), token);
         var unknown = await db.Set<Delivery>().CountAsync(d => d.ClaimToken == run.Token && d.State == DeliveryState.Unknown && uncertain.Contains(d.Id), token);
         return await LetGoAsync(new SettledRun(sent, pending, unknown));
 
@@ -259,6 +255,10 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && (d.State == DeliveryState.Sending || d.State == DeliveryState.Unknown) && ids.Contains(d.Id));
 
     private const string AbandonedReason = "The worker stopped while sending; the server may or may not have accepted it.";
+
+    /// <summary>Rows a dead run had on the wire: Unknown, with the one reason staff read for it, wherever the death was found.</summary>
+    private static Task<int> AbandonAsync(IQueryable<Delivery> rows, CancellationToken cancellationToken) =>
+        rows.ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Unknown).SetProperty(d => d.Error, AbandonedReason), cancellationToken);
 
     /// <summary>How many rows of an issue are in each state: one grouped read of the (IssueId, State) index.</summary>
     public async Task<DeliveryCounts> CountAsync(long issueId, CancellationToken cancellationToken)
