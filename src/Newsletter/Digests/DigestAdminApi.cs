@@ -145,7 +145,7 @@ public static class DigestAdminApi
     private static async Task<Results<Ok<List<DeliveryItem>>, NotFound, ValidationProblem>> Deliveries(long id, string? state, long? after, int? limit,
         DigestService digests, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<DeliveryState>(state, ignoreCase: true, out var wanted) || !Enum.IsDefined(wanted) || int.TryParse(state, out _))
+        if (!EnumNames.TryParse<DeliveryState>(state, out var wanted))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["state"] = ["State is required: " + string.Join(", ", Enum.GetNames<DeliveryState>().Select(n => n.ToLowerInvariant())) + "."],

@@ -60,7 +60,7 @@ public static class OutboxAdminApi
         {
             ["state"] = ["State is required: " + string.Join(", ", Enum.GetValues<TransactionalEmailState>().Select(Name)) + "."],
         });
-        return Enum.TryParse(value, ignoreCase: true, out state) && Enum.IsDefined(state) && !int.TryParse(value, out _);
+        return Web.EnumNames.TryParse(value, out state);
     }
 
     private static string Name(TransactionalEmailState state) => state.ToString().ToLowerInvariant();

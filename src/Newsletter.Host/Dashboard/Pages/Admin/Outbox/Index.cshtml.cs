@@ -46,7 +46,7 @@ public sealed class IndexModel(TransactionalOutbox outbox) : StaffPage
     /// <summary>Every email in one state (failed or unknown), again.</summary>
     public async Task<IActionResult> OnPostSendAllAgainAsync(string? state, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<TransactionalEmailState>(state, ignoreCase: true, out var wanted) || int.TryParse(state, out _) || !TransactionalOutbox.CanSendAgain(wanted))
+        if (!Newsletter.Web.EnumNames.TryParse<TransactionalEmailState>(state, out var wanted) || !TransactionalOutbox.CanSendAgain(wanted))
             return BadRequest();
         var again = await outbox.SendAgainAsync(wanted, null, cancellationToken);
         return Redirect($"/admin/outbox?notice=sent-again&count={again}");
