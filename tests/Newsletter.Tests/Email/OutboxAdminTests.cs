@@ -35,13 +35,13 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
         try
         {
             await app.SignUpAsync("lost-answer@example.org");
-            await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync("lost-answer@example.org")).State == TransactionalEmailState.Unknown, "the email to be Unknown");
+            await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("lost-answer@example.org")).State == TransactionalEmailState.Unknown, "the email to be Unknown");
         }
         finally
         {
             app.Smtp.Script = null;
         }
-        var email = await OutboxAsync("lost-answer@example.org");
+        var email = await app.OutboxEmailAsync("lost-answer@example.org");
         using var staff = app.CreateStaffClient();
 
         var unknown = await (await staff.GetAsync("/api/admin/outbox?state=unknown")).Content.ReadFromJsonAsync<List<OutboxAdminApi.OutboxItem>>();
@@ -53,7 +53,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
         var result = await response.Content.ReadFromJsonAsync<OutboxAdminApi.SendAgainResult>();
         Assert.Equal(1, result!.SentAgain);
         Assert.Contains("second copy", result.Warning);
-        await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync("lost-answer@example.org")).State == TransactionalEmailState.Sent, "the email to go again");
+        await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("lost-answer@example.org")).State == TransactionalEmailState.Sent, "the email to go again");
         // The server saw it twice: once before the drop, once now; the reader has it for sure.
         Assert.Equal(2, app.Smtp.AcceptedCount.GetValueOrDefault("lost-answer@example.org"));
 
@@ -81,7 +81,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
             foreach (var reader in new[] { "full-one@example.org", "full-two@example.org" })
             {
                 await app.SignUpAsync(reader);
-                await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync(reader)).State == TransactionalEmailState.Failed, "the email to fail");
+                await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync(reader)).State == TransactionalEmailState.Failed, "the email to fail");
             }
         }
         finally
@@ -100,13 +100,10 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
         Assert.Matches("notice=sent-again&count=[2-9]", sent.Headers.Location!.OriginalString);
         foreach (var reader in new[] { "full-one@example.org", "full-two@example.org" })
         {
-            await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync(reader)).State == TransactionalEmailState.Sent, "the email to go again");
+            await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync(reader)).State == TransactionalEmailState.Sent, "the email to go again");
             Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault(reader));
         }
         Assert.Equal(HttpStatusCode.BadRequest, (await _browser.PostFormAsync("/admin/outbox?handler=sendAllAgain&state=sent", [], "/admin/outbox")).StatusCode);
         Assert.DoesNotContain("full-one@example.org", await _browser.GetPageAsync("/admin/outbox"));
     }
-
-    private Task<TransactionalEmail> OutboxAsync(string recipient) =>
-        app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == recipient));
 }

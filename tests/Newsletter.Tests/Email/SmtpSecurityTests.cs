@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Email;
@@ -69,7 +68,7 @@ public sealed class SmtpSecurityTests(SmtpSecurityTests.App app) : IClassFixture
         Assert.True(received.Tls is System.Security.Authentication.SslProtocols.Tls12 or System.Security.Authentication.SslProtocols.Tls13, $"negotiated {received.Tls}");
         Assert.Equal(User, received.AuthenticatedAs);
         Assert.Contains(app.Smtp.AuthAttempts, a => a is { User: User, Accepted: true });
-        await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync("tls-reader@example.org")).State == TransactionalEmailState.Sent, "the confirmation to be Sent");
+        await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("tls-reader@example.org")).State == TransactionalEmailState.Sent, "the confirmation to be Sent");
     }
 
     [Fact]
@@ -81,9 +80,9 @@ public sealed class SmtpSecurityTests(SmtpSecurityTests.App app) : IClassFixture
         {
             await app.SignUpAsync("locked-out@example.org");
             await NewsletterApp.EventuallyAsync(async () => app.Smtp.AuthAttempts.Any(a => !a.Accepted)
-                && (await OutboxAsync("locked-out@example.org")) is { State: TransactionalEmailState.Pending, LastError: not null },
+                && (await app.OutboxEmailAsync("locked-out@example.org")) is { State: TransactionalEmailState.Pending, LastError: not null },
                 "the refused login to be recorded on the row");
-            var waiting = await OutboxAsync("locked-out@example.org");
+            var waiting = await app.OutboxEmailAsync("locked-out@example.org");
             // A clear reason for staff: the server refused the login, in the server's own words.
             Assert.Contains("Authentication credentials invalid", waiting.LastError);
             Assert.Contains("535", waiting.LastError);
@@ -96,10 +95,7 @@ public sealed class SmtpSecurityTests(SmtpSecurityTests.App app) : IClassFixture
         }
 
         // The operator fixes the password (here: the server takes the host's again); the kept row goes, once.
-        await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync("locked-out@example.org")).State == TransactionalEmailState.Sent, "the kept email to be Sent");
+        await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("locked-out@example.org")).State == TransactionalEmailState.Sent, "the kept email to be Sent");
         Assert.Single(app.Smtp.Messages, m => m.Recipients.Contains("locked-out@example.org"));
     }
-
-    private Task<TransactionalEmail> OutboxAsync(string recipient) =>
-        app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == recipient));
 }

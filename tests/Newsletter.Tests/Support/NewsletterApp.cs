@@ -104,6 +104,10 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
     }
 
+    /// <summary>The outbox's one email to <paramref name="recipient"/>, as the database has it now.</summary>
+    public Task<Newsletter.Email.TransactionalEmail> OutboxEmailAsync(string recipient) =>
+        WithDbAsync(db => db.Set<Newsletter.Email.TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == recipient));
+
     /// <summary>Runs <paramref name="work"/> against the database the host uses.</summary>
     public async Task<T> WithDbAsync<T>(Func<NewsletterDb, Task<T>> work)
     {

@@ -136,7 +136,7 @@ public sealed class WorkerHeartbeatTests(WorkerHeartbeatTests.App app) : IClassF
         foreach (var email in emails)
         {
             await app.SignUpAsync(email);
-            await NewsletterApp.EventuallyAsync(async () => (await OutboxAsync(email)).State == TransactionalEmailState.Sent, "the confirmation to go");
+            await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync(email)).State == TransactionalEmailState.Sent, "the confirmation to go");
         }
         var now = DateTime.UtcNow;
         var silent = Guid.NewGuid();
@@ -162,9 +162,9 @@ public sealed class WorkerHeartbeatTests(WorkerHeartbeatTests.App app) : IClassF
                 settled = await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SettleAbandonedAsync(CancellationToken.None);
 
             Assert.Equal((1, 1), settled);
-            Assert.Equal(TransactionalEmailState.Pending, (await OutboxAsync(emails[0])).State);
-            Assert.Equal(TransactionalEmailState.Unknown, (await OutboxAsync(emails[1])).State);
-            Assert.Equal((TransactionalEmailState.Sending, beating), ((await OutboxAsync(emails[2])).State, (await OutboxAsync(emails[2])).ClaimedBy));
+            Assert.Equal(TransactionalEmailState.Pending, (await app.OutboxEmailAsync(emails[0])).State);
+            Assert.Equal(TransactionalEmailState.Unknown, (await app.OutboxEmailAsync(emails[1])).State);
+            Assert.Equal((TransactionalEmailState.Sending, beating), ((await app.OutboxEmailAsync(emails[2])).State, (await app.OutboxEmailAsync(emails[2])).ClaimedBy));
         }
         finally
         {
@@ -220,7 +220,4 @@ public sealed class WorkerHeartbeatTests(WorkerHeartbeatTests.App app) : IClassF
     }
 
     private Task<Worker?> WorkerAsync(Guid id) => app.WithDbAsync(db => db.Set<Worker>().AsNoTracking().SingleOrDefaultAsync(w => w.Id == id));
-
-    private Task<TransactionalEmail> OutboxAsync(string recipient) =>
-        app.WithDbAsync(db => db.Set<TransactionalEmail>().AsNoTracking().SingleAsync(e => e.Recipient == recipient));
 }
