@@ -71,9 +71,15 @@ public sealed class EmailSessionPool(IEmailTransport transport, MessageSigner si
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes every idle session, so that the next message opens a new connection (and is greeted anew).</summary>
+    public async Task CloseIdleAsync()
     {
         while (_idle.TryPop(out var idle)) await CloseQuietlyAsync(idle.Session);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseIdleAsync();
         _slots.Dispose();
     }
 }
