@@ -5,7 +5,7 @@
 # Then the fault run (scripts/FaultBench): BENCH_FAULT_READERS (default 100000; 0 skips it) readers through the real Host
 # into a server that defers 1% once (451), refuses 0.5% (550 5.1.1) and says "421 ... closing" after every 400th
 # message, with one SIGKILL of the Host mid-send: it prints lost, duplicates and unknown against their bound.
-# Usage: [BENCH_ROUNDS=3] scripts/bench-send.sh [SUBSCRIBERS (default 100000; 1000000 for the big run)] [CONNECTIONS (default 8)]
+# Usage: [BENCH_ROUNDS=3] [BENCH_TIMELINE=1: the memory every second] scripts/bench-send.sh [SUBSCRIBERS (default 100000; 1000000 for the big run)] [CONNECTIONS (default 8)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 subscribers="${1:-100000}"

@@ -103,10 +103,22 @@ Console.WriteLine($"RESULT seeded={subscribers} seed_seconds={seed.Elapsed.Total
 // Where the memory goes: sampled every 200 ms during the send, the highest of each (kB), printed with the result.
 var memoryPeaks = new Dictionary<string, long>();
 using var memorySampler = new CancellationTokenSource();
+// BENCH_TIMELINE=1 also prints each second's figures, to see when in the send the peak comes.
+var timeline = Environment.GetEnvironmentVariable("BENCH_TIMELINE") == "1";
+var sampledAt = Stopwatch.StartNew();
 var sampling = Task.Run(async () =>
 {
+    var lastPrinted = -1L;
     while (!memorySampler.IsCancellationRequested)
     {
+        if (timeline && sampledAt.Elapsed.TotalSeconds >= lastPrinted + 1)
+        {
+            lastPrinted = (long)sampledAt.Elapsed.TotalSeconds;
+            var status = File.ReadAllLines("/proc/self/status");
+            string Kb(string key) => status.First(l => l.StartsWith(key + ":"))[(key.Length + 1)..].Trim().Split(' ')[0];
+            Console.WriteLine($"TIMELINE t={lastPrinted} VmRSS={Kb("VmRSS")} RssAnon={Kb("RssAnon")} RssShmem={Kb("RssShmem")} " +
+                $"GcCommitted={GC.GetGCMemoryInfo().TotalCommittedBytes / 1024} SqliteUsed={SQLitePCL.raw.sqlite3_memory_used() / 1024}");
+        }
         foreach (var line in File.ReadAllLines("/proc/self/status"))
             foreach (var key in new[] { "VmRSS", "RssAnon", "RssFile", "RssShmem" })
                 if (line.StartsWith(key + ":"))
