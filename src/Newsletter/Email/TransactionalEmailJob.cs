@@ -88,7 +88,9 @@ public sealed partial class TransactionalEmailJob(
 
     private async Task SendOneAsync(PooledSession session, long emailId, CancellationToken cancellationToken)
     {
+        // The claim is known by this time from here on (see Ours): whole microseconds, which every database keeps as given.
         var now = clock.GetUtcNow().UtcDateTime;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var claimed = await db.Set<TransactionalEmail>()
             .Where(e => e.Id == emailId && e.State == TransactionalEmailState.Pending && (e.NextAttemptAt == null || e.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending)
@@ -115,12 +117,12 @@ public sealed partial class TransactionalEmailJob(
             var composer = composers.FirstOrDefault(c => c.Kind == email.Kind);
             if (composer is null)
             {
-                await FinishAsync(emailId, TransactionalEmailState.Failed, $"No composer for kind '{email.Kind}'.", null);
+                await FinishAsync(emailId, now, TransactionalEmailState.Failed, $"No composer for kind '{email.Kind}'.", null);
                 return;
             }
             if (EmailAddress.TryParse(email.Recipient, out recipient, out _) && await suppression.IsSuppressedAsync(recipient, cancellationToken))
             {
-                await FinishAsync(emailId, TransactionalEmailState.Skipped, "The address is on the suppression list.", null);
+                await FinishAsync(emailId, now, TransactionalEmailState.Skipped, "The address is on the suppression list.", null);
                 return;
             }
             try
@@ -130,7 +132,7 @@ public sealed partial class TransactionalEmailJob(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A template or data problem: nothing was sent, so Failed (staff can retry once it is fixed).
-                await FinishAsync(emailId, TransactionalEmailState.Failed, "Could not build the email: " + e.Message, null);
+                await FinishAsync(emailId, now, TransactionalEmailState.Failed, "Could not build the email: " + e.Message, null);
                 LogFailed(logger, email.Kind, emailId, e.Message);
                 return;
             }
@@ -138,12 +140,12 @@ public sealed partial class TransactionalEmailJob(
         catch (OperationCanceledException)
         {
             // Shutting down before anything went out: give the row back rather than leave it to become Unknown.
-            await ReleaseAsync(emailId, null, null, countAttempt: false);
+            await ReleaseAsync(emailId, now, null, null, countAttempt: false);
             throw;
         }
         if (message is null)
         {
-            await FinishAsync(emailId, TransactionalEmailState.Skipped, "Nothing to send any more.", null);
+            await FinishAsync(emailId, now, TransactionalEmailState.Skipped, "Nothing to send any more.", null);
             return;
         }
 
@@ -157,7 +159,7 @@ public sealed partial class TransactionalEmailJob(
             // have (Unknown). The mark is made only while the claim is still this one: a worker so slow that the sweep
             // gave its row away does not send it.
             await session.ReadyAsync(cancellationToken);
-            if (!await MarkHandedOverAsync(email))
+            if (!await MarkHandedOverAsync(emailId, now))
             {
                 LogClaimLost(logger, email.Kind, emailId);
                 return;
@@ -168,16 +170,16 @@ public sealed partial class TransactionalEmailJob(
         {
             // No connection could be opened (or we are shutting down while waiting for one): nothing went out.
             var retryAt = e is EmailTransportException ? clock.GetUtcNow().UtcDateTime + session.Backoff : (DateTime?)null;
-            await ReleaseAsync(emailId, retryAt, e.Message, countAttempt: false);
+            await ReleaseAsync(emailId, now, retryAt, e.Message, countAttempt: false);
             if (retryAt is { } at) ScheduleAt(emailId, at);
             if (e is OperationCanceledException) throw;
             LogRetry(logger, email.Kind, emailId, retryAt!.Value - clock.GetUtcNow().UtcDateTime, e.Message);
             return;
         }
-        await RecordAsync(email, recipient, result, session);
+        await RecordAsync(email, now, recipient, result, session);
     }
 
-    private async Task RecordAsync(TransactionalEmail email, EmailAddress? recipient, SendResult result, PooledSession session)
+    private async Task RecordAsync(TransactionalEmail email, DateTime claimedAt, EmailAddress? recipient, SendResult result, PooledSession session)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // email was read after the claim, so Attempts already counts this one.
@@ -185,19 +187,19 @@ public sealed partial class TransactionalEmailJob(
         switch (decision.Fate)
         {
             case RowFate.Sent:
-                await FinishAsync(email.Id, TransactionalEmailState.Sent, null, 250);
+                await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Sent, null, 250);
                 LogSent(logger, email.Kind, email.Id);
                 break;
             case RowFate.Failed:
                 // Suppress first: once the row says Failed, nothing may mail a hard-bounced address again.
                 if (decision.Suppress && recipient is not null)
                     await suppression.AddAsync(recipient, SuppressionReason.HardBounce, result.Detail, CancellationToken.None);
-                await FinishAsync(email.Id, TransactionalEmailState.Failed, result.Detail, result.SmtpStatus);
+                await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Failed, result.Detail, result.SmtpStatus);
                 LogFailed(logger, email.Kind, email.Id, result.Detail);
                 break;
             case RowFate.Unknown:
                 // The connection failed after the whole message was written: sending again could make a second copy.
-                await FinishAsync(email.Id, TransactionalEmailState.Unknown, result.Detail, null);
+                await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Unknown, result.Detail, null);
                 LogUnknownOne(logger, email.Kind, email.Id, result.Detail);
                 break;
             default:
@@ -207,7 +209,7 @@ public sealed partial class TransactionalEmailJob(
                     RowFate.HoldForSender => now + options.Value.HoldDelay,
                     _ => now + session.Backoff,
                 };
-                await ReleaseAsync(email.Id, retryAt, result.Detail, countAttempt: decision.Fate == RowFate.RetryLater, result.SmtpStatus);
+                await ReleaseAsync(email.Id, claimedAt, retryAt, result.Detail, countAttempt: decision.Fate == RowFate.RetryLater, result.SmtpStatus);
                 // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
                 ScheduleAt(email.Id, retryAt);
                 if (decision.Fate == RowFate.HoldForSender) LogSenderRefused(logger, email.Kind, email.Id, result.Detail);
@@ -216,12 +218,18 @@ public sealed partial class TransactionalEmailJob(
         }
     }
 
-    private async Task<bool> MarkHandedOverAsync(TransactionalEmail email)
+    /// <summary>
+    /// The row as long as our claim on it holds: Sending, claimed at <paramref name="claimedAt"/>. A row the sweep gave
+    /// away (a worker it took for dead) and another worker claimed is not ours any more: we neither send it, nor give
+    /// it back, nor record an outcome on it, or the other worker's copy would be undone and sent a second time.
+    /// </summary>
+    private IQueryable<TransactionalEmail> Ours(long emailId, DateTime claimedAt) =>
+        db.Set<TransactionalEmail>().Where(e => e.Id == emailId && e.State == TransactionalEmailState.Sending && e.ClaimedAt == claimedAt);
+
+    private async Task<bool> MarkHandedOverAsync(long emailId, DateTime claimedAt)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        // ClaimedAt as the database holds it (read after the claim): equal only while the claim is ours.
-        return await db.Set<TransactionalEmail>()
-            .Where(e => e.Id == email.Id && e.State == TransactionalEmailState.Sending && e.ClaimedAt == email.ClaimedAt && e.HandedOverAt == null)
+        return await Ours(emailId, claimedAt).Where(e => e.HandedOverAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.HandedOverAt, now), CancellationToken.None) == 1;
     }
 
@@ -229,11 +237,11 @@ public sealed partial class TransactionalEmailJob(
         jobs.Schedule<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None), JobDelay.Until(due, clock.GetUtcNow().UtcDateTime));
 
     /// <summary>Sending → Pending, due at <paramref name="retryAt"/>; an attempt that never reached the server is not counted.</summary>
-    private Task ReleaseAsync(long emailId, DateTime? retryAt, string? error, bool countAttempt, int? smtpStatus = null)
+    private Task ReleaseAsync(long emailId, DateTime claimedAt, DateTime? retryAt, string? error, bool countAttempt, int? smtpStatus = null)
     {
         var undo = countAttempt ? 0 : 1;
         // CancellationToken.None: the row must not stay Sending because we are shutting down.
-        return db.Set<TransactionalEmail>().Where(x => x.Id == emailId && x.State == TransactionalEmailState.Sending)
+        return Ours(emailId, claimedAt)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, TransactionalEmailState.Pending)
                 .SetProperty(x => x.NextAttemptAt, retryAt)
                 .SetProperty(x => x.Attempts, x => x.Attempts - undo)
@@ -241,11 +249,11 @@ public sealed partial class TransactionalEmailJob(
                 .SetProperty(x => x.LastError, ErrorText.TruncateOrNull(error)), CancellationToken.None);
     }
 
-    private Task FinishAsync(long emailId, TransactionalEmailState state, string? error, int? smtpStatus)
+    private Task FinishAsync(long emailId, DateTime claimedAt, TransactionalEmailState state, string? error, int? smtpStatus)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // CancellationToken.None: once the server has the message, recording that must not be cancelled.
-        return db.Set<TransactionalEmail>().Where(e => e.Id == emailId && e.State == TransactionalEmailState.Sending)
+        return Ours(emailId, claimedAt)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, state)
                 .SetProperty(e => e.SentAt, state == TransactionalEmailState.Sent ? now : null)
                 .SetProperty(e => e.SmtpStatus, smtpStatus)

@@ -148,6 +148,51 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
     }
 
     [Fact]
+    public async Task A_worker_whose_row_was_given_away_leaves_the_new_claim_alone_when_its_own_connection_fails()
+    {
+        // The first worker claims the confirmation and waits for a slow greeting, after which its connection is
+        // dropped (it gives the row back). Meanwhile the sweep has taken the row as a dead worker's, claimed it again
+        // and handed it to a server slow to answer the final dot.
+        await app.Services.GetRequiredKeyedService<EmailSessionPool>(EmailLanes.Transactional).CloseIdleAsync();
+        var greetings = 0;
+        var slowConnection = 0;
+        var ends = 0;
+        app.Smtp.Script = m =>
+        {
+            if (m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1)
+            {
+                Volatile.Write(ref slowConnection, m.Connection);
+                return new SmtpAction.Delay(TimeSpan.FromSeconds(3));
+            }
+            if (m.Stage == SmtpStage.Ehlo && m.Connection == Volatile.Read(ref slowConnection)) return new SmtpAction.Drop();
+            return m.Stage == SmtpStage.EndOfData && m.Recipients.Contains("given-away@example.org") && Interlocked.Increment(ref ends) == 1
+                ? new SmtpAction.Delay(TimeSpan.FromSeconds(5)) : null;
+        };
+        try
+        {
+            await app.SignUpAsync("given-away@example.org");
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref greetings) >= 1), "the first worker to connect");
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "given-away@example.org")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimedAt, DateTime.UtcNow.AddMinutes(-11))));
+
+            // The sweep's send takes five seconds; the first worker's connection fails at the third.
+            await using (var scope = app.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SweepAsync(CancellationToken.None);
+
+            // The first worker's give-back did not touch the sweep's claim (had it, its retry would have sent the email
+            // again a second after): the row is Sent, once.
+            Assert.Equal(TransactionalEmailState.Sent, (await Outbox("given-away@example.org")).State);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(1, app.Smtp.AcceptedCount.GetValueOrDefault("given-away@example.org"));
+            Assert.Equal(TransactionalEmailState.Sent, (await Outbox("given-away@example.org")).State);
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
     public async Task The_sweep_settles_at_once_the_rows_of_a_process_that_is_gone_and_leaves_a_live_workers_alone()
     {
         foreach (var reader in new[] { "gone-before@example.org", "gone-after@example.org" })
