@@ -41,9 +41,12 @@ public static class OutboxAdminApi
         if (!TransactionalOutbox.CanSendAgain(email.State))
             return TypedResults.Problem(statusCode: 409, title: "Not sent again",
                 detail: $"This email is {Name(email.State)}: only a failed or unknown one is sent again.");
-        // Between the read and the update another request may have sent it again already: then it is not doubled.
+        // Between the read and the update another request may have sent it again already: then it is not doubled,
+        // and this one is told so as if it had come second.
         var again = await outbox.SendAgainAsync(email.State, id, cancellationToken);
-        return TypedResults.Ok(new SendAgainResult(again, email.State == TransactionalEmailState.Unknown && again > 0 ? SecondCopy : null));
+        if (again == 0)
+            return TypedResults.Problem(statusCode: 409, title: "Not sent again", detail: "This email was sent again by another request a moment ago.");
+        return TypedResults.Ok(new SendAgainResult(again, email.State == TransactionalEmailState.Unknown ? SecondCopy : null));
     }
 
     private static async Task<Results<Ok<SendAgainResult>, ValidationProblem>> SendAllAgain(string? state, TransactionalOutbox outbox, CancellationToken cancellationToken)

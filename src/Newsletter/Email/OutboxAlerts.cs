@@ -17,8 +17,9 @@ public sealed class OutboxAlerts(NewsletterDb db, TransactionalOutbox outbox) : 
         var count = await held.CountAsync(cancellationToken);
         if (count > 0)
         {
-            var reply = await held.OrderByDescending(e => e.Id).Select(e => e.LastError).FirstAsync(cancellationToken);
-            alerts.Add(new DashboardAlert(AlertLevel.Error, $"{count} transactional email(s) are held: the mail server refuses our sender or content ({reply}). They go out once it accepts them.",
+            // The one counted may have gone out since: then the reply is simply not quoted.
+            var reply = await held.OrderByDescending(e => e.Id).Select(e => e.LastError).FirstOrDefaultAsync(cancellationToken);
+            alerts.Add(new DashboardAlert(AlertLevel.Error, $"{count} transactional email(s) are held: the mail server refuses our sender or content{(reply is null ? "" : $" ({reply})")}. They go out once it accepts them.",
                 "/admin/outbox#held", "See the outbox"));
         }
         var unknown = await db.Set<TransactionalEmail>().CountAsync(e => e.State == TransactionalEmailState.Unknown, cancellationToken);

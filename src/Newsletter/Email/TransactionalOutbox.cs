@@ -48,7 +48,9 @@ public sealed partial class TransactionalOutbox(NewsletterDb db, IBackgroundJobC
         if (!CanSendAgain(state)) throw new ArgumentOutOfRangeException(nameof(state), state, "Only Failed or Unknown emails are sent again.");
         var again = await db.Set<TransactionalEmail>().Where(e => e.State == state && (id == null || e.Id == id))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Pending).SetProperty(e => e.Attempts, 0)
-                .SetProperty(e => e.NextAttemptAt, (DateTime?)null).SetProperty(e => e.LastError, "Sent again by staff."), cancellationToken);
+                .SetProperty(e => e.NextAttemptAt, (DateTime?)null).SetProperty(e => e.LastError, "Sent again by staff.")
+                // The old refusal's code goes too: a Pending email with a 5xx is one the server holds back (Held).
+                .SetProperty(e => e.SmtpStatus, (int?)null), cancellationToken);
         if (again == 0) return 0;
         jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
         var which = state.ToString().ToLowerInvariant();

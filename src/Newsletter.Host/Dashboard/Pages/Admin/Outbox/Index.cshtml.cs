@@ -39,8 +39,9 @@ public sealed class IndexModel(TransactionalOutbox outbox) : StaffPage
         var email = await outbox.FindAsync(id, cancellationToken);
         if (email is null) return NotFound();
         if (!TransactionalOutbox.CanSendAgain(email.State)) return Redirect("/admin/outbox?notice=not-sent-again");
+        // Another click may have sent it again between the read and the update: then this one sent nothing.
         var again = await outbox.SendAgainAsync(email.State, id, cancellationToken);
-        return Redirect($"/admin/outbox?notice=sent-again&count={again}");
+        return Redirect(again == 0 ? "/admin/outbox?notice=not-sent-again" : $"/admin/outbox?notice=sent-again&count={again}");
     }
 
     /// <summary>Every email in one state (failed or unknown), again.</summary>
