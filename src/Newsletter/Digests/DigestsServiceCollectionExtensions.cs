@@ -36,6 +36,7 @@ public static class DigestsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IOverviewPanel, DigestOverviewPanel>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<ISubscriberDataParticipant, DeliveryPrivacy>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, DigestAlerts>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Workers.IWorkerClaims, DigestClaims>());
         services.AddSingleton<DigestRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, DigestRecovery>(sp => sp.GetRequiredService<DigestRecovery>()));

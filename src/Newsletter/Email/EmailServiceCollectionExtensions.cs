@@ -39,6 +39,7 @@ public static class EmailServiceCollectionExtensions
         services.AddScoped<TransactionalEmailJob>();
         services.AddScoped<TransactionalOutbox>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Dashboard.IDashboardAlertSource, OutboxAlerts>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Workers.IWorkerClaims, OutboxClaims>());
         services.AddSingleton<TransactionalEmailRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecurringJobSource, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupRecovery, TransactionalEmailRecovery>(sp => sp.GetRequiredService<TransactionalEmailRecovery>()));

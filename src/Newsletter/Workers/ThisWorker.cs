@@ -70,6 +70,20 @@ public sealed class ThisWorker(DataDirectory data, bool runsJobs = true) : IDisp
     }
 
     /// <summary>
+    /// Whether the process of <paramref name="token"/> is alive on this data directory: its file is here and locked.
+    /// That is proof, whatever its heartbeat says (a beat it could not write for a while, a database too busy).
+    /// </summary>
+    internal bool IsAliveHere(Guid token)
+    {
+        var path = Path.Combine(Folder, token.ToString("N"));
+        if (!File.Exists(path)) return false;
+        using var file = LockFiles.TryTakeLeftBehind(path);
+        // Taken: nobody holds it (a dead process's file, left for the sweep that settles it). Not taken: held, alive,
+        // or one we hold ourselves as a dead one's, which FindDeadHere has named already.
+        return file is null && File.Exists(path);
+    }
+
+    /// <summary>
     /// Lets the file go, unlocked and still there: a row a stopping job left Sending (its shutdown time ran out) is
     /// settled by the next sweep, and a file with no rows is deleted by it.
     /// </summary>

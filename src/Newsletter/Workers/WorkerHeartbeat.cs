@@ -39,7 +39,8 @@ public sealed partial class WorkerHeartbeat(IServiceScopeFactory scopes, IOption
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<WorkerRegistry>().MarkStoppedAsync(cancellationToken);
+            if (!await scope.ServiceProvider.GetRequiredService<WorkerRegistry>().MarkStoppedAsync(cancellationToken))
+                LogStillHolding(logger);
         }
         catch (Exception e)
         {
@@ -73,4 +74,8 @@ public sealed partial class WorkerHeartbeat(IServiceScopeFactory scopes, IOption
 
     [LoggerMessage(EventId = 10000, EventName = "WorkerHeartbeatFailed", Level = LogLevel.Warning, Message = "Could not write this process's heartbeat: {Error}")]
     private static partial void LogBeatFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 10001, EventName = "WorkerStoppedHoldingClaims", Level = LogLevel.Warning,
+        Message = "This process stops while it still holds claims (a job outlived the job server's shutdown): it is not marked stopped, and the other workers settle its claims once its heartbeat is older than Workers:DeadAfter")]
+    private static partial void LogStillHolding(ILogger logger);
 }

@@ -5,7 +5,7 @@ using Newsletter.Data;
 namespace Newsletter.Workers;
 
 /// <summary>The <c>Workers</c> table: this process's heartbeat, and which processes of the fleet are gone.</summary>
-public sealed class WorkerRegistry(NewsletterDb db, ThisWorker me, IOptions<WorkerOptions> options, TimeProvider clock)
+public sealed class WorkerRegistry(NewsletterDb db, ThisWorker me, IOptions<WorkerOptions> options, TimeProvider clock, IEnumerable<IWorkerClaims> claims)
 {
     /// <summary>Rows of processes silent for this long are deleted: by then every lease has settled what they held.</summary>
     internal static readonly TimeSpan Forgotten = TimeSpan.FromDays(1);
@@ -22,12 +22,21 @@ public sealed class WorkerRegistry(NewsletterDb db, ThisWorker me, IOptions<Work
         db.ChangeTracker.Clear();
     }
 
-    /// <summary>This process is stopping: what it still holds is settled by the next sweep anywhere, not after a lease.</summary>
-    public Task MarkStoppedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// This process is stopping, its jobs done: the fleet knows at once. Not while it still holds a claim (an email
+    /// taken, a digest range): every job gives its claims back when it ends, so a claim still held means a job the job
+    /// server gave up waiting for may still be sending, and a sweep that took its rows now would record the copies it is
+    /// sending as Unknown. Then the beat simply ages, and the fleet settles them after <see cref="WorkerOptions.DeadAfter"/>.
+    /// False when not marked.
+    /// </summary>
+    public async Task<bool> MarkStoppedAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         var id = me.Token;
-        return db.Set<Worker>().Where(w => w.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.StoppedAt, now), cancellationToken);
+        foreach (var feature in claims)
+            if (await feature.AnyHeldByAsync(id, cancellationToken)) return false;
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Set<Worker>().Where(w => w.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.StoppedAt, now), cancellationToken);
+        return true;
     }
 
     /// <summary>Deletes the rows of processes silent for a day.</summary>
@@ -58,12 +67,16 @@ public sealed class WorkerRegistry(NewsletterDb db, ThisWorker me, IOptions<Work
 
     /// <summary>
     /// The processes, on any machine, that stopped or whose heartbeat is older than <see cref="WorkerOptions.DeadAfter"/>:
-    /// the heartbeat alone, for a sweep that reads this data directory's dead another way (the digests' journals).
+    /// the heartbeat alone, for a sweep that reads this data directory's dead another way (the digests' journals). A
+    /// process that still holds its lock file on this data directory is alive, whatever its heartbeat says, and is
+    /// never among them.
     /// </summary>
     public async Task<List<Guid>> FindSilentAsync(CancellationToken cancellationToken)
     {
         var self = me.Token;
-        return await db.Set<Worker>().AsNoTracking().Where(Gone()).Where(w => w.Id != self).Select(w => w.Id).ToListAsync(cancellationToken);
+        var silent = await db.Set<Worker>().AsNoTracking().Where(Gone()).Where(w => w.Id != self).Select(w => w.Id).ToListAsync(cancellationToken);
+        silent.RemoveAll(me.IsAliveHere);
+        return silent;
     }
 
     /// <summary>Processes with the worker role alive now: the ones that send. None means nothing goes out.</summary>

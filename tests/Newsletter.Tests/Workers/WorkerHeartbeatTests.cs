@@ -52,6 +52,40 @@ public sealed class WorkerHeartbeatTests(WorkerHeartbeatTests.App app) : IClassF
     }
 
     [Fact]
+    public async Task A_process_that_stops_while_a_job_still_holds_its_claim_is_not_marked_stopped()
+    {
+        await app.SignUpAsync("held-at-stop@example.org");
+        await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("held-at-stop@example.org")).State == TransactionalEmailState.Sent, "the confirmation to go");
+        var me = app.Services.GetRequiredService<ThisWorker>().Token;
+        // A job the job server gave up waiting for at shutdown still has an email in hand, on the wire.
+        var now = DateTime.UtcNow;
+        await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "held-at-stop@example.org")
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending).SetProperty(e => e.ClaimedAt, now)
+                .SetProperty(e => e.ClaimedBy, me).SetProperty(e => e.HandedOverAt, now)));
+        var heartbeat = app.Services.GetServices<IHostedService>().OfType<WorkerHeartbeat>().Single();
+        await heartbeat.StopAsync(CancellationToken.None);
+        try
+        {
+            // Not "stopped": the other workers would take its email as a stopped process's at once and call it Unknown
+            // while the job may still get the server's answer. They wait for the beat to age instead.
+            Assert.Null((await WorkerAsync(me))!.StoppedAt);
+
+            // The job records its answer and lets the email go: now the stop is said.
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "held-at-stop@example.org")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sent)));
+            await heartbeat.StopAsync(CancellationToken.None);
+            Assert.NotNull((await WorkerAsync(me))!.StoppedAt);
+        }
+        finally
+        {
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "held-at-stop@example.org")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sent)));
+            await heartbeat.StartAsync(CancellationToken.None);
+        }
+        Assert.Null((await WorkerAsync(me))!.StoppedAt);
+    }
+
+    [Fact]
     public async Task A_digest_run_whose_worker_went_silent_elsewhere_is_settled_at_once_and_its_range_sent_by_the_fleet()
     {
         await app.StartupSweepDoneAsync();
@@ -173,6 +207,47 @@ public sealed class WorkerHeartbeatTests(WorkerHeartbeatTests.App app) : IClassF
                 await db.Set<TransactionalEmail>().Where(e => e.ClaimedBy == beating).ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sent));
                 return await db.Set<Worker>().Where(w => w.Id == silent || w.Id == beating).ExecuteDeleteAsync();
             });
+        }
+    }
+
+    [Fact]
+    public async Task A_process_holding_its_lock_file_here_is_alive_even_when_its_heartbeat_is_late()
+    {
+        await app.SignUpAsync("late-beat@example.org");
+        await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("late-beat@example.org")).State == TransactionalEmailState.Sent, "the confirmation to go");
+        // Another process on this data directory (its lock file held) whose last beat is two minutes old: a database
+        // too busy to take its beats, say. It handed an email over a moment ago and waits for the server's answer.
+        var other = new ThisWorker(app.Services.GetRequiredService<Newsletter.Data.DataDirectory>());
+        var token = other.Token;
+        try
+        {
+            var now = DateTime.UtcNow;
+            await app.WithDbAsync(async db =>
+            {
+                db.Add(new Worker { Id = token, Machine = "here", ProcessId = 1, StartedAt = now.AddHours(-1), BeatAt = now.AddMinutes(-2) });
+                return await db.SaveChangesAsync();
+            });
+            await app.WithDbAsync(db => db.Set<TransactionalEmail>().Where(e => e.Recipient == "late-beat@example.org")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, TransactionalEmailState.Sending).SetProperty(e => e.ClaimedAt, now)
+                    .SetProperty(e => e.ClaimedBy, token).SetProperty(e => e.HandedOverAt, now)));
+
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                Assert.DoesNotContain(token, await scope.ServiceProvider.GetRequiredService<WorkerRegistry>().FindSilentAsync(CancellationToken.None));
+                Assert.Equal((0, 0), await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SettleAbandonedAsync(CancellationToken.None));
+            }
+            Assert.Equal(TransactionalEmailState.Sending, (await app.OutboxEmailAsync("late-beat@example.org")).State);
+
+            // It dies (the kernel lets its lock go): now it is gone, and its handed-over email is Unknown.
+            other.Dispose();
+            await using (var scope = app.Services.CreateAsyncScope())
+                Assert.Equal((0, 1), await scope.ServiceProvider.GetRequiredService<TransactionalEmailJob>().SettleAbandonedAsync(CancellationToken.None));
+            Assert.Equal(TransactionalEmailState.Unknown, (await app.OutboxEmailAsync("late-beat@example.org")).State);
+        }
+        finally
+        {
+            other.Dispose();
+            await app.WithDbAsync(db => db.Set<Worker>().Where(w => w.Id == token).ExecuteDeleteAsync());
         }
     }
 
