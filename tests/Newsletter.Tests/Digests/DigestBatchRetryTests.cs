@@ -35,18 +35,18 @@ public sealed class DigestBatchRetryTests(DigestApp app) : IClassFixture<DigestA
             var delivery = new Delivery { IssueId = issue.Id, SubscriberId = reader.Id };
             db.Add(delivery);
             await db.SaveChangesAsync();
+            // The database refuses every change to this issue's rows: the batch's first write (skipping the reader who
+            // left) throws out of the job. In the same transaction: a sweep may hand the issue out the moment it is
+            // committed, and a batch that ran before the trigger would skip the reader and succeed.
+            await db.Database.ExecuteSqlRawAsync(app.Provider == DatabaseProvider.Postgres
+                ? $$"""
+                    CREATE FUNCTION refuse_batch_{{issue.Id}}() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'the test refuses this batch'; END $f$;
+                    CREATE TRIGGER refuse_batch_{{issue.Id}} BEFORE UPDATE ON "Deliveries" FOR EACH ROW WHEN (NEW."IssueId" = {{issue.Id}}) EXECUTE FUNCTION refuse_batch_{{issue.Id}}();
+                    """
+                : $"""CREATE TRIGGER refuse_batch_{issue.Id} BEFORE UPDATE ON "Deliveries" WHEN NEW."IssueId" = {issue.Id} BEGIN SELECT RAISE(ABORT, 'the test refuses this batch'); END;""");
             await transaction.CommitAsync();
             return (issue.Id, delivery.Id);
         });
-
-        // The database refuses every change to this issue's rows: the batch's first write (skipping the reader who
-        // left) throws out of the job.
-        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(app.Provider == DatabaseProvider.Postgres
-            ? $$"""
-                CREATE FUNCTION refuse_batch_{{issueId}}() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'the test refuses this batch'; END $f$;
-                CREATE TRIGGER refuse_batch_{{issueId}} BEFORE UPDATE ON "Deliveries" FOR EACH ROW WHEN (NEW."IssueId" = {{issueId}}) EXECUTE FUNCTION refuse_batch_{{issueId}}();
-                """
-            : $"""CREATE TRIGGER refuse_batch_{issueId} BEFORE UPDATE ON "Deliveries" WHEN NEW."IssueId" = {issueId} BEGIN SELECT RAISE(ABORT, 'the test refuses this batch'); END;"""));
 
         app.Services.GetRequiredService<IBackgroundJobClient>()
             .Enqueue<DigestBatchJob>(job => job.SendAsync(issueId, deliveryId, deliveryId, CancellationToken.None));
