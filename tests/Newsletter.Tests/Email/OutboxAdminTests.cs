@@ -139,7 +139,11 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
             Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
             Assert.Matches("notice=sent-again&count=[2-9]", sent.Headers.Location!.OriginalString);
             foreach (var reader in new[] { "full-one@example.org", "full-two@example.org" })
-                Assert.Null((await app.OutboxEmailAsync(reader)).SmtpStatus);
+            {
+                // (Sent already, on a machine slow enough to take the whole greeting delay, it has the server's 250.)
+                var waiting = await app.OutboxEmailAsync(reader);
+                Assert.True(waiting.SmtpStatus is null || waiting.State == TransactionalEmailState.Sent, $"{waiting.State} with {waiting.SmtpStatus}");
+            }
             await using var scope = app.Services.CreateAsyncScope();
             Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<TransactionalOutbox>().Held().CountAsync());
         }
