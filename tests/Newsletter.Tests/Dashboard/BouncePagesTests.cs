@@ -15,8 +15,7 @@ public sealed class BouncePagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
 
     public async Task InitializeAsync()
     {
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "bounce-editor@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "bounce-editor@example.org", StaffRoles.Editor);
+        await StaffBrowser.EnsureAccountAsync(app, "bounce-editor@example.org", StaffRoles.Editor);
         await _browser.LogInAsync("bounce-editor@example.org");
     }
 

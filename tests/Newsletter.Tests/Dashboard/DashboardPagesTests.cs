@@ -16,8 +16,7 @@ public sealed class DashboardPagesTests(NewsletterApp app) : IClassFixture<Newsl
 
     public async Task InitializeAsync()
     {
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "pages-owner@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "pages-owner@example.org", StaffRoles.Owner);
+        await StaffBrowser.EnsureAccountAsync(app, "pages-owner@example.org", StaffRoles.Owner);
         await _browser.LogInAsync("pages-owner@example.org");
     }
 

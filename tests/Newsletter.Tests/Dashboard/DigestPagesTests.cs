@@ -18,8 +18,7 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
 
     public async Task InitializeAsync()
     {
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "digest-editor@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "digest-editor@example.org", StaffRoles.Editor);
+        await StaffBrowser.EnsureAccountAsync(app, "digest-editor@example.org", StaffRoles.Editor);
         await _browser.LogInAsync("digest-editor@example.org");
     }
 

@@ -18,8 +18,7 @@ public sealed class DonationPagesTests(PagesApp app) : IClassFixture<PagesApp>, 
 
     public async Task InitializeAsync()
     {
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "money-editor@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "money-editor@example.org", StaffRoles.Editor);
+        await StaffBrowser.EnsureAccountAsync(app, "money-editor@example.org", StaffRoles.Editor);
         await _browser.LogInAsync("money-editor@example.org");
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Staff;
 using Newsletter.Tests.Support;
@@ -28,6 +29,13 @@ public sealed partial class StaffBrowser(NewsletterApp app)
         await using var scope = app.Services.CreateAsyncScope();
         var created = await scope.ServiceProvider.GetRequiredService<StaffAccounts>().CreateAsync(email, role, Password, CancellationToken.None);
         Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+    }
+
+    /// <summary>The account, made the first time a test of this app asks for it (a class's tests share one app).</summary>
+    public static async Task EnsureAccountAsync(NewsletterApp app, string email, string role)
+    {
+        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == email)))
+            await CreateAccountAsync(app, email, role);
     }
 
     /// <summary>Logs in through the login form; fails the test unless the login succeeds.</summary>

@@ -41,8 +41,7 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
         await app.AllEventsAppliedAsync();
         Assert.Null(await app.DonationBySessionAsync(session));
 
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "links-editor@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "links-editor@example.org", StaffRoles.Editor);
+        await StaffBrowser.EnsureAccountAsync(app, "links-editor@example.org", StaffRoles.Editor);
         var browser = new StaffBrowser(app);
         await browser.LogInAsync("links-editor@example.org");
         var page = await browser.GetPageAsync("/admin/donations/unmatched");

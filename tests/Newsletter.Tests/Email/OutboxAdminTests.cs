@@ -21,8 +21,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
 
     public async Task InitializeAsync()
     {
-        if (!await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "outbox-owner@example.org")))
-            await StaffBrowser.CreateAccountAsync(app, "outbox-owner@example.org", StaffRoles.Owner);
+        await StaffBrowser.EnsureAccountAsync(app, "outbox-owner@example.org", StaffRoles.Owner);
         await _browser.LogInAsync("outbox-owner@example.org");
     }
 
