@@ -129,7 +129,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
 
         // The server is slow to greet the next connection, so the emails wait a moment before they go again: meanwhile
         // they do not look held by the old 552 (the overview would call that the server refusing our sender).
-        await app.Services.GetRequiredKeyedService<EmailSessionPool>(EmailLanes.Transactional).CloseIdleAsync();
+        await app.CloseIdleOutboxConnectionsAsync();
         var greetings = 0;
         app.Smtp.Script = m => m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(2)) : null;
         try

@@ -121,7 +121,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
     {
         // The first connection is slow to greet: the worker has claimed the confirmation and waits. A connection an
         // earlier test left open would not be greeted, so none is left.
-        await app.Services.GetRequiredKeyedService<EmailSessionPool>(EmailLanes.Transactional).CloseIdleAsync();
+        await app.CloseIdleOutboxConnectionsAsync();
         var greetings = 0;
         app.Smtp.Script = m => m.Stage == SmtpStage.Greeting && Interlocked.Increment(ref greetings) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(3)) : null;
         try
@@ -153,7 +153,7 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         // The first worker claims the confirmation and waits for a slow greeting, after which its connection is
         // dropped (it gives the row back). Meanwhile the sweep has taken the row as a dead worker's, claimed it again
         // and handed it to a server slow to answer the final dot.
-        await app.Services.GetRequiredKeyedService<EmailSessionPool>(EmailLanes.Transactional).CloseIdleAsync();
+        await app.CloseIdleOutboxConnectionsAsync();
         var greetings = 0;
         var slowConnection = 0;
         var ends = 0;
