@@ -74,16 +74,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
     [Fact]
     public async Task Clicks_at_the_same_moment_send_a_failed_email_again_once_and_the_others_are_told_so()
     {
-        app.Smtp.DataReply = (_, recipients) => recipients.Contains("double-click@example.org") ? "552 5.2.2 Mailbox full" : null;
-        try
-        {
-            await app.SignUpAsync("double-click@example.org");
-            await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync("double-click@example.org")).State == TransactionalEmailState.Failed, "the email to fail");
-        }
-        finally
-        {
-            app.Smtp.DataReply = null;
-        }
+        await RefusedForGoodAsync("double-click@example.org");
         var email = await app.OutboxEmailAsync("double-click@example.org");
         using var staff = app.CreateStaffClient();
 
@@ -106,20 +97,7 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
     [Fact]
     public async Task The_outbox_page_lists_failed_emails_and_sends_them_all_again_once_the_server_takes_them()
     {
-        // A relay that refuses two readers for good (a mailbox full, say), then is fixed.
-        app.Smtp.DataReply = (_, recipients) => recipients.Any(r => r.StartsWith("full-", StringComparison.Ordinal)) ? "552 5.2.2 Mailbox full" : null;
-        try
-        {
-            foreach (var reader in new[] { "full-one@example.org", "full-two@example.org" })
-            {
-                await app.SignUpAsync(reader);
-                await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync(reader)).State == TransactionalEmailState.Failed, "the email to fail");
-            }
-        }
-        finally
-        {
-            app.Smtp.DataReply = null;
-        }
+        await RefusedForGoodAsync("full-one@example.org", "full-two@example.org");
 
         var page = await _browser.GetPageAsync("/admin/outbox");
         Assert.Contains("full-one@example.org", page);
@@ -157,5 +135,23 @@ public sealed class OutboxAdminTests(NewsletterApp app) : IClassFixture<Newslett
         }
         Assert.Equal(HttpStatusCode.BadRequest, (await _browser.PostFormAsync("/admin/outbox?handler=sendAllAgain&state=sent", [], "/admin/outbox")).StatusCode);
         Assert.DoesNotContain("full-one@example.org", await _browser.GetPageAsync("/admin/outbox"));
+    }
+
+    /// <summary>A relay that refuses these readers' confirmations for good (552, a mailbox full), then is fixed: each is Failed.</summary>
+    private async Task RefusedForGoodAsync(params string[] readers)
+    {
+        app.Smtp.DataReply = (_, recipients) => recipients.Any(readers.Contains) ? "552 5.2.2 Mailbox full" : null;
+        try
+        {
+            foreach (var reader in readers)
+            {
+                await app.SignUpAsync(reader);
+                await NewsletterApp.EventuallyAsync(async () => (await app.OutboxEmailAsync(reader)).State == TransactionalEmailState.Failed, "the email to fail");
+            }
+        }
+        finally
+        {
+            app.Smtp.DataReply = null;
+        }
     }
 }
