@@ -137,6 +137,70 @@ public sealed class CrashTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>
+    /// A stop that outlasts the server's answer (README, "Rolling restarts"): the relay holds every copy on the wire for
+    /// 10 s, longer than the host waits for its jobs when it stops (<c>shutdownTimeoutSeconds</c>, 3 s here, 30 s by
+    /// default), so the host gives up on them and exits with those rows still Sending. The restart settles them from the
+    /// runs' journals as Unknown (the server does keep each one when its delay ends), sends every other reader once, and
+    /// nobody gets a second copy. A stop that waited for the SMTP timeout instead (60 s) would be killed by systemd or
+    /// Docker in the middle of it.
+    /// </summary>
+    [Fact]
+    public async Task A_host_whose_stop_outlasts_the_servers_answer_exits_in_time_and_only_the_copies_on_the_wire_are_unknown()
+    {
+        const int readers = 400;
+        var directory = Directory.CreateTempSubdirectory("newsletter-stop-").FullName;
+        await using var smtp = new TestSmtpServer();
+        var holding = false;
+        var held = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        smtp.Script = m =>
+        {
+            if (m.Stage != SmtpStage.EndOfData || !Volatile.Read(ref holding)) return null;
+            held.Enqueue(m.Recipients[0]);
+            return new SmtpAction.Delay(TimeSpan.FromSeconds(10));
+        };
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
+        settings["shutdownTimeoutSeconds"] = "3";
+        await WithHostsAsync(directory, async hosts =>
+        {
+            var host = await hosts.StartAsync(settings);
+            using (var staff = host.StaffClient(ApiKey))
+            {
+                var csv = new StringBuilder("email,frequency\n");
+                for (var i = 1; i <= readers; i++) csv.Append($"held{i}@crash.example,daily\n");
+                Assert.Equal(readers, (await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
+                    .ReadAsync<Newsletter.Subscribers.ImportReport>()).Imported);
+                (await staff.PutAsJsonAsync("/api/articles/held-1", new { title = "The held issue", link = "https://blog.example/posts/held-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
+                    .EnsureSuccessStatusCode();
+            }
+            var issue = await SendNowAsync(host);
+            await WaitForMailAsync(smtp, 50);
+            Volatile.Write(ref holding, true);
+            // Every connection has a copy on the wire: the server holds them all.
+            await NewsletterApp.EventuallyAsync(() => Task.FromResult(held.Count >= Connections), "every connection to wait for the server's answer", TimeSpan.FromSeconds(30));
+            var heldSince = System.Diagnostics.Stopwatch.StartNew();
+
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(9)), "The host did not exit within 9 s of SIGTERM: it waited for the server.");
+            output.WriteLine($"stopped in {stopping.Elapsed.TotalSeconds:0.0} s; {smtp.AcceptedCount.Count} readers had mail, {held.Count} copies held");
+            Volatile.Write(ref holding, false);
+            var onTheWire = held.ToHashSet();
+
+            host = await hosts.StartAsync(settings);
+            var counts = await WaitUntilSentAsync(host, issue);
+            // The server keeps the held copies 10 s after it took them: count copies only after that.
+            if (TimeSpan.FromSeconds(11) - heldSince.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
+            var unknown = (await DeliveriesAsync(host, issue, "unknown")).Select(d => d.Email).ToHashSet();
+            output.WriteLine($"sent={counts.Sent} unknown={counts.Unknown}; server accepted {smtp.Messages.Count}");
+
+            Assert.Equal((readers, 0, 0, 0), (counts.Sent + counts.Unknown, counts.Failed, counts.Pending, counts.Sending));
+            Assert.True(unknown.SetEquals(onTheWire), $"Unknown: {string.Join(", ", unknown)}; on the wire at the stop: {string.Join(", ", onTheWire)}");
+            Assert.Equal(readers, smtp.AcceptedCount.Count);
+            Assert.All(smtp.AcceptedCount, pair => Assert.Equal(1, pair.Value));
+        });
+    }
+
     [Fact]
     public async Task The_fleet_window_limit_is_kept_in_the_database_so_a_restart_hands_out_nothing_new()
     {
