@@ -111,16 +111,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await WithHostsAsync(directory, async hosts =>
         {
             var host = await hosts.StartAsync(settings);
-            using (var staff = host.StaffClient(ApiKey))
-            {
-                var csv = new StringBuilder("email,frequency\n");
-                for (var i = 1; i <= readers; i++) csv.Append($"stopped{i}@crash.example,daily\n");
-                Assert.Equal(readers, (await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
-                    .ReadAsync<Newsletter.Subscribers.ImportReport>()).Imported);
-                (await staff.PutAsJsonAsync("/api/articles/stop-1", new { title = "The stopped issue", link = "https://blog.example/posts/stop-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
-                    .EnsureSuccessStatusCode();
-            }
-            var issue = await SendNowAsync(host);
+            var issue = await ImportAndSendNowAsync(host, readers, "stopped");
             await WaitForMailAsync(smtp, 100);
 
             var stopping = System.Diagnostics.Stopwatch.StartNew();
@@ -165,16 +156,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await WithHostsAsync(directory, async hosts =>
         {
             var host = await hosts.StartAsync(settings);
-            using (var staff = host.StaffClient(ApiKey))
-            {
-                var csv = new StringBuilder("email,frequency\n");
-                for (var i = 1; i <= readers; i++) csv.Append($"held{i}@crash.example,daily\n");
-                Assert.Equal(readers, (await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
-                    .ReadAsync<Newsletter.Subscribers.ImportReport>()).Imported);
-                (await staff.PutAsJsonAsync("/api/articles/held-1", new { title = "The held issue", link = "https://blog.example/posts/held-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
-                    .EnsureSuccessStatusCode();
-            }
-            var issue = await SendNowAsync(host);
+            var issue = await ImportAndSendNowAsync(host, readers, "held");
             await WaitForMailAsync(smtp, 50);
             Volatile.Write(ref holding, true);
             // Every connection has a copy on the wire: the server holds them all.
@@ -380,6 +362,21 @@ public sealed class CrashTests(ITestOutputHelper output)
     /// <summary>Waits until the server has mail for <paramref name="readers"/> readers (or all of them).</summary>
     private static Task WaitForMailAsync(TestSmtpServer smtp, int readers) =>
         NewsletterApp.EventuallyAsync(() => Task.FromResult(smtp.AcceptedCount.Count >= Math.Min(readers, Readers)), $"{readers} readers to have mail", TimeSpan.FromSeconds(90));
+
+    /// <summary>Imports <paramref name="readers"/> confirmed daily readers (<paramref name="name"/>1@crash.example, ...), posts one article and presses Send now.</summary>
+    private static async Task<long> ImportAndSendNowAsync(HostProcess host, int readers, string name)
+    {
+        using (var staff = host.StaffClient(ApiKey))
+        {
+            var csv = new StringBuilder("email,frequency\n");
+            for (var i = 1; i <= readers; i++) csv.Append($"{name}{i}@crash.example,daily\n");
+            Assert.Equal(readers, (await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")))
+                .ReadAsync<Newsletter.Subscribers.ImportReport>()).Imported);
+            (await staff.PutAsJsonAsync($"/api/articles/{name}-1", new { title = $"The {name} issue", link = $"https://blog.example/posts/{name}-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
+                .EnsureSuccessStatusCode();
+        }
+        return await SendNowAsync(host);
+    }
 
     private static async Task<long> SendNowAsync(HostProcess host)
     {
