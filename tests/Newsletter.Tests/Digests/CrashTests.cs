@@ -130,7 +130,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
     /// <summary>
     /// A stop that outlasts the server's answer (README, "Rolling restarts"): the relay holds every copy on the wire for
-    /// 10 s, longer than the host waits for its jobs when it stops (<c>shutdownTimeoutSeconds</c>, 3 s here, 30 s by
+    /// 20 s, longer than the host waits for its jobs when it stops (<c>shutdownTimeoutSeconds</c>, 3 s here, 30 s by
     /// default), so the host gives up on them and exits with those rows still Sending. The restart settles them from the
     /// runs' journals as Unknown (the server does keep each one when its delay ends), sends every other reader once, and
     /// nobody gets a second copy. A stop that waited for the SMTP timeout instead (60 s) would be killed by systemd or
@@ -148,7 +148,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         {
             if (m.Stage != SmtpStage.EndOfData || !Volatile.Read(ref holding)) return null;
             held.Enqueue(m.Recipients[0]);
-            return new SmtpAction.Delay(TimeSpan.FromSeconds(10));
+            return new SmtpAction.Delay(TimeSpan.FromSeconds(20));
         };
         await using var database = await ServerDatabaseAsync();
         var settings = Settings(directory, smtp.Port, database);
@@ -164,15 +164,15 @@ public sealed class CrashTests(ITestOutputHelper output)
             var heldSince = System.Diagnostics.Stopwatch.StartNew();
 
             var stopping = System.Diagnostics.Stopwatch.StartNew();
-            Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(9)), "The host did not exit within 9 s of SIGTERM: it waited for the server.");
+            Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(15)), "The host did not exit within 15 s of SIGTERM: it waited for the server.");
             output.WriteLine($"stopped in {stopping.Elapsed.TotalSeconds:0.0} s; {smtp.AcceptedCount.Count} readers had mail, {held.Count} copies held");
             Volatile.Write(ref holding, false);
             var onTheWire = held.ToHashSet();
 
             host = await hosts.StartAsync(settings);
             var counts = await WaitUntilSentAsync(host, issue);
-            // The server keeps the held copies 10 s after it took them: count copies only after that.
-            if (TimeSpan.FromSeconds(11) - heldSince.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
+            // The server keeps the held copies 20 s after it took them: count copies only after that.
+            if (TimeSpan.FromSeconds(21) - heldSince.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
             var unknown = (await DeliveriesAsync(host, issue, "unknown")).Select(d => d.Email).ToHashSet();
             output.WriteLine($"sent={counts.Sent} unknown={counts.Unknown}; server accepted {smtp.Messages.Count}");
 
