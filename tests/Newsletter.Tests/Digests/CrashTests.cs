@@ -251,6 +251,17 @@ public sealed class CrashTests(ITestOutputHelper output)
 
     [Fact]
     public async Task A_host_killed_with_its_confirmation_on_the_wire_leaves_it_unknown_and_never_sends_it_twice()
+        => await ConfirmationOnTheWireAsync(stop: false);
+
+    /// <summary>
+    /// The same with SIGTERM: the stop waits <c>shutdownTimeoutSeconds</c> (3 s here) for the server's answer, then
+    /// exits; the confirmation handed over is Unknown after the restart, not given back and sent a second time.
+    /// </summary>
+    [Fact]
+    public async Task A_host_stopped_with_its_confirmation_on_the_wire_past_the_shutdown_timeout_leaves_it_unknown_and_never_sends_it_twice()
+        => await ConfirmationOnTheWireAsync(stop: true);
+
+    private async Task ConfirmationOnTheWireAsync(bool stop)
     {
         const string reader = "onthewire@crash.example";
         var directory = Directory.CreateTempSubdirectory("newsletter-outbox-").FullName;
@@ -260,12 +271,14 @@ public sealed class CrashTests(ITestOutputHelper output)
         smtp.Script = m => m.Stage == SmtpStage.EndOfData && Interlocked.Increment(ref ends) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(30)) : null;
         await using var database = await ServerDatabaseAsync();
         var settings = Settings(directory, smtp.Port, database);
+        settings["shutdownTimeoutSeconds"] = "3";
         await WithHostsAsync(directory, async hosts =>
         {
             var host = await hosts.StartAsync(settings);
             await SignUpAsync(host, reader);
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref ends) >= 1), "the confirmation's data to reach the server");
-            host.Kill();
+            if (stop) Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(20)), "The host did not exit within 20 s of SIGTERM: it waited for the server.");
+            else host.Kill();
 
             // Restarted at once (the lease is the default ten minutes): the dead process's claim is known by its file.
             await hosts.StartAsync(settings);
