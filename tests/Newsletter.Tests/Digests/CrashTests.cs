@@ -16,7 +16,8 @@ namespace Newsletter.Tests.Digests;
 /// one accepted copy, except readers marked Unknown, who have at most one and number at most one per connection per
 /// kill (the copy each had on the wire: the runs' journals settle the rest of their windows); nobody Failed, nothing
 /// left Pending or Sending. The transactional outbox is killed the same way, once before its confirmation went to a
-/// connection and once with it on the wire.
+/// connection and once with it on the wire. Stops (SIGTERM) are tested beside the kills: one the server answers in
+/// time, and ones that outlast its answer (a digest and a confirmation on the wire when the stop gives up).
 /// </summary>
 [Collection(HostCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output)
@@ -265,7 +266,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         const string reader = "onthewire@crash.example";
         var directory = Directory.CreateTempSubdirectory("newsletter-outbox-").FullName;
         await using var smtp = new TestSmtpServer();
-        // The server has the whole message and is slow to answer: the kill comes between the final "." and the reply.
+        // The server has the whole message and is slow to answer: the kill or stop comes between the final "." and the reply.
         var ends = 0;
         smtp.Script = m => m.Stage == SmtpStage.EndOfData && Interlocked.Increment(ref ends) == 1 ? new SmtpAction.Delay(TimeSpan.FromSeconds(30)) : null;
         await using var database = await ServerDatabaseAsync();
@@ -279,7 +280,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             if (stop) Assert.True(await host.TerminateAsync(TimeSpan.FromSeconds(20)), "The host did not exit within 20 s of SIGTERM: it waited for the server.");
             else host.Kill();
 
-            // Restarted at once (the lease is the default ten minutes): the dead process's claim is known by its file.
+            // Restarted at once (the lease is the default ten minutes): the gone process's claim is known by its file.
             await hosts.StartAsync(settings);
             await NewsletterApp.EventuallyAsync(async () => (await OutboxRowAsync(directory, database, reader)).State == TransactionalEmailState.Unknown,
                 "the confirmation to be Unknown after the restart", TimeSpan.FromSeconds(75));
