@@ -54,9 +54,23 @@ public class DonationsApp : NewsletterApp
             return checkout;
         });
 
-    /// <summary>Waits until no stored event is waiting or being applied.</summary>
-    public Task AllEventsAppliedAsync() => EventuallyAsync(() => WithDbAsync(db =>
-        db.Set<StripeWebhookEvent>().AllAsync(e => e.State != StripeEventState.Received && e.State != StripeEventState.Processing)), "every stored Stripe event applied");
+    /// <summary>Waits until no stored event is waiting or being applied; on a timeout, says which are and how far they got.</summary>
+    public async Task AllEventsAppliedAsync()
+    {
+        try
+        {
+            await EventuallyAsync(() => WithDbAsync(db =>
+                db.Set<StripeWebhookEvent>().AllAsync(e => e.State != StripeEventState.Received && e.State != StripeEventState.Processing)), "every stored Stripe event applied");
+        }
+        catch (TimeoutException timeout)
+        {
+            var waiting = await WithDbAsync(db => db.Set<StripeWebhookEvent>().AsNoTracking()
+                .Where(e => e.State == StripeEventState.Received || e.State == StripeEventState.Processing)
+                .Select(e => $"{e.Id} {e.Type} {e.State}, attempts {e.Attempts}, claimed {e.ClaimedAt:O}, next {e.NextAttemptAt:O}, note {e.Note}")
+                .ToListAsync());
+            throw new TimeoutException($"{timeout.Message}; still waiting (now {DateTime.UtcNow:O}): {string.Join("; ", waiting)}", timeout);
+        }
+    }
 
     public Task<Donation?> DonationBySessionAsync(string sessionId) =>
         WithDbAsync(db => db.Set<Donation>().AsNoTracking().SingleOrDefaultAsync(d => d.StripeCheckoutSessionId == sessionId));
