@@ -195,15 +195,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await WithHostsAsync(directory, async hosts =>
         {
             var host = await hosts.StartAsync(settings);
-            using (var staff = host.StaffClient(ApiKey))
-            {
-                var csv = new StringBuilder("email,frequency\n");
-                for (var i = 1; i <= 60; i++) csv.Append($"limited{i}@crash.example,daily\n");
-                await (await staff.PostAsync("/api/admin/subscribers/import?mode=confirmed", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))).ReadAsync<Newsletter.Subscribers.ImportReport>();
-                (await staff.PutAsJsonAsync("/api/articles/limit-1", new { title = "Limited", link = "https://blog.example/posts/limit-1", publishedAt = DateTime.UtcNow.AddMinutes(-1) }))
-                    .EnsureSuccessStatusCode();
-            }
-            var issue = await SendNowAsync(host);
+            var issue = await ImportAndSendNowAsync(host, 60, "limited");
             await NewsletterApp.EventuallyAsync(() => Task.FromResult(smtp.Messages.Count >= 30), "the first 30 messages", TimeSpan.FromSeconds(60));
             await Task.Delay(2000);
             Assert.Equal(30, smtp.Messages.Count);
