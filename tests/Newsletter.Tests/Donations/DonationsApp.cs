@@ -68,7 +68,7 @@ public class DonationsApp : NewsletterApp
                 .Where(e => e.State == StripeEventState.Received || e.State == StripeEventState.Processing)
                 .Select(e => $"{e.Id} {e.Type} {e.State}, attempts {e.Attempts}, claimed {e.ClaimedAt:O}, next {e.NextAttemptAt:O}, note {e.Note}")
                 .ToListAsync());
-            throw new TimeoutException($"{timeout.Message}; still waiting (now {DateTime.UtcNow:O}): {string.Join("; ", waiting)}", timeout);
+            throw new TimeoutException($"{timeout.Message}; still waiting (now {DateTime.UtcNow:O}): {string.Join("; ", waiting)}; background: {await DescribeBackgroundWorkAsync()}", timeout);
         }
     }
 

@@ -134,6 +134,36 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Task WithDbAsync(Func<NewsletterDb, Task> work) => WithDbAsync(async db => { await work(db); return 0; });
 
+    /// <summary>
+    /// What the background is doing, for a timeout's message: Hangfire's jobs in flight and queued (method, since
+    /// when, which server) and, on PostgreSQL, the database's sessions that are not idle (what they wait for, since
+    /// when, their statement). A wait that times out once on a busy CI machine can then say what held it.
+    /// </summary>
+    public async Task<string> DescribeBackgroundWorkAsync()
+    {
+        var lines = new List<string>();
+        try
+        {
+            var monitor = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+            lines.AddRange(monitor.ProcessingJobs(0, 20).Select(j => $"job {j.Key} processing {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} since {j.Value.StartedAt:O} on {j.Value.ServerId}"));
+            foreach (var queue in monitor.Queues())
+                lines.AddRange(monitor.EnqueuedJobs(queue.Name, 0, 20).Select(j => $"job {j.Key} enqueued in {queue.Name} {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} at {j.Value.EnqueuedAt:O}"));
+            lines.AddRange(monitor.ScheduledJobs(0, 20).Select(j => $"job {j.Key} scheduled {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} for {j.Value.EnqueueAt:O}"));
+            lines.Add($"servers: {string.Join(", ", monitor.Servers().Select(s => $"{s.Name} (heartbeat {s.Heartbeat:O}, {s.WorkersCount} workers)"))}");
+            if (Provider == DatabaseProvider.Postgres)
+                lines.AddRange(await WithDbAsync(db => db.Database.SqlQueryRaw<string>("""
+                    SELECT format('pg %s %s waits %s/%s since %s (transaction since %s): %s', pid, state, wait_event_type, wait_event,
+                                  state_change, xact_start, left(regexp_replace(query, '\s+', ' ', 'g'), 240)) AS "Value"
+                    FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()
+                    """).ToListAsync()));
+        }
+        catch (Exception e)
+        {
+            lines.Add($"(could not describe the background: {e.GetType().Name}: {e.Message})");
+        }
+        return string.Join("; ", lines);
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds (jobs run in the background); fails after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
