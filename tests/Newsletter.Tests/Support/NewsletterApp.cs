@@ -145,10 +145,10 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         try
         {
             var monitor = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
-            lines.AddRange(monitor.ProcessingJobs(0, 20).Select(j => $"job {j.Key} processing {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} since {j.Value.StartedAt:O} on {j.Value.ServerId}"));
+            lines.AddRange(monitor.ProcessingJobs(0, 20).Select(j => $"job {j.Key} processing {Name(j.Value.Job)} since {j.Value.StartedAt:O} on {j.Value.ServerId}"));
             foreach (var queue in monitor.Queues())
-                lines.AddRange(monitor.EnqueuedJobs(queue.Name, 0, 20).Select(j => $"job {j.Key} enqueued in {queue.Name} {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} at {j.Value.EnqueuedAt:O}"));
-            lines.AddRange(monitor.ScheduledJobs(0, 20).Select(j => $"job {j.Key} scheduled {j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} for {j.Value.EnqueueAt:O}"));
+                lines.AddRange(monitor.EnqueuedJobs(queue.Name, 0, 20).Select(j => $"job {j.Key} enqueued in {queue.Name} {Name(j.Value.Job)} at {j.Value.EnqueuedAt:O}"));
+            lines.AddRange(monitor.ScheduledJobs(0, 20).Select(j => $"job {j.Key} scheduled {Name(j.Value.Job)} for {j.Value.EnqueueAt:O}"));
             lines.Add($"servers: {string.Join(", ", monitor.Servers().Select(s => $"{s.Name} (heartbeat {s.Heartbeat:O}, {s.WorkersCount} workers)"))}");
             if (Provider == DatabaseProvider.Postgres)
                 lines.AddRange(await WithDbAsync(db => db.Database.SqlQueryRaw<string>("""
@@ -162,6 +162,9 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
             lines.Add($"(could not describe the background: {e.GetType().Name}: {e.Message})");
         }
         return string.Join("; ", lines);
+
+        // Null when Hangfire cannot load the job's type or method.
+        static string Name(Hangfire.Common.Job? job) => job is null ? "(a job Hangfire cannot read)" : $"{job.Type.Name}.{job.Method.Name}";
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (jobs run in the background); fails after the timeout.</summary>
