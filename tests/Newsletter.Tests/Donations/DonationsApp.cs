@@ -54,18 +54,21 @@ public class DonationsApp : NewsletterApp
             return checkout;
         });
 
+    /// <summary>A stored event not yet applied: waiting for a worker, or being applied.</summary>
+    private static readonly System.Linq.Expressions.Expression<Func<StripeWebhookEvent, bool>> NotYetApplied =
+        e => e.State == StripeEventState.Received || e.State == StripeEventState.Processing;
+
     /// <summary>Waits until no stored event is waiting or being applied; on a timeout, says which are and how far they got.</summary>
     public async Task AllEventsAppliedAsync()
     {
         try
         {
-            await EventuallyAsync(() => WithDbAsync(db =>
-                db.Set<StripeWebhookEvent>().AllAsync(e => e.State != StripeEventState.Received && e.State != StripeEventState.Processing)), "every stored Stripe event applied");
+            await EventuallyAsync(async () => !await WithDbAsync(db => db.Set<StripeWebhookEvent>().AnyAsync(NotYetApplied)), "every stored Stripe event applied");
         }
         catch (TimeoutException timeout)
         {
             var waiting = await WithDbAsync(db => db.Set<StripeWebhookEvent>().AsNoTracking()
-                .Where(e => e.State == StripeEventState.Received || e.State == StripeEventState.Processing)
+                .Where(NotYetApplied)
                 .Select(e => $"{e.Id} {e.Type} {e.State}, attempts {e.Attempts}, claimed {e.ClaimedAt:O}, next {e.NextAttemptAt:O}, note {e.Note}")
                 .ToListAsync());
             throw new TimeoutException($"{timeout.Message}; still waiting (now {DateTime.UtcNow:O}): {string.Join("; ", waiting)}; background: {await DescribeBackgroundWorkAsync()}", timeout);
