@@ -23,9 +23,9 @@ public sealed class MailboxLeases(NewsletterDb db, TimeProvider clock)
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // Another worker inserted it first: it holds the lease.
+            // Another worker inserted it first: it holds the lease. Any other failure goes up, to be logged as one.
             db.ChangeTracker.Clear();
             return false;
         }

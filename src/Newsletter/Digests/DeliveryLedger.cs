@@ -76,9 +76,10 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // The range's lease exists and is alive: another run is sending it.
+            // The range's lease exists and is alive: another run is sending it. Any other failure goes up: the job fails
+            // with the database's error (the sweep sends the range again) instead of a debug line about a live run.
             db.ChangeTracker.Clear();
             return false;
         }

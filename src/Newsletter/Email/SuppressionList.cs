@@ -96,9 +96,10 @@ public sealed partial class SuppressionList(NewsletterDb db, SigningKey signingK
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // Another worker suppressed the same address at the same moment: the unique index kept one row.
+            // Another worker suppressed the same address at the same moment: the unique index kept one row. Any other
+            // failure goes up: the caller must not take an address for suppressed when it is not.
             db.ChangeTracker.Clear();
         }
     }

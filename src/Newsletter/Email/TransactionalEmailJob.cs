@@ -192,8 +192,8 @@ public sealed partial class TransactionalEmailJob(
                 break;
             case RowFate.Failed:
                 // Suppress first: once the row says Failed, nothing may mail a hard-bounced address again.
-                if (decision.Suppress && recipient is not null)
-                    await suppression.AddAsync(recipient, SuppressionReason.HardBounce, result.Detail, CancellationToken.None);
+                if (decision.Suppress && recipient is not null && !await TrySuppressAsync(email, claimedAt, recipient, result))
+                    break;
                 await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Failed, result.Detail, result.SmtpStatus);
                 LogFailed(logger, email.Kind, email.Id, result.Detail);
                 break;
@@ -215,6 +215,28 @@ public sealed partial class TransactionalEmailJob(
                 if (decision.Fate == RowFate.HoldForSender) LogSenderRefused(logger, email.Kind, email.Id, result.Detail);
                 else LogRetry(logger, email.Kind, email.Id, retryAt - now, result.Detail);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Puts a hard-bounced recipient on the suppression list. If the database refuses that write (full, read-only,
+    /// failing), the row is not recorded Failed without it: it goes back for a later try, which the server refuses
+    /// again and which then records both. False in that case.
+    /// </summary>
+    private async Task<bool> TrySuppressAsync(TransactionalEmail email, DateTime claimedAt, EmailAddress recipient, SendResult result)
+    {
+        try
+        {
+            await suppression.AddAsync(recipient, SuppressionReason.HardBounce, result.Detail, CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            var retryAt = clock.GetUtcNow().UtcDateTime + options.Value.Retry.DelayAfter(email.Attempts);
+            await ReleaseAsync(email.Id, claimedAt, retryAt, $"Refused ({result.Detail}), but the suppression list could not be written: {e.Message}", countAttempt: true, result.SmtpStatus);
+            ScheduleAt(email.Id, retryAt);
+            LogSuppressionNotWritten(logger, e, email.Kind, email.Id, retryAt - clock.GetUtcNow().UtcDateTime);
+            return false;
         }
     }
 
@@ -283,6 +305,10 @@ public sealed partial class TransactionalEmailJob(
 
     [LoggerMessage(EventId = 2005, EventName = "TransactionalEmailMaybeSent", Level = LogLevel.Warning, Message = "{Kind} email {EmailId} may or may not have been delivered; it is Unknown and will not be sent again: {Reason}")]
     private static partial void LogUnknownOne(ILogger logger, string kind, long emailId, string reason);
+
+    [LoggerMessage(EventId = 2010, EventName = "TransactionalEmailSuppressionNotWritten", Level = LogLevel.Error,
+        Message = "{Kind} email {EmailId} was refused for good, but its address could not be put on the suppression list; it is tried again in {Delay}")]
+    private static partial void LogSuppressionNotWritten(ILogger logger, Exception error, string kind, long emailId, TimeSpan delay);
 
     [LoggerMessage(EventId = 2006, EventName = "TransactionalEmailSenderRefused", Level = LogLevel.Error, Message = "The SMTP server refused our sender or content for {Kind} email {EmailId}; it is held and tried again later: {Reason}")]
     private static partial void LogSenderRefused(ILogger logger, string kind, long emailId, string reason);

@@ -91,9 +91,9 @@ public sealed partial class StaffAccounts(UserManager<StaffUser> users, RoleMana
             db.ChangeTracker.Clear();
             return refused.Result;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // The claim's key was taken by a setup that committed first.
+            // The claim's key was taken by a setup that committed first (any other failure is not "setup done").
             db.ChangeTracker.Clear();
             return StaffCreation.Failed(SetupDone);
         }

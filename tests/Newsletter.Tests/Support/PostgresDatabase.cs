@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Newsletter.Data;
 
 namespace Newsletter.Tests.Support;
@@ -37,11 +38,12 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public IReadOnlyDictionary<string, string?> EnvironmentVariables => HostSettings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
 
     /// <summary>A context on this database, outside any host (the caller disposes it).</summary>
-    public NewsletterDb CreateContext()
+    public NewsletterDb CreateContext(params IInterceptor[] interceptors)
     {
         var options = new DbContextOptionsBuilder<NewsletterDb>();
         DataServiceCollectionExtensions.Configure(options, new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = ConnectionString },
             new DataDirectory(Path.GetTempPath()));
+        options.AddInterceptors(interceptors);
         return new NewsletterDb(options.Options);
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Newsletter.Data;
 
 namespace Newsletter.Tests.Support;
@@ -23,13 +24,15 @@ public static class TestDatabase
 
     /// <summary>
     /// A context on the database a host used, outside any host, as an operator would read it: <paramref name="postgres"/>
-    /// when given, otherwise the SQLite file in <paramref name="dataDirectory"/> (the caller disposes it).
+    /// when given, otherwise the SQLite file in <paramref name="dataDirectory"/> (the caller disposes it). A test can add
+    /// <paramref name="interceptors"/> to step in at a chosen moment (another writer's insert just before this one's).
     /// </summary>
-    public static NewsletterDb CreateContext(PostgresDatabase? postgres, string dataDirectory)
+    public static NewsletterDb CreateContext(PostgresDatabase? postgres, string dataDirectory, params IInterceptor[] interceptors)
     {
-        if (postgres is not null) return postgres.CreateContext();
+        if (postgres is not null) return postgres.CreateContext(interceptors);
         var options = new DbContextOptionsBuilder<NewsletterDb>();
         DataServiceCollectionExtensions.Configure(options, new DatabaseOptions(), new DataDirectory(dataDirectory));
+        options.AddInterceptors(interceptors);
         return new NewsletterDb(options.Options);
     }
 

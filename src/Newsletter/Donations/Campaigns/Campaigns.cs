@@ -50,9 +50,9 @@ public sealed class Campaigns(NewsletterDb db, DonationCalendar calendar, IOptio
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // Two staff saving the same slug at once: the unique index decides.
+            // Two staff saving the same slug at once: the unique index decides (any other failure is not a taken slug).
             db.ChangeTracker.Clear();
             return (null, $"slug '{input.Slug}' is already used by another campaign.");
         }

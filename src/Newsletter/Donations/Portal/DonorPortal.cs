@@ -74,9 +74,10 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // The same request twice at once: the unique (kind, once-key) lets one through.
+            // The same request twice at once: the unique (kind, once-key) lets one through. Any other failure goes up:
+            // a link silently never sent is worse than an error page the person can retry from.
             return;
         }
         jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(email.Id, CancellationToken.None));
