@@ -11,8 +11,8 @@ namespace Newsletter.Bounces;
 /// <summary>
 /// Reads the bounce mailbox (and the unsubscribe mailbox, when it is another account) in every worker process, but
 /// only the holder of the mailbox's lease acts: others wait and take over when it expires. The holder connects with
-/// MailKit's ImapClient (its own socket, NoDelay), reads everything in the folder, then waits with IDLE where the
-/// server offers it (woken by new mail) or polls, renewing the lease each round. Any failure (server down, wrong
+/// MailKit's ImapClient (on a socket with NoDelay, <see cref="Email.MailServerSocket"/>), reads everything in the
+/// folder, then waits with IDLE where the server offers it (woken by new mail) or polls, renewing the lease each round. Any failure (server down, wrong
 /// password, a broken connection) is logged and retried after a pause: the scanner never stops.
 /// </summary>
 public sealed partial class MailboxScanner(
@@ -82,7 +82,7 @@ public sealed partial class MailboxScanner(
     private async Task HoldAsync(string name, MailboxOptions mailbox, BounceSource source, CancellationToken stoppingToken)
     {
         using var client = new ImapClient { Timeout = mailbox.TimeoutSeconds * 1000 };
-        var socket = await ConnectSocketAsync(mailbox.Host!, mailbox.Port, stoppingToken);
+        var socket = await Email.MailServerSocket.ConnectAsync(mailbox.Host!, mailbox.Port, stoppingToken);
         await client.ConnectAsync(socket, mailbox.Host!, mailbox.Port, mailbox.Security, stoppingToken);
         await client.AuthenticateAsync(mailbox.Username ?? string.Empty, mailbox.Password ?? string.Empty, stoppingToken);
         var folder = mailbox.Folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? client.Inbox : await client.GetFolderAsync(mailbox.Folder, stoppingToken);
@@ -171,27 +171,6 @@ public sealed partial class MailboxScanner(
         {
             // The database may be what failed; the log line above already says so.
         }
-    }
-
-    private static async Task<Socket> ConnectSocketAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var addresses = await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken);
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(address, port, cancellationToken);
-                return socket;
-            }
-            catch (SocketException e)
-            {
-                last = e;
-                socket.Dispose();
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;

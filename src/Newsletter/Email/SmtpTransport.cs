@@ -6,7 +6,7 @@ using MimeKit;
 namespace Newsletter.Email;
 
 /// <summary>
-/// SMTP through MailKit. We connect the socket ourselves to set NoDelay: MailKit's own socket leaves Nagle on,
+/// SMTP through MailKit, on a socket we open with NoDelay (<see cref="MailServerSocket"/>): MailKit's own leaves Nagle on,
 /// which against delayed ACKs caps a connection at about 23 messages/s; with it off, thousands. MailKit talks to it
 /// through <see cref="SmtpSocketStream"/>, which sends a message in one piece instead of one send per 4 KB block.
 /// Each session watches the bytes MailKit writes (<see cref="EndOfDataWatch"/>), so a failure is known to have
@@ -22,7 +22,7 @@ public sealed class SmtpTransport(IOptions<EmailOptions> options) : IEmailTransp
         Socket? socket = null;
         try
         {
-            socket = await ConnectSocketAsync(smtp.Host!, smtp.Port, cancellationToken);
+            socket = await MailServerSocket.ConnectAsync(smtp.Host!, smtp.Port, cancellationToken);
             // Our stream, not MailKit's: a message leaves in one send instead of one per 4 KB block (SmtpSocketStream).
             await client.ConnectAsync(new SmtpSocketStream(socket), smtp.Host!, smtp.Port, smtp.Security, cancellationToken);
             if (!string.IsNullOrEmpty(smtp.Username))
@@ -39,27 +39,6 @@ public sealed class SmtpTransport(IOptions<EmailOptions> options) : IEmailTransp
             socket?.Dispose();
             throw new EmailTransportException($"Could not open an SMTP session to {smtp.Host}:{smtp.Port}: {e.Message}", e);
         }
-    }
-
-    private static async Task<Socket> ConnectSocketAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var addresses = await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken);
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(address, port, cancellationToken);
-                return socket;
-            }
-            catch (SocketException e)
-            {
-                last = e;
-                socket.Dispose();
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private sealed class Session(SmtpClient client, EndOfDataWatch watch) : IEmailSession
