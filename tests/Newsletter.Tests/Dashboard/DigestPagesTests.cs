@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Articles;
 using Newsletter.Digests;
+using Newsletter.Subscribers;
 using Newsletter.Tests.Support;
 using Newsletter.Web;
 
@@ -213,21 +214,13 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     {
         // More readers than the host holds in flight (4 connections × a window of 10), and a slow server (150 ms per
         // message), so the issue is still sending when the editor presses Pause and some readers are left to wait.
-        var readers = await app.AddReadersAsync("halted", 150);
-        await app.AddArticleAsync("halted-1", "A slow afternoon", "books", DateTime.UtcNow);
-        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
         try
         {
-            var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
-            var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
-            var issueId = long.Parse(issueUrl.Split('/')[^1]);
-            await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
-            await NewsletterApp.EventuallyAsync(() => Task.FromResult(readers.Sum(r => app.Smtp.AcceptedCount.GetValueOrDefault(r.Email)) >= 2), "the first copies");
+            var (readers, issueUrl, issueId) = await StartSlowSendAsync("halted", "A slow afternoon");
             Assert.Contains("Pause sending", await _browser.GetPageAsync(issueUrl));
 
-            var paused = await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
+            var paused = await PauseAsync(issueUrl, issueId);
             Assert.EndsWith("notice=paused", paused.Headers.Location!.OriginalString);
-            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the claimed windows to finish");
             var page = await _browser.GetPageAsync(issueUrl);
             Assert.Contains("<strong>Sending is paused</strong> by <span id=\"paused-by\">digest-editor@example.org</span>", page);
             Assert.Contains("Resume sending", page);
@@ -256,18 +249,10 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
     [Fact]
     public async Task Staff_cancel_a_paused_issue_from_its_page()
     {
-        var readers = await app.AddReadersAsync("cancelled", 150);
-        await app.AddArticleAsync("cancelled-1", "A mistake in the headline", "books", DateTime.UtcNow);
-        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
         try
         {
-            var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
-            var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
-            var issueId = long.Parse(issueUrl.Split('/')[^1]);
-            await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
-            await NewsletterApp.EventuallyAsync(() => Task.FromResult(readers.Sum(r => app.Smtp.AcceptedCount.GetValueOrDefault(r.Email)) >= 2), "the first copies");
-            await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
-            await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the claimed windows to finish");
+            var (_, issueUrl, issueId) = await StartSlowSendAsync("cancelled", "A mistake in the headline");
+            await PauseAsync(issueUrl, issueId);
             var pending = (await app.CountsAsync(issueId)).Pending;
             var page = await _browser.GetPageAsync(issueUrl);
             Assert.Contains($"the {pending} reader(s) not yet sent to never get this issue", page);
@@ -291,6 +276,31 @@ public sealed class DigestPagesTests(PagesApp app) : IClassFixture<PagesApp>, IA
         {
             app.Smtp.Script = null;
         }
+    }
+
+    /// <summary>
+    /// Plans and sends an issue from its page to 150 new readers through a slow server (150 ms a message, so that it
+    /// is still sending when the editor acts); returns once the first copies are out. The caller clears the script.
+    /// </summary>
+    private async Task<(List<Subscriber> Readers, string IssueUrl, long IssueId)> StartSlowSendAsync(string prefix, string title)
+    {
+        var readers = await app.AddReadersAsync(prefix, 150);
+        await app.AddArticleAsync(prefix + "-1", title, "books", DateTime.UtcNow);
+        app.Smtp.Script = m => m.Stage == SmtpStage.EndOfData ? new SmtpAction.Delay(TimeSpan.FromMilliseconds(150)) : null;
+        var planned = await _browser.PostFormAsync("/admin/digests?handler=sendnow", [new("frequency", "daily")], "/admin/digests");
+        var issueUrl = planned.Headers.Location!.OriginalString.Split('?')[0];
+        var issueId = long.Parse(issueUrl.Split('/')[^1]);
+        await _browser.PostFormAsync($"{issueUrl}?handler=send", [], issueUrl);
+        await NewsletterApp.EventuallyAsync(() => Task.FromResult(readers.Sum(r => app.Smtp.AcceptedCount.GetValueOrDefault(r.Email)) >= 2), "the first copies");
+        return (readers, issueUrl, issueId);
+    }
+
+    /// <summary>Presses Pause on the issue's page and waits for the windows already claimed to finish.</summary>
+    private async Task<HttpResponseMessage> PauseAsync(string issueUrl, long issueId)
+    {
+        var paused = await _browser.PostFormAsync($"{issueUrl}?handler=pause", [], issueUrl);
+        await NewsletterApp.EventuallyAsync(async () => (await app.CountsAsync(issueId)).Sending == 0, "the claimed windows to finish");
+        return paused;
     }
 
     [Fact]
