@@ -170,7 +170,8 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
         }
         finally
         {
-            foreach (var untried in window.Skip(done))
+            // What was not tried goes back; a copy whose send ended in an exception after its outcome was noted keeps it.
+            foreach (var untried in window.Skip(done).Where(c => !outcomes.Has(c.Recipient.DeliveryId)))
                 outcomes.Released.Add((untried.Recipient.DeliveryId, null, false, null, null));
             try
             {
@@ -198,9 +199,9 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
         }
         catch (Exception e) when (e is ArgumentException or FormatException or MimeKit.ParseException)
         {
-            journal.NotDelivered(id);
             outcomes.Final.Add((id, DeliveryState.Failed, null, "The message could not be built: " + e.Message));
             Interlocked.Increment(ref _other);
+            journal.NotDelivered(id);
             return;
         }
         // Disposed when done: a MimeMessage has a finalizer, and a million of them queued for finalization cost GC time.
@@ -211,8 +212,8 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             // Cancelled while reconnecting: the message was not handed over, so the window gives it back.
             if (!await ConnectAsync(session, cancellationToken))
             {
-                journal.NotDelivered(id);
                 outcomes.Released.Add((id, null, false, null, null));
+                journal.NotDelivered(id);
                 return;
             }
             SendResult result;
@@ -226,18 +227,20 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
                 // The connection could not be reopened: ConnectAsync above decides when to give up.
                 continue;
             }
+            // From here on the server has answered: the copy's outcome is noted for the ledger before its journal line,
+            // so a journal that cannot be written (a full disk) fails the run without giving an accepted copy back.
             var now = job.Clock.GetUtcNow().UtcDateTime;
             var decision = SendPolicy.Decide(result, copy.Attempts + 1, job.Options.Retry, now);
             switch (decision.Fate)
             {
                 case RowFate.Sent:
-                    journal.Accepted(id);
                     outcomes.Sent.Add(id);
                     Interlocked.Increment(ref _sent);
+                    journal.Accepted(id);
                     return;
                 case RowFate.TryAgainNow when session.Failures >= job.Options.ConnectionFailuresBeforePause:
-                    journal.NotDelivered(id);
                     outcomes.Released.Add((id, null, false, result.SmtpStatus, result.Detail));
+                    journal.NotDelivered(id);
                     await PauseAsync($"The SMTP server dropped {session.Failures} connections in a row (nobody was suppressed): {result.Detail}");
                     return;
                 case RowFate.TryAgainNow when tries < 3:

@@ -293,6 +293,9 @@ public sealed class WindowOutcomes
 
     public bool IsEmpty => Sent.Count == 0 && Final.Count == 0 && Released.Count == 0;
 
+    /// <summary>Whether the copy's outcome is already noted (a window holds a few copies: a scan is enough).</summary>
+    public bool Has(long id) => Sent.Contains(id) || Final.Exists(f => f.Id == id) || Released.Exists(r => r.Id == id);
+
     /// <summary>Adds this window to the send metrics: sent, failed, unknown, and deferred (put off with an attempt counted).</summary>
     public void CountInto(Observability.NewsletterMetrics metrics)
     {

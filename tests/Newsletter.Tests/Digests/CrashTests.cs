@@ -95,6 +95,37 @@ public sealed class CrashTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The data directory fills up mid-send. Here no file may grow past 4 KiB, so every run's journal hits the wall after
+    /// a couple of hundred copies, at whatever line comes next: a window, a copy about to go, or the server's answer to
+    /// one. A journal line that cannot be written fails the run, and the sweep starts the range again. A copy the server
+    /// had already accepted when its line failed stays Sent: before, it went back to Pending and was mailed twice.
+    /// PostgreSQL only: a SQLite file would hit the same wall.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "Postgres")]
+    public async Task A_journal_that_cannot_be_written_fails_the_run_and_never_mails_an_accepted_copy_twice()
+    {
+        if (!TestDatabase.IsPostgres) throw new InvalidOperationException("This test runs in the PostgreSQL pass (NEWSLETTER_TEST_DATABASE=Postgres).");
+        const int readers = 1500;
+        var directory = Directory.CreateTempSubdirectory("newsletter-full-").FullName;
+        await using var smtp = new TestSmtpServer();
+        await using var database = await ServerDatabaseAsync();
+        var settings = Settings(directory, smtp.Port, database);
+        await WithHostsAsync(directory, async hosts =>
+        {
+            var host = await hosts.StartAsync(settings, fileSizeLimitKiB: 4);
+            var issue = await ImportAndSendNowAsync(host, readers, "full");
+            var counts = await WaitUntilSentAsync(host, issue);
+
+            Assert.Contains("too large for the file system", host.Output); // .NET's words for EFBIG: the wall was hit
+            Assert.Equal((readers, 0, 0), (counts.Sent, counts.Unknown, counts.Failed));
+            Assert.Equal(readers, smtp.AcceptedCount.Count);
+            var doubled = smtp.AcceptedCount.Where(pair => pair.Value > 1).Select(pair => $"{pair.Key} ({pair.Value})").ToList();
+            Assert.True(doubled.Count == 0, $"{doubled.Count} readers got more than one copy: {string.Join(", ", doubled.Take(10))}");
+        });
+    }
+
+    /// <summary>
     /// A deploy stops the host with SIGTERM mid-send (README, "Rolling restarts"): the senders finish the copies the
     /// server is answering, record them and give every other reader back, so after the restart nobody is Unknown and
     /// every reader has exactly one copy. A stop that left rows Sending would make them Unknown at the sweep.
@@ -322,10 +353,10 @@ public sealed class CrashTests(ITestOutputHelper output)
     {
         public HostProcess? Current { get; private set; }
 
-        public async Task<HostProcess> StartAsync(Dictionary<string, string> settings)
+        public async Task<HostProcess> StartAsync(Dictionary<string, string> settings, int? fileSizeLimitKiB = null)
         {
             if (Current is not null) await Current.DisposeAsync();
-            Current = await HostProcess.StartWithSettingsAsync(settings);
+            Current = fileSizeLimitKiB is { } limit ? await HostProcess.StartWithFileSizeLimitAsync(settings, limit) : await HostProcess.StartWithSettingsAsync(settings);
             return Current;
         }
     }

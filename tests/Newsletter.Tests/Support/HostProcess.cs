@@ -29,9 +29,28 @@ public sealed class HostProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Starts the host with <paramref name="environment"/> and waits until it says it is running.</summary>
-    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    public static Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        StartAsync(environment, fileSizeLimitKiB: null, arguments);
+
+    /// <summary>
+    /// Starts the host unable to write any file past <paramref name="fileSizeLimitKiB"/> KiB (<c>ulimit -f</c>, with
+    /// SIGXFSZ ignored so that such a write fails with "File too large" instead of killing the process): to the code, a
+    /// disk that is full. Only for a database that is not a file of its own (PostgreSQL). The runtime's W^X mode is off:
+    /// it maps its code through a memory file sized past any such limit, and would not start.
+    /// </summary>
+    public static Task<HostProcess> StartWithFileSizeLimitAsync(IReadOnlyDictionary<string, string> settings, int fileSizeLimitKiB)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Newsletter.Host.dll"), "--urls", "http://127.0.0.1:0", .. arguments])
+        var environment = settings.ToDictionary(pair => pair.Key.Replace(":", "__"), pair => (string?)pair.Value);
+        environment["DOTNET_EnableWriteXorExecute"] = "0";
+        return StartAsync(environment, fileSizeLimitKiB, []);
+    }
+
+    private static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, int? fileSizeLimitKiB, string[] arguments)
+    {
+        string[] command = ["dotnet", Path.Combine(AppContext.BaseDirectory, "Newsletter.Host.dll"), "--urls", "http://127.0.0.1:0", .. arguments];
+        // exec: the shell becomes the host, so the process id (and SIGKILL) is the host's.
+        if (fileSizeLimitKiB is { } limit) command = ["bash", "-c", $"trap '' XFSZ; ulimit -f {limit}; exec \"$@\"", "bash", .. command];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
