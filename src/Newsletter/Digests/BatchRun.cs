@@ -63,8 +63,17 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
             while (true)
             {
                 await Task.Delay(every, job.Clock, stop);
-                await using var scope = job.Scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().RenewAsync(token, stop);
+                try
+                {
+                    await using var scope = job.Scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().RenewAsync(token, stop);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    // One failed renewal (the database busy or away for a moment) must not end the renewing: three more
+                    // come before the lease runs out, and without them the sweep would take this live run for a dead one.
+                    DigestBatchJob.LogRenewalFailed(job.Logger, e, issueId);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

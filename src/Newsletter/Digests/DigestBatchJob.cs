@@ -139,6 +139,9 @@ public sealed partial class DigestBatchJob(
     [LoggerMessage(EventId = 5021, EventName = "DigestPaused", Level = LogLevel.Error, Message = "Digest issue {IssueId} paused: {Reason}")]
     private static partial void LogPaused(ILogger logger, long issueId, string reason);
 
+    [LoggerMessage(EventId = 5024, EventName = "DigestRenewalFailed", Level = LogLevel.Warning, Message = "Digest issue {IssueId}: a run could not renew its claims; it tries again shortly")]
+    internal static partial void LogRenewalFailed(ILogger logger, Exception error, long issueId);
+
     [LoggerMessage(EventId = 5022, EventName = "DigestConnectionFailed", Level = LogLevel.Warning,
         Message = "Digest issue {IssueId}: could not reach the SMTP server ({Failures} in a row), trying again in {Wait}: {Reason}")]
     internal static partial void LogConnectionFailed(ILogger logger, long issueId, int failures, TimeSpan wait, string reason);

@@ -18,7 +18,7 @@ namespace Newsletter.Tests.Data;
 /// write the database refuses for any other reason (full, read-only, failing) is not such a race and must not be taken
 /// for one: a suppression that was never written is not "already suppressed", a lease that could not be taken is not
 /// "held by a live run", a campaign that could not be saved is not "slug taken". The refusal here is a real one, made
-/// by the database itself: a trigger that aborts every insert into one table, on SQLite and on PostgreSQL alike.
+/// by the database itself (<see cref="RefusingTrigger"/>).
 /// </summary>
 [Collection(HostCollection.Name)]
 public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<NewsletterApp>
@@ -159,26 +159,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         return await work(scope.ServiceProvider);
     }
 
-    /// <summary>Makes the database abort every insert into <paramref name="table"/> until disposed, as a full disk would.</summary>
-    private async Task<IAsyncDisposable> RefuseInsertsAsync(string table)
-    {
-        var name = "refuse_" + table;
-        if (app.Provider == DatabaseProvider.Postgres)
-        {
-            await ExecuteAsync($"CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test, as a full disk would'; END $$");
-            await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION \"{name}\"()");
-            return new Undo(() => ExecuteAsync($"DROP TRIGGER \"{name}\" ON \"{table}\"; DROP FUNCTION \"{name}\"()"));
-        }
-        await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE INSERT ON \"{table}\" BEGIN SELECT RAISE(ABORT, 'refused by the test, as a full disk would'); END");
-        return new Undo(() => ExecuteAsync($"DROP TRIGGER \"{name}\""));
-    }
-
-    private Task<int> ExecuteAsync(string sql) => app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(sql));
-
-    private sealed class Undo(Func<Task> undo) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await undo();
-    }
+    private Task<IAsyncDisposable> RefuseInsertsAsync(string table) => RefusingTrigger.RefuseAsync(app, table);
 
     /// <summary>Runs another writer's work just before this context saves: the moment a race is lost.</summary>
     private sealed class BeforeSaving(Func<Task> otherWriter) : SaveChangesInterceptor
