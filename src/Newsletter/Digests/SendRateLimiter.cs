@@ -110,9 +110,10 @@ public sealed partial class SendRateLimiter(IServiceScopeFactory scopes, IOption
         {
             return await db.InTransactionAsync(token => TakeAsync(db, wanted, ahead, token), cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
-            // Two processes created the bucket row (or the slice) at once; the other one's stands. Ask again.
+            // Two processes created the bucket row (or the slice) at once; the other one's stands. Ask again. Any other
+            // refusal goes up: asked again at once, it was a sender spinning for ever with no word in the log.
             return (0, TimeSpan.Zero);
         }
     }

@@ -140,6 +140,20 @@ public sealed class SendRateLimiterTests(NewsletterApp app) : IClassFixture<News
         Assert.False(await app.WithDbAsync(db => db.Set<SendRateSlice>().AnyAsync()));
     }
 
+    [Fact]
+    public async Task A_take_the_database_refuses_is_an_error_not_another_process_winning_the_race()
+    {
+        await ResetAsync();
+        var limits = new DigestOptions { MessagesPerSecond = 50 };
+        await using (await RefusingTrigger.RefuseAsync(app, "SendRateBuckets"))
+        {
+            // Taken for another process's insert, the refusal was "ask again at once", for ever, with no word in the log.
+            using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await Assert.ThrowsAsync<DbUpdateException>(() => Limiter(limits).AcquireAsync(5, TimeSpan.FromSeconds(10), giveUp.Token));
+        }
+        Assert.Equal((5, null), await Limiter(limits).AcquireAsync(5, TimeSpan.FromSeconds(10), CancellationToken.None));
+    }
+
     private SendRateLimiter Limiter(DigestOptions limits) =>
         new(app.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(limits), _clock, NullLogger<SendRateLimiter>.Instance);
 
