@@ -38,7 +38,8 @@ public static class BounceWebhookEndpoints
         using var document = Parse(body);
         if (document is null || document.RootElement.ValueKind != JsonValueKind.Object) return Rejected("The body is not an SNS message (JSON object).");
         var root = document.RootElement;
-        if (await verifier.VerifyAsync(root, cancellationToken) is { } problem) return Rejected(problem);
+        if (await verifier.VerifyAsync(root, cancellationToken) is { } refusal)
+            return refusal.TryAgainLater ? TypedResults.Problem(statusCode: 503, title: "Try again later", detail: refusal.Reason) : Rejected(refusal.Reason);
         var topic = SesNotifications.String(root, "TopicArn");
         if (ses.TopicArns.Length > 0 && !ses.TopicArns.Contains(topic, StringComparer.Ordinal)) return Rejected($"Topic {topic} is not in Bounces:Ses:TopicArns.");
         switch (SesNotifications.String(root, "Type"))

@@ -29,31 +29,38 @@ public sealed partial class SnsMessageVerifier(IHttpClientFactory http, TimeProv
     public static bool IsSnsUrl(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.IsDefaultPort && SnsHost().IsMatch(uri.Host) && uri.UserInfo.Length == 0;
 
+    /// <summary>
+    /// Why a message is not taken: forged or malformed (the sender's fault: a 400, and SNS does not send it again), or
+    /// not checkable now because the signing certificate could not be fetched (a DNS failure, a timeout, AWS answering
+    /// 5xx: ours, a 503, and SNS tries again later, so a bounce or complaint is not lost to a network blip).
+    /// </summary>
+    public sealed record Refusal(string Reason, bool TryAgainLater = false);
+
     /// <summary>Null when the message is genuine; otherwise why not.</summary>
-    public async Task<string?> VerifyAsync(JsonElement message, CancellationToken cancellationToken)
+    public async Task<Refusal?> VerifyAsync(JsonElement message, CancellationToken cancellationToken)
     {
         var type = Field(message, "Type");
         var certificateUrl = Field(message, "SigningCertURL") ?? Field(message, "SigningCertUrl");
-        if (!IsSnsCertificateUrl(certificateUrl)) return "SigningCertURL is not an https://sns.<region>.amazonaws.com/ certificate.";
+        if (!IsSnsCertificateUrl(certificateUrl)) return new Refusal("SigningCertURL is not an https://sns.<region>.amazonaws.com/ certificate.");
         var signature = Field(message, "Signature");
-        if (signature is null) return "The message has no Signature.";
+        if (signature is null) return new Refusal("The message has no Signature.");
         byte[] signatureBytes;
         try { signatureBytes = Convert.FromBase64String(signature); }
-        catch (FormatException) { return "The Signature is not base64."; }
+        catch (FormatException) { return new Refusal("The Signature is not base64."); }
         var hash = Field(message, "SignatureVersion") switch
         {
             "1" => HashAlgorithmName.SHA1,
             "2" => HashAlgorithmName.SHA256,
             _ => (HashAlgorithmName?)null,
         };
-        if (hash is null) return "Unknown SignatureVersion.";
+        if (hash is null) return new Refusal("Unknown SignatureVersion.");
         string[] names = type switch
         {
             "Notification" => ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"],
             "SubscriptionConfirmation" or "UnsubscribeConfirmation" => ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
             _ => [],
         };
-        if (names.Length == 0) return "Unknown SNS message type.";
+        if (names.Length == 0) return new Refusal("Unknown SNS message type.");
         var canonical = new StringBuilder();
         foreach (var name in names)
         {
@@ -61,7 +68,7 @@ public sealed partial class SnsMessageVerifier(IHttpClientFactory http, TimeProv
             if (value is null)
             {
                 if (name == "Subject") continue;
-                return $"The message has no {name}.";
+                return new Refusal($"The message has no {name}.");
             }
             canonical.Append(name).Append('\n').Append(value).Append('\n');
         }
@@ -70,16 +77,22 @@ public sealed partial class SnsMessageVerifier(IHttpClientFactory http, TimeProv
         {
             certificate = await CertificateAsync(certificateUrl!, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or CryptographicException or TaskCanceledException or InvalidDataException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return "The signing certificate could not be fetched: " + e.Message;
+            // No answer, or AWS failing: nothing says the message is forged. A 4xx for the certificate is the forger's.
+            var ours = e is not HttpRequestException { StatusCode: { } status } || (int)status >= 500;
+            return new Refusal("The signing certificate could not be fetched: " + e.Message, TryAgainLater: ours);
+        }
+        catch (Exception e) when (e is CryptographicException or InvalidDataException)
+        {
+            return new Refusal("The signing certificate could not be read: " + e.Message);
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime()) return "The signing certificate is not valid now.";
+        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime()) return new Refusal("The signing certificate is not valid now.");
         using var rsa = certificate.GetRSAPublicKey();
-        if (rsa is null) return "The signing certificate has no RSA key.";
+        if (rsa is null) return new Refusal("The signing certificate has no RSA key.");
         return rsa.VerifyData(Encoding.UTF8.GetBytes(canonical.ToString()), signatureBytes, hash.Value, RSASignaturePadding.Pkcs1)
-            ? null : "The SNS signature does not match.";
+            ? null : new Refusal("The SNS signature does not match.");
     }
 
     private Task<X509Certificate2> CertificateAsync(string url, CancellationToken cancellationToken)

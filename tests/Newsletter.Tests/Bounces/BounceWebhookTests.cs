@@ -44,6 +44,35 @@ public sealed class BounceWebhookTests(BounceApp app) : IClassFixture<BounceApp>
         Assert.True(CertificateFetches() - fetchesBefore <= 1, "the certificate is cached per URL");
     }
 
+    [Fact]
+    public async Task An_SES_bounce_whose_certificate_cannot_be_fetched_is_answered_503_and_applied_when_SNS_sends_it_again()
+    {
+        await app.ClearAudienceAsync();
+        var readers = await app.AddReadersAsync("unreachable", 1);
+        var issue = await app.SendIssueAsync("unreachable-1");
+        // A certificate URL no earlier test fetched: the first message after a restart, with nothing cached.
+        var bounce = app.Sns.Notification(SesBounce(app.Received(issue, readers[0].Email).From, readers[0].Email, "Permanent"), "sns-unreachable-1",
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-unreachable.pem");
+        app.Sns.Unreachable = true;
+        try
+        {
+            // Not "forged" (a 400, which SNS never sends again): ours, so SNS retries by its delivery policy.
+            using var response = await PostRawAsync("/webhooks/bounces/ses", bounce);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("could not be fetched", await response.Content.ReadAsStringAsync());
+            Assert.False(await app.IsSuppressedAsync(readers[0].Email));
+            Assert.Equal(DeliveryState.Sent, await app.DeliveryStateAsync(issue, readers[0].Id));
+        }
+        finally
+        {
+            app.Sns.Unreachable = false;
+        }
+        Assert.Equal(["applied"], await PostAsync("/webhooks/bounces/ses", bounce));
+        Assert.True(await app.IsSuppressedAsync(readers[0].Email));
+        Assert.Equal(DeliveryState.Bounced, await app.DeliveryStateAsync(issue, readers[0].Id));
+    }
+
     [Theory]
     [InlineData("https://sns.us-east-1.amazonaws.com.evil.example/cert.pem")]
     [InlineData("http://sns.us-east-1.amazonaws.com/cert.pem")]

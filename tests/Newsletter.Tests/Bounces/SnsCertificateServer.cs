@@ -27,9 +27,15 @@ public sealed class SnsCertificateServer : HttpMessageHandler
 
     public List<string> Requests { get; } = [];
 
+    /// <summary>While true, every request fails as one to a host whose name does not resolve would (DNS down).</summary>
+    public bool Unreachable { get; set; }
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         lock (Requests) Requests.Add(request.RequestUri!.ToString());
+        if (Unreachable)
+            throw new HttpRequestException(HttpRequestError.NameResolutionError, $"Name or service not known ({request.RequestUri.Host}:443)",
+                new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
         var response = request.RequestUri!.AbsolutePath.EndsWith(".pem", StringComparison.Ordinal)
             ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(_certificate.ExportCertificatePem()) }
             : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<ConfirmSubscriptionResponse/>") };
