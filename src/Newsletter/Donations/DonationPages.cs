@@ -128,9 +128,9 @@ public static partial class DonationPages
             var url = await services.GetRequiredService<CheckoutService>().StartAsync(request, cancellationToken);
             return new SeeOther(url);
         }
-        catch (StripeException e)
+        catch (Exception e) when (StripeErrors.IsStripeFailure(e, cancellationToken))
         {
-            LogStripeRefused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DonationPages).FullName!), e, e.StripeError?.Code ?? "(none)");
+            LogStripeRefused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DonationPages).FullName!), e, StripeErrors.CodeOf(e));
             var renderer = services.GetRequiredService<PageRenderer>();
             return await renderer.MessageAsync("Donate.Unreachable.Title", "Donate.Unreachable.Message", StatusCodes.Status502BadGateway, "/donate", "Donate.TryAgain",
                 request.Language);

@@ -23,8 +23,10 @@ public static class DonationsServiceCollectionExtensions
         {
             var stripe = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
             // Without a key nothing calls Stripe (the pages check first); the placeholder only satisfies the constructor.
+            // Stripe.net's own client and retries (2, with backoff), with our timeout.
+            var http = new SystemNetHttpClient(new HttpClient { Timeout = TimeSpan.FromSeconds(stripe.RequestTimeoutSeconds) }, maxNetworkRetries: 2);
             return new StripeClient(string.IsNullOrWhiteSpace(stripe.SecretKey) ? "sk_not_configured" : stripe.SecretKey,
-                apiBase: string.IsNullOrWhiteSpace(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
+                httpClient: http, apiBase: string.IsNullOrWhiteSpace(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
         });
         services.AddScoped<CheckoutService>();
         services.AddScoped<StripeWebhookVerifier>();

@@ -55,10 +55,10 @@ public sealed partial class ErasedPlanCancellation(
                 // Stripe no longer has it (deleted with its customer, or never charged): nothing left to stop.
                 await MarkRequestedAsync(plan.Id, null, cancellationToken);
             }
-            catch (StripeException e)
+            catch (Exception e) when (StripeErrors.IsStripeFailure(e, cancellationToken))
             {
                 await db.Set<RecurringPlan>().Where(p => p.Id == plan.Id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.CancelError, Jobs.ErrorText.Truncate($"{e.StripeError?.Code ?? e.HttpStatusCode.ToString()}: {e.Message}")), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.CancelError, Jobs.ErrorText.Truncate($"{StripeErrors.CodeOf(e)}: {e.Message}")), cancellationToken);
                 LogFailed(logger, e, plan.Id);
             }
         }

@@ -63,8 +63,10 @@ public sealed partial class StripeEventJob(
             {
                 outcomes.Add((stored, await applier.ApplyAsync(stored, cancellationToken)));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || StripeErrors.IsStripeFailure(e, cancellationToken))
             {
+                // Anything but our own cancellation fails this event alone: a call to Stripe that timed out throws a
+                // TaskCanceledException that is not ours, and must not abort the batch and leave its events Processing.
                 db.ChangeTracker.Clear();
                 await FailAsync(stored, e, cancellationToken);
             }

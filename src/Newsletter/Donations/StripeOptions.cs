@@ -21,6 +21,13 @@ public sealed class StripeOptions
     [Range(1, 3600)]
     public int WebhookToleranceSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// How long one call to Stripe may take before it counts as failed, in seconds; Stripe.net then tries twice more
+    /// (80 is its own default). A donor waiting on a hung Stripe sees the "try again" page after about three times this.
+    /// </summary>
+    [Range(1, 600)]
+    public int RequestTimeoutSeconds { get; set; } = 80;
+
     /// <summary>Both keys are set: checkout and webhooks work.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(SecretKey) && !string.IsNullOrWhiteSpace(WebhookSecret);
 }

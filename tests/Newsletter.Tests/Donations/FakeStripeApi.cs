@@ -26,6 +26,23 @@ public sealed class FakeStripeApi : IAsyncDisposable
     {
         _server = new LocalHttpServer(app =>
         {
+            // Stripe unreachable (the connection dropped before any answer) or hung (no answer until the caller gives up).
+            app.Use(async (http, next) =>
+            {
+                if (!Down && !Hung)
+                {
+                    await next(http);
+                    return;
+                }
+                await RecordAsync(http);
+                if (Down)
+                {
+                    http.Abort();
+                    return;
+                }
+                try { await Task.Delay(Timeout.Infinite, http.RequestAborted); }
+                catch (OperationCanceledException) { }
+            });
             app.MapPost("/v1/checkout/sessions", CreateSession);
             app.MapPost("/v1/billing_portal/sessions", CreatePortalSession);
             app.MapGet("/v1/invoice_payments", ListInvoicePayments);
@@ -46,6 +63,12 @@ public sealed class FakeStripeApi : IAsyncDisposable
 
     /// <summary>How many of the next requests to answer with a retryable 500 (as Stripe does on a hiccup).</summary>
     public int FailNext;
+
+    /// <summary>While true, every request's connection is dropped without an answer: Stripe cannot be reached.</summary>
+    public volatile bool Down;
+
+    /// <summary>While true, every request waits without an answer until the caller gives up: Stripe hangs.</summary>
+    public volatile bool Hung;
 
     /// <summary>Which payment intent paid which invoice, as Stripe's invoice_payments list would say (tests register them).</summary>
     public ConcurrentDictionary<string, string> InvoicePayments { get; } = new();

@@ -82,9 +82,9 @@ public static partial class DonorPages
             http.Response.Headers.Location = url;
             return Results.StatusCode(StatusCodes.Status303SeeOther);
         }
-        catch (StripeException e)
+        catch (Exception e) when (StripeErrors.IsStripeFailure(e, cancellationToken))
         {
-            LogPortalRefused(loggers.CreateLogger(typeof(DonorPages).FullName!), e, e.StripeError?.Code ?? "(none)");
+            LogPortalRefused(loggers.CreateLogger(typeof(DonorPages).FullName!), e, StripeErrors.CodeOf(e));
             return await renderer.MessageAsync("Manage.StripeDown.Title", "Manage.StripeDown.Message", StatusCodes.Status502BadGateway, "/donate/manage/" + token, "Manage.Back",
                 language);
         }

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Donations;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Donations;
+
+/// <summary>Stripe answers within a second or counts as failed (Stripe.net then tries twice more), so a hung Stripe is quick to see.</summary>
+public sealed class StripeOutageApp : DonationsApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => base.Settings.Concat([new("Stripe:RequestTimeoutSeconds", "1")]);
+}
+
+/// <summary>
+/// Stripe out of reach: a connection dropped before any answer, or no answer at all. Stripe.net throws its
+/// StripeException only when Stripe answers; otherwise the HTTP client's own exception comes through unwrapped. Each
+/// caller still treats it as Stripe failing: the donor gets the "try again" page, not a 500; an
+/// event whose lookup at Stripe timed out fails alone and is tried again; a plan that could not be cancelled is flagged.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<StripeOutageApp>
+{
+    [Theory]
+    [InlineData("down")]
+    [InlineData("hung")]
+    public async Task A_donor_whose_checkout_cannot_reach_stripe_gets_the_try_again_page_saying_nothing_was_charged(string outage)
+    {
+        app.Stripe.Clear();
+        using var _ = Outage(outage);
+        var response = await app.CreateReaderClient().GetAsync("/donate/checkout?amount=2500");
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("nothing was charged", await response.Content.ReadAsStringAsync());
+        // Stripe.net's own retries: three tries, one idempotency key.
+        var tries = app.Stripe.Requests.Where(r => r.Path == "/v1/checkout/sessions").ToList();
+        Assert.Equal(3, tries.Count);
+        Assert.Single(tries.Select(r => r.Headers["Idempotency-Key"]).Distinct());
+    }
+
+    [Fact]
+    public async Task A_donor_whose_billing_portal_cannot_reach_stripe_gets_the_try_again_page()
+    {
+        var checkout = await app.NewCheckoutAsync(1000, "month", "portal@outage.example", "Portal Donor");
+        var (subscription, invoice) = (StripeEvents.NewId("sub"), StripeEvents.NewId("in"));
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 1000, mode: "subscription",
+            subscription: subscription, invoice: invoice, customer: "cus_outage1")));
+        await app.DeliverOkAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(invoice, subscription, checkout.PublicId, 1000, paymentIntent: StripeEvents.NewId("pi"), customer: "cus_outage1")));
+        await app.AllEventsAppliedAsync();
+        var link = Mail.Link(await app.Smtp.WaitForMessageToAsync("portal@outage.example"), "/donate/manage/");
+        using (Outage("down"))
+        {
+            var opened = await app.CreateReaderClient().PostAsync(link + "/portal", new FormUrlEncodedContent([new("customer", "cus_outage1")]));
+            Assert.Equal(HttpStatusCode.BadGateway, opened.StatusCode);
+            Assert.Contains("We could not reach our payment provider just now", await opened.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_monthly_payment_whose_lookup_at_stripe_times_out_fails_alone_and_is_applied_once_stripe_answers()
+    {
+        var checkout = await app.NewCheckoutAsync(1200, "month", "monthly@outage.example", "Monthly Donor");
+        var (subscription, first, second, intent) = (StripeEvents.NewId("sub"), StripeEvents.NewId("in"), StripeEvents.NewId("in"), StripeEvents.NewId("pi"));
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 1200,
+            mode: "subscription", subscription: subscription, invoice: first)));
+        await app.AllEventsAppliedAsync();
+        app.Stripe.InvoicePayments[second] = intent;
+        var paid = StripeEvents.Event("invoice.paid", StripeEvents.Invoice(second, subscription, checkout.PublicId, 1200));
+        StripeWebhookEvent stored;
+        using (Outage("hung"))
+        {
+            await app.DeliverOkAsync(paid);
+            // The invoice's payments are asked of Stripe, which does not answer: the event fails with that, on its own,
+            // and waits for its retry. Before, the timeout escaped as a cancellation: the batch stopped, and the event sat
+            // in Processing with no note for the five-minute lease, never counting towards Failed.
+            await NewsletterApp.EventuallyAsync(async () => (await EventAsync(paid)).Note?.Contains("HttpClient.Timeout") == true,
+                "the event to fail with Stripe's timeout", TimeSpan.FromSeconds(60));
+            stored = await EventAsync(paid);
+            Assert.NotEqual(StripeEventState.Processing, stored.State);
+        }
+        if (stored.State == StripeEventState.Failed)
+            Assert.Equal(HttpStatusCode.Accepted, (await app.CreateStaffClient().PostAsync($"/api/admin/donations/webhook-events/{stored.Id}/retry", null)).StatusCode);
+        await app.AllEventsAppliedAsync();
+        Assert.Equal(StripeEventState.Processed, (await EventAsync(paid)).State);
+        var donation = await app.WithDbAsync(db => db.Set<Donation>().AsNoTracking().SingleAsync(d => d.StripeInvoiceId == second));
+        Assert.Equal((intent, 1200L, DonationStatus.Paid), (donation.StripePaymentIntentId, donation.Amount, donation.Status));
+    }
+
+    [Fact]
+    public async Task A_plan_whose_cancellation_cannot_reach_stripe_is_flagged_to_staff_and_cancelled_later()
+    {
+        var checkout = await app.NewCheckoutAsync(700, "month", "erased@outage.example", "Erased Donor");
+        var subscription = StripeEvents.NewId("sub");
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 700,
+            mode: "subscription", subscription: subscription, invoice: StripeEvents.NewId("in"))));
+        await app.AllEventsAppliedAsync();
+        using (Outage("down"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await app.CreateStaffClient().PostAsJsonAsync("/api/admin/people/erase", new { email = "erased@outage.example" })).StatusCode);
+            await NewsletterApp.EventuallyAsync(async () => (await PlanAsync(subscription)).CancelError is not null, "the failed cancellation recorded");
+            Assert.StartsWith("unreachable: ", (await PlanAsync(subscription)).CancelError);
+        }
+        await using (var scope = app.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<ErasedPlanCancellation>().RunAsync(CancellationToken.None);
+        var plan = await PlanAsync(subscription);
+        Assert.Equal((RecurringPlanStatus.Cancelled, null), (plan.Status, plan.CancelError));
+    }
+
+    /// <summary>Takes Stripe down ("down": connections dropped) or makes it hang ("hung") until disposed.</summary>
+    private IDisposable Outage(string kind)
+    {
+        if (kind == "down") app.Stripe.Down = true;
+        else app.Stripe.Hung = true;
+        return new Restore(() => (app.Stripe.Down, app.Stripe.Hung) = (false, false));
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
+    private Task<StripeWebhookEvent> EventAsync(string payload)
+    {
+        var id = System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("id").GetString();
+        return app.WithDbAsync(db => db.Set<StripeWebhookEvent>().AsNoTracking().SingleAsync(e => e.EventId == id));
+    }
+
+    private Task<RecurringPlan> PlanAsync(string subscription) =>
+        app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+}
