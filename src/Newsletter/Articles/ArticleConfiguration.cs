@@ -14,7 +14,7 @@ internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
         builder.Property(a => a.Title).HasMaxLength(ArticleInput.MaxTitleLength);
         builder.Property(a => a.Link).HasMaxLength(ArticleInput.MaxUrlLength);
         builder.Property(a => a.Author).HasMaxLength(200);
-        builder.Property(a => a.Categories).HasMaxLength(1000);
+        builder.Property(a => a.Categories).HasMaxLength(ArticleInput.MaxCategoriesLength);
         builder.Property(a => a.ImageUrl).HasMaxLength(ArticleInput.MaxUrlLength);
         builder.HasIndex(a => a.ExternalId).IsUnique();
         // The planner's query: visible articles published in a period.

@@ -19,6 +19,9 @@ public sealed record ArticleInput(
     public const int MaxUrlLength = 2000;
     public const int MaxHtmlLength = 1_000_000;
 
+    /// <summary>The categories as stored (comma-separated): the column's width.</summary>
+    public const int MaxCategoriesLength = 1000;
+
     /// <summary>Checks the fields; errors are keyed by field, in plain words. Empty means valid.</summary>
     public Dictionary<string, string[]> Validate()
     {
@@ -31,7 +34,8 @@ public sealed record ArticleInput(
         if (ImageUrl is not null && !IsHttpUrl(ImageUrl)) errors["imageUrl"] = ["The image URL must be an absolute http(s) URL."];
         if (Author is { Length: > 200 }) errors["author"] = ["The author is longer than 200 characters."];
         if ((Summary?.Length ?? 0) > MaxHtmlLength || (Content?.Length ?? 0) > MaxHtmlLength) errors["content"] = [$"Summary and content are limited to {MaxHtmlLength} characters each."];
-        if (Categories.Count > 50 || Categories.Any(c => c.Length > 100 || c.Contains(','))) errors["categories"] = ["At most 50 categories of at most 100 characters, without commas."];
+        if (Categories.Count > 50 || Categories.Any(c => c.Length > 100 || c.Contains(',')) || NormalisedCategories().Length > MaxCategoriesLength)
+            errors["categories"] = [$"At most 50 categories of at most 100 characters, without commas, {MaxCategoriesLength} characters in all."];
         if (PublishedAt == default) errors["publishedAt"] = ["The publication time is required."];
         return errors;
     }
