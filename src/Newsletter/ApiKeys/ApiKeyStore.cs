@@ -27,7 +27,7 @@ public sealed class ApiKeyStore(NewsletterDb db, AuditLog audit, TimeProvider cl
         var trimmed = name?.Trim() ?? string.Empty;
         if (trimmed.Length == 0) errors.Add("Give the key a name that says what it is for.");
         else if (trimmed.Length > MaxNameLength || Email.HeaderText.ContainsControlCharacters(trimmed)) errors.Add($"The name must be at most {MaxNameLength} characters, without control characters.");
-        var granted = scopes.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+        var granted = scopes.Select(s => s?.Trim() ?? string.Empty).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
         if (granted.Count == 0) errors.Add("Choose at least one scope.");
         if (granted.Any(s => !ApiScopes.All.Contains(s))) errors.Add("Scopes are " + string.Join(", ", ApiScopes.All) + ".");
         if (errors.Count > 0) return new ApiKeyCreation(null, null, errors);

@@ -34,7 +34,7 @@ public sealed record ArticleInput(
         if (ImageUrl is not null && !IsHttpUrl(ImageUrl)) errors["imageUrl"] = ["The image URL must be an absolute http(s) URL."];
         if (Author is { Length: > 200 }) errors["author"] = ["The author is longer than 200 characters."];
         if ((Summary?.Length ?? 0) > MaxHtmlLength || (Content?.Length ?? 0) > MaxHtmlLength) errors["content"] = [$"Summary and content are limited to {MaxHtmlLength} characters each."];
-        if (Categories.Count > 50 || Categories.Any(c => c.Length > 100 || c.Contains(',')) || NormalisedCategories().Length > MaxCategoriesLength)
+        if (Categories.Count > 50 || Categories.Any(c => c is null || c.Length > 100 || c.Contains(',')) || NormalisedCategories().Length > MaxCategoriesLength)
             errors["categories"] = [$"At most 50 categories of at most 100 characters, without commas, {MaxCategoriesLength} characters in all."];
         if (PublishedAt == default) errors["publishedAt"] = ["The publication time is required."];
         return errors;
@@ -48,6 +48,6 @@ public sealed record ArticleInput(
 
     /// <summary>Categories as we store them: trimmed, lower case, distinct, sorted, comma-separated.</summary>
     public string NormalisedCategories() => string.Join(',', Categories
-        .Select(c => c.Trim().ToLowerInvariant()).Where(c => c.Length > 0 && !c.Contains(','))
+        .Select(c => c?.Trim().ToLowerInvariant() ?? string.Empty).Where(c => c.Length > 0 && !c.Contains(','))
         .Distinct().Order(StringComparer.Ordinal));
 }

@@ -14,7 +14,8 @@ public static class PostmarkNotifications
     {
         var recordType = SesNotifications.String(root, "RecordType") ?? "Bounce";
         var type = SesNotifications.String(root, "Type") ?? recordType;
-        var id = root.TryGetProperty("ID", out var idValue) ? idValue.ToString() : null;
+        // Postmark's ID is a number; a string is taken too.
+        var id = root.TryGetProperty("ID", out var idValue) && idValue.ValueKind == JsonValueKind.Number ? idValue.GetRawText() : SesNotifications.String(root, "ID");
         if (string.IsNullOrEmpty(id)) throw new JsonException("The Postmark record has no ID.");
         var kind = recordType == "SpamComplaint" || type == "SpamComplaint" ? NoticeKind.Complaint : type switch
         {
@@ -22,7 +23,7 @@ public static class PostmarkNotifications
             "SoftBounce" or "Transient" or "DnsError" => NoticeKind.SoftBounce,
             _ => NoticeKind.None,
         };
-        var typeCode = root.TryGetProperty("TypeCode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt64().ToString(CultureInfo.InvariantCulture) : null;
+        var typeCode = root.TryGetProperty("TypeCode", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt64(out var number) ? number.ToString(CultureInfo.InvariantCulture) : null;
         return matcher.FromProvider($"postmark:{recordType}:{id}", BounceSource.Postmark, kind, SesNotifications.String(root, "Email"), [],
             null, type + (typeCode is null ? "" : $" ({typeCode})"), SesNotifications.String(root, "Details") ?? SesNotifications.String(root, "Description"), null,
             $"Postmark {type}");

@@ -57,6 +57,21 @@ public static class SesNotifications
     private static IEnumerable<JsonElement> Array(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().ToList() : [];
 
-    internal static string? String(JsonElement parent, string name) =>
-        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>
+    /// A string field, or null when it is missing, not a string, or not text at all: JSON may escape half a surrogate
+    /// pair ("\ud800"), which .NET cannot make a string of. Every webhook reads its fields here, so such a body is
+    /// refused as malformed (400), not failed on (500).
+    /// </summary>
+    internal static string? String(JsonElement parent, string name)
+    {
+        if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

@@ -122,8 +122,7 @@ public sealed partial class SnsMessageVerifier(IHttpClientFactory http, TimeProv
         return X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(buffer, 0, length));
     }
 
-    private static string? Field(JsonElement message, string name) =>
-        message.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? Field(JsonElement message, string name) => SesNotifications.String(message, name);
 
     [GeneratedRegex(@"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")]
     private static partial Regex SnsHost();

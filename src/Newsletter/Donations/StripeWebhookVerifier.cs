@@ -31,10 +31,11 @@ public sealed partial class StripeWebhookVerifier(
         {
             return Rejected(e.Message);
         }
-        catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException or OverflowException)
         {
-            // Only reached after the signature matched: Stripe (or someone with the secret) sent something that is not JSON.
-            return Rejected("The body is not a Stripe event (malformed JSON).");
+            // Stripe.net's parser and signature check throw these for a body that is not an event object (null, an array,
+            // a duplicate key, a date past year 9999) or a timestamp past Int32: nothing Stripe sends, so a 400.
+            return Rejected("The request is not a Stripe event (a malformed body or timestamp).");
         }
         if (string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type) || stripeEvent.Id.Length > 255 || stripeEvent.Type.Length > 100)
             return Rejected("The event has no id or type.");

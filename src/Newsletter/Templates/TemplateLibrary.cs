@@ -60,7 +60,7 @@ public sealed partial class TemplateLibrary
 
     public IReadOnlyCollection<string> Names => _templates.Keys.Order(StringComparer.Ordinal).ToList();
 
-    public bool Contains(string name) => _templates.ContainsKey(name);
+    public bool Contains(string? name) => name is not null && _templates.ContainsKey(name);
 
     /// <summary>
     /// Parses Liquid text; on failure <paramref name="error"/> carries the line and the parser's message. A template

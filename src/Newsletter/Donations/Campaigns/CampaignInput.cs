@@ -9,6 +9,12 @@ public sealed partial record CampaignInput(string Slug, string Name, long GoalAm
 {
     public const int MaxThankYouLength = 1000;
 
+    /// <summary>
+    /// The dates a campaign may have: a campaign's window runs to the end of its last day in the donations' time zone,
+    /// which a date at the edge of the calendar (9999-12-31) has no room for.
+    /// </summary>
+    public static readonly DateOnly EarliestDate = new(2000, 1, 1), LatestDate = new(9000, 12, 31);
+
     /// <summary>Checks raw values; <paramref name="goal"/> is in major units ("5000.00") as staff type it. Errors are in plain words.</summary>
     public static bool TryCreate(DonationOptions options, string? slug, string? name, string? goal, string? currency, string? startsOn, string? endsOn, string? thankYou,
         [NotNullWhen(true)] out CampaignInput? input, out List<string> errors)
@@ -28,6 +34,7 @@ public sealed partial record CampaignInput(string Slug, string Name, long GoalAm
         var startOk = DateOnly.TryParseExact(startsOn?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start);
         var endOk = DateOnly.TryParseExact(endsOn?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var end);
         if (!startOk || !endOk) errors.Add("start and end must be dates like 2026-03-01.");
+        else if (start < EarliestDate || end > LatestDate) errors.Add($"start and end must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}.");
         else if (end < start) errors.Add("the end date must not be before the start date.");
         var cleanThanks = string.IsNullOrWhiteSpace(thankYou) ? null : thankYou.Trim();
         if (cleanThanks is { Length: > MaxThankYouLength }) errors.Add($"the thank-you text must be at most {MaxThankYouLength} characters.");

@@ -63,7 +63,8 @@ public sealed class IndexModel(AuditTrail trail, AuditLog audit) : StaffPage
         if (!string.IsNullOrWhiteSpace(To))
         {
             if (!TryDate(To, out var parsed)) { Error = "To must be a date like 2026-01-31."; return false; }
-            to = parsed.AddDays(1);
+            // The calendar's last day has no next day: up to it is no upper bound at all.
+            to = parsed.Date == DateTime.MaxValue.Date ? null : parsed.AddDays(1);
         }
         filter = filter with { From = from, To = to };
         return true;

@@ -165,7 +165,8 @@ public sealed class IndexModel(DonationSearch search, DonationTotals totals, Off
         }
         if (!string.IsNullOrWhiteSpace(To))
         {
-            if (DateOnly.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) to = calendar.StartOfDayUtc(t.AddDays(1));
+            // The calendar's last day has no next day: up to it is no upper bound at all.
+            if (DateOnly.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) to = t == DateOnly.MaxValue ? null : calendar.StartOfDayUtc(t.AddDays(1));
             else ok = false;
         }
         return ok;
