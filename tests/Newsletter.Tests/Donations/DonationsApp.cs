@@ -54,6 +54,20 @@ public class DonationsApp : NewsletterApp
             return checkout;
         });
 
+    /// <summary>
+    /// A monthly gift as Stripe reports its start: a checkout saved by the donate page, then its subscription session
+    /// completed (with <paramref name="invoice"/> as the first invoice), applied. Returns the checkout and the subscription.
+    /// </summary>
+    public async Task<(DonationCheckout Checkout, string Subscription)> StartMonthlyGiftAsync(long amount, string email, string name, string? invoice = null, string? customer = null)
+    {
+        var checkout = await NewCheckoutAsync(amount, "month", email, name);
+        var subscription = StripeEvents.NewId("sub");
+        await DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, amount,
+            mode: "subscription", subscription: subscription, invoice: invoice ?? StripeEvents.NewId("in"), customer: customer)));
+        await AllEventsAppliedAsync();
+        return (checkout, subscription);
+    }
+
     /// <summary>A stored event not yet applied: waiting for a worker, or being applied.</summary>
     private static readonly System.Linq.Expressions.Expression<Func<StripeWebhookEvent, bool>> NotYetApplied =
         e => e.State == StripeEventState.Received || e.State == StripeEventState.Processing;

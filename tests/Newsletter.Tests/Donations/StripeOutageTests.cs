@@ -41,10 +41,8 @@ public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<Strip
     [Fact]
     public async Task A_donor_whose_billing_portal_cannot_reach_stripe_gets_the_try_again_page()
     {
-        var checkout = await app.NewCheckoutAsync(1000, "month", "portal@outage.example", "Portal Donor");
-        var (subscription, invoice) = (StripeEvents.NewId("sub"), StripeEvents.NewId("in"));
-        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 1000, mode: "subscription",
-            subscription: subscription, invoice: invoice, customer: "cus_outage1")));
+        var invoice = StripeEvents.NewId("in");
+        var (checkout, subscription) = await app.StartMonthlyGiftAsync(1000, "portal@outage.example", "Portal Donor", invoice, customer: "cus_outage1");
         await app.DeliverOkAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(invoice, subscription, checkout.PublicId, 1000, paymentIntent: StripeEvents.NewId("pi"), customer: "cus_outage1")));
         await app.AllEventsAppliedAsync();
         var link = Mail.Link(await app.Smtp.WaitForMessageToAsync("portal@outage.example"), "/donate/manage/");
@@ -59,11 +57,8 @@ public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<Strip
     [Fact]
     public async Task A_monthly_payment_whose_lookup_at_stripe_times_out_fails_alone_and_is_applied_once_stripe_answers()
     {
-        var checkout = await app.NewCheckoutAsync(1200, "month", "monthly@outage.example", "Monthly Donor");
-        var (subscription, first, second, intent) = (StripeEvents.NewId("sub"), StripeEvents.NewId("in"), StripeEvents.NewId("in"), StripeEvents.NewId("pi"));
-        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 1200,
-            mode: "subscription", subscription: subscription, invoice: first)));
-        await app.AllEventsAppliedAsync();
+        var (checkout, subscription) = await app.StartMonthlyGiftAsync(1200, "monthly@outage.example", "Monthly Donor");
+        var (second, intent) = (StripeEvents.NewId("in"), StripeEvents.NewId("pi"));
         app.Stripe.InvoicePayments[second] = intent;
         var paid = StripeEvents.Event("invoice.paid", StripeEvents.Invoice(second, subscription, checkout.PublicId, 1200));
         StripeWebhookEvent stored;
@@ -89,11 +84,7 @@ public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<Strip
     [Fact]
     public async Task A_plan_whose_cancellation_cannot_reach_stripe_is_flagged_to_staff_and_cancelled_later()
     {
-        var checkout = await app.NewCheckoutAsync(700, "month", "erased@outage.example", "Erased Donor");
-        var subscription = StripeEvents.NewId("sub");
-        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 700,
-            mode: "subscription", subscription: subscription, invoice: StripeEvents.NewId("in"))));
-        await app.AllEventsAppliedAsync();
+        var (_, subscription) = await app.StartMonthlyGiftAsync(700, "erased@outage.example", "Erased Donor");
         using (Outage("down"))
         {
             Assert.Equal(HttpStatusCode.NoContent, (await app.CreateStaffClient().PostAsJsonAsync("/api/admin/people/erase", new { email = "erased@outage.example" })).StatusCode);

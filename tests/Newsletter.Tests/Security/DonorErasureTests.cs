@@ -149,11 +149,7 @@ public sealed class DonorErasureTests(DonationsApp app) : IClassFixture<Donation
     [Fact]
     public async Task A_plan_stripe_refuses_to_cancel_is_flagged_to_staff_and_tried_again()
     {
-        var checkout = await app.NewCheckoutAsync(900, "month", "refused@donor.example", "Refused Donor");
-        var subscription = StripeEvents.NewId("sub");
-        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 900,
-            mode: "subscription", subscription: subscription, invoice: StripeEvents.NewId("in"))));
-        await app.AllEventsAppliedAsync();
+        var (_, subscription) = await app.StartMonthlyGiftAsync(900, "refused@donor.example", "Refused Donor");
         app.Stripe.RefuseCancellations = 1000;
         try
         {
