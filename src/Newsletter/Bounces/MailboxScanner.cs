@@ -12,8 +12,9 @@ namespace Newsletter.Bounces;
 /// Reads the bounce mailbox (and the unsubscribe mailbox, when it is another account) in every worker process, but
 /// only the holder of the mailbox's lease acts: others wait and take over when it expires. The holder connects with
 /// MailKit's ImapClient (on a socket with NoDelay, <see cref="Email.MailServerSocket"/>), reads everything in the
-/// folder, then waits with IDLE where the server offers it (woken by new mail) or polls, renewing the lease each round. Any failure (server down, wrong
-/// password, a broken connection) is logged and retried after a pause: the scanner never stops.
+/// folder, then waits with IDLE where the server offers it (woken by new mail) or polls, renewing the lease each round.
+/// Any failure (server down, wrong password, a broken connection) is logged and retried after a pause: the scanner
+/// never stops.
 /// </summary>
 public sealed partial class MailboxScanner(
     IServiceScopeFactory scopes,

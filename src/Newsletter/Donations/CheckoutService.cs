@@ -23,7 +23,7 @@ public sealed partial class CheckoutService(
     ILogger<CheckoutService> logger)
 {
     /// <summary>Creates the session and returns Stripe's URL for it.</summary>
-    /// <exception cref="StripeException">Stripe refused the request or could not be reached.</exception>
+    /// <exception cref="StripeException">Stripe refused the request; out of reach, the HTTP client's own exception (see <see cref="StripeErrors"/>).</exception>
     public async Task<string> StartAsync(CheckoutRequest request, CancellationToken cancellationToken)
     {
         var checkout = new DonationCheckout

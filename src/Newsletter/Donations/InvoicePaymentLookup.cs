@@ -22,7 +22,7 @@ public sealed class InvoicePaymentLookup(IStripeClient stripe)
     }
 
     /// <summary>Asks Stripe; null when the invoice was paid without a payment intent (paid out of band, credit balance).</summary>
-    /// <exception cref="StripeException">Stripe could not be reached or refused; the event is retried.</exception>
+    /// <exception cref="StripeException">Stripe refused (out of reach: the HTTP client's own exception, see <see cref="StripeErrors"/>); the event is retried.</exception>
     public async Task<string?> PaymentIntentOfAsync(string invoiceId, CancellationToken cancellationToken)
     {
         var payments = await new InvoicePaymentService(stripe).ListAsync(new InvoicePaymentListOptions { Invoice = invoiceId, Status = "paid", Limit = 10 },

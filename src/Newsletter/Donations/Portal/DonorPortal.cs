@@ -41,7 +41,7 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
     }
 
     /// <summary>Opens a Billing Portal session for one of the donor's customers; null when the customer is not theirs.</summary>
-    /// <exception cref="StripeException">Stripe refused or could not be reached.</exception>
+    /// <exception cref="StripeException">Stripe refused; out of reach, the HTTP client's own exception (see <see cref="StripeErrors"/>).</exception>
     public async Task<string?> OpenAsync(DonorAccess access, string? customerId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(customerId)) return null;
