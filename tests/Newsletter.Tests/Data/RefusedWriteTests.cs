@@ -27,7 +27,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
     public async Task A_suppression_the_database_refuses_is_an_error_and_one_another_worker_wrote_first_is_kept_once()
     {
         var refused = Address("refused-list@refused.example");
-        await using (await RefuseInsertsAsync("SuppressedAddresses"))
+        await using (await RefusingTrigger.RefuseAsync(app, "SuppressedAddresses"))
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var list = scope.ServiceProvider.GetRequiredService<SuppressionList>();
@@ -58,7 +58,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         app.Smtp.Script = m => m.Stage == SmtpStage.Rcpt && m.Address == reader ? new SmtpAction.Reply($"550 5.1.1 <{reader}>: Recipient address rejected: User unknown") : null;
         try
         {
-            await using (await RefuseInsertsAsync("SuppressedAddresses"))
+            await using (await RefusingTrigger.RefuseAsync(app, "SuppressedAddresses"))
             {
                 await app.SignUpAsync(reader);
                 // Refused, but the list would not take the address: the row waits for another try instead of saying
@@ -97,7 +97,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         Task<bool> LeaseAsync(Guid token) => app.WithDbAsync(db =>
             new DeliveryLedger(db, TimeProvider.System).LeaseRangeAsync(issueId, 1, token, Guid.NewGuid(), TimeSpan.FromMinutes(5), CancellationToken.None));
 
-        await using (await RefuseInsertsAsync("DigestBatchLeases"))
+        await using (await RefusingTrigger.RefuseAsync(app, "DigestBatchLeases"))
             await Assert.ThrowsAsync<DbUpdateException>(() => LeaseAsync(Guid.NewGuid()));
 
         // A range another run really holds is still "busy", not an error.
@@ -111,7 +111,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         Task<bool> AcquireAsync(string holder) => app.WithDbAsync(db =>
             new MailboxLeases(db, TimeProvider.System).TryAcquireAsync("refused-test-mailbox", holder, TimeSpan.FromMinutes(5), CancellationToken.None));
 
-        await using (await RefuseInsertsAsync("MailboxLeases"))
+        await using (await RefusingTrigger.RefuseAsync(app, "MailboxLeases"))
             await Assert.ThrowsAsync<DbUpdateException>(() => AcquireAsync("first-worker"));
 
         Assert.True(await AcquireAsync("first-worker"));
@@ -125,7 +125,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         var input = new CampaignInput("refused-drive", "The refused drive", 500_000, "usd", today, today.AddDays(30), null);
         Task<(Campaign? Campaign, string? Error)> SaveAsync() => WithScopeAsync(s => s.GetRequiredService<Campaigns>().SaveAsync(null, input, CancellationToken.None));
 
-        await using (await RefuseInsertsAsync("Campaigns"))
+        await using (await RefusingTrigger.RefuseAsync(app, "Campaigns"))
             await Assert.ThrowsAsync<DbUpdateException>(SaveAsync);
 
         var saved = await SaveAsync();
@@ -139,7 +139,7 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
     {
         Task<StaffCreation> SetUpAsync() => WithScopeAsync(s => s.GetRequiredService<StaffAccounts>().CreateFirstOwnerAsync("first-owner@refused.example", StaffBrowser.Password, CancellationToken.None));
 
-        await using (await RefuseInsertsAsync("FirstOwnerClaims"))
+        await using (await RefusingTrigger.RefuseAsync(app, "FirstOwnerClaims"))
             await Assert.ThrowsAsync<DbUpdateException>(SetUpAsync);
 
         Assert.Equal(0, await app.WithDbAsync(db => db.Users.CountAsync()));
@@ -158,8 +158,6 @@ public sealed class RefusedWriteTests(NewsletterApp app) : IClassFixture<Newslet
         await using var scope = app.Services.CreateAsyncScope();
         return await work(scope.ServiceProvider);
     }
-
-    private Task<IAsyncDisposable> RefuseInsertsAsync(string table) => RefusingTrigger.RefuseAsync(app, table);
 
     /// <summary>Runs another writer's work just before this context saves: the moment a race is lost.</summary>
     private sealed class BeforeSaving(Func<Task> otherWriter) : SaveChangesInterceptor
