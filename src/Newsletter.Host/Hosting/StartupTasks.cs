@@ -71,6 +71,12 @@ public sealed partial class StartupTasks(
             {
                 LogRecurringLocked(logger, source.GetType().Name, e.Message);
             }
+            catch (Exception e)
+            {
+                // The database refused or was out of reach for a moment. Ending here would leave this process's
+                // schedule (a changed cron, a new job) unregistered with nothing in the log: keep trying.
+                LogRecurringRetryFailed(logger, source.GetType().Name, e);
+            }
         }
     }
 
@@ -85,4 +91,8 @@ public sealed partial class StartupTasks(
 
     [LoggerMessage(EventId = 102, EventName = "RecurringJobsRegisteredLate", Level = LogLevel.Information, Message = "{Source}: recurring jobs registered (try {Attempt})")]
     private static partial void LogRecurringRegistered(ILogger logger, string source, int attempt);
+
+    [LoggerMessage(EventId = 103, EventName = "RecurringJobsRegistrationFailed", Level = LogLevel.Warning,
+        Message = "{Source}: registering recurring jobs failed; trying again shortly")]
+    private static partial void LogRecurringRetryFailed(ILogger logger, string source, Exception exception);
 }
