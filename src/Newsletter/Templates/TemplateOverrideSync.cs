@@ -38,9 +38,10 @@ public sealed partial class TemplateOverrideSync(IServiceScopeFactory scopes, IO
                 {
                     await RefreshAsync(stopping);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!stopping.IsCancellationRequested)
                 {
-                    // Keep rendering the versions we hold; the next tick tries again.
+                    // Keep rendering the versions we hold; the next tick tries again. Only the stop signal ends the
+                    // loop: a timeout that surfaces as a cancellation is one more failed refresh.
                     LogRefreshFailed(logger, e);
                 }
             }
