@@ -80,8 +80,12 @@ public sealed partial class StripeEventJob(
             {
                 // Applied: the ledger has what it needs; the names and addresses in Stripe's payload go.
                 var redacted = StripePayloadRedactor.Redact(stored.Payload);
+                // An ignored event that waits for its subscription keeps a due time until the recheck below is done:
+                // if this process stops (or the recheck fails) first, the sweep applies it again, so it is not lost.
+                DateTime? recheckDue = WaitsForRecheck(result) ? processedAt + RecheckGrace : null;
                 await events.Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
                     .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
+                        .SetProperty(e => e.NextAttemptAt, recheckDue)
                         .SetProperty(e => e.ProcessedAt, processedAt)
                         .SetProperty(e => e.Payload, redacted)
                         .SetProperty(e => e.PayloadRedactedAt, processedAt)
@@ -89,15 +93,32 @@ public sealed partial class StripeEventJob(
             }
             return outcomes.Count;
         }, CancellationToken.None);
-        await requeue.RecheckAsync(outcomes.Where(o => !o.Result.Applied && o.Result.WaitsForSubscription is not null)
-            .Select(o => (o.Event.Id, o.Result.WaitsForSubscription!)).ToList(), CancellationToken.None);
         foreach (var (stored, result) in outcomes)
         {
             metrics.StripeEventApplied(ignored: !result.Applied, processedAt - stored.StripeCreatedAt);
             if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
             if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
         }
+        var waiting = outcomes.Where(o => WaitsForRecheck(o.Result)).Select(o => (o.Event.Id, o.Result.WaitsForSubscription!)).ToList();
+        try
+        {
+            await requeue.RecheckAsync(waiting, processedAt + RecheckGrace, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Their due time stays: the sweep applies them again.
+            LogRecheckFailed(logger, e, waiting.Count);
+        }
     }
+
+    /// <summary>Ignored because its subscription is not ours yet: it is checked again once recorded (see <see cref="IgnoredEventRequeue"/>).</summary>
+    private static bool WaitsForRecheck(LedgerResult result) => !result.Applied && result.WaitsForSubscription is not null;
+
+    /// <summary>
+    /// How long after its job recorded an ignored event the sweep may apply it again when that job's own recheck did not
+    /// clear it: the recheck follows within milliseconds, and applying twice is harmless, so this only saves work.
+    /// </summary>
+    public static readonly TimeSpan RecheckGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Finds work the job queue may have lost: events left in Processing by a stopped worker go back to Received,
@@ -111,6 +132,11 @@ public sealed partial class StripeEventJob(
         var abandoned = now - ProcessingLease;
         await db.Set<StripeWebhookEvent>().Where(e => e.State == StripeEventState.Processing && e.ClaimedAt < abandoned)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, StripeEventState.Received), cancellationToken);
+        // Ignored events still waiting for the recheck their job did not finish (it stopped, or the recheck failed).
+        var waitingRecheck = await db.Set<StripeWebhookEvent>().AsNoTracking()
+            .Where(e => e.State == StripeEventState.Ignored && e.NextAttemptAt != null && e.NextAttemptAt <= now)
+            .OrderBy(e => e.Id).Select(e => e.Id).Take(SweepBatch).ToArrayAsync(cancellationToken);
+        if (waitingRecheck.Length > 0) LogRechecking(logger, await requeue.RequeueAsync(waitingRecheck, cancellationToken));
         long lastId = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -176,6 +202,14 @@ public sealed partial class StripeEventJob(
 
     [LoggerMessage(EventId = 4020, EventName = "StripeEventIgnored", Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) ignored: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string eventId, string type, string reason);
+
+    [LoggerMessage(EventId = 4023, EventName = "StripeEventRecheckFailed", Level = LogLevel.Warning,
+        Message = "Could not check whether the subscriptions of {Count} ignored Stripe events are ours now; the sweep applies them again")]
+    private static partial void LogRecheckFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 4024, EventName = "StripeEventsRechecked", Level = LogLevel.Information,
+        Message = "{Count} ignored Stripe events whose recheck was not finished are applied again")]
+    private static partial void LogRechecking(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4021, EventName = "StripeEventRetry", Level = LogLevel.Warning, Message = "Stripe event {EventId} ({Type}) failed on attempt {Attempt}; trying again in {Delay}")]
     private static partial void LogRetry(ILogger logger, Exception error, string eventId, string type, int attempt, TimeSpan delay);

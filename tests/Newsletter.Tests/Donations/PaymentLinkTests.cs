@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Donations;
 using Newsletter.Email;
 using Newsletter.Web;
@@ -105,5 +106,74 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
         Assert.Equal(2, gifts.Count);
         Assert.Single(gifts, g => g.StripeInvoiceId == first && g.StripeCheckoutSessionId == session);
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().CountAsync(e => e.Payload.Contains(subscription) && e.State == StripeEventState.Ignored)));
+    }
+
+    [Fact]
+    public async Task An_invoice_applied_in_one_batch_with_its_payment_link_session_is_applied_even_when_the_recheck_after_the_batch_fails()
+    {
+        // The first invoice and the session of a monthly Payment Link, applied in one batch, invoice first: it is
+        // ignored (its subscription is not ours yet) while the session records the plan and the gift, so only the
+        // recheck after the batch's commit can apply it. The database refuses that recheck here, as a crash right after
+        // the commit would skip it. The invoice must still be applied: it alone names the payment, and a refund of
+        // that payment must show on the gift.
+        var (session, subscription, invoice, intent) = (StripeEvents.NewId("cs"), StripeEvents.NewId("sub"), StripeEvents.NewId("in"), StripeEvents.NewId("pi"));
+        var start = DateTimeOffset.UtcNow.AddMinutes(-20);
+        var batch = new[]
+        {
+            StripeEvents.Event("invoice.paid", StripeEvents.Invoice(invoice, subscription, null, 1500, paymentIntent: intent, customer: "cus_pl_recheck"), created: start),
+            StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 1500, mode: "subscription", subscription: subscription,
+                invoice: invoice, email: "recheck-link@example.org", paymentLink: SupportersApp.ListedLink, customer: "cus_pl_recheck"), created: start),
+        };
+        // Stored as the webhook stores them, so that one job applies both.
+        var ids = await app.WithDbAsync(async db =>
+        {
+            var rows = batch.Select(Stored).ToList();
+            db.AddRange(rows);
+            await db.SaveChangesAsync();
+            return rows.Select(r => r.Id).ToArray();
+        });
+        var requeue = $"OLD.\"State\" = {(int)StripeEventState.Ignored} AND NEW.\"State\" = {(int)StripeEventState.Received}";
+        await using (await RefusingTrigger.RefuseAsync(app, "StripeWebhookEvents", "UPDATE", when: requeue))
+        {
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<StripeEventJob>().ProcessManyAsync(ids, CancellationToken.None);
+            }
+            catch (Exception e) when (e.ToString().Contains(RefusingTrigger.Message))
+            {
+                // The job ends where a crash would have ended it.
+            }
+        }
+        Assert.Equal(StripeEventState.Ignored, await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().Where(e => e.Id == ids[0]).Select(e => e.State).SingleAsync()));
+        await app.DeliverOkAsync(StripeEvents.Event("charge.refunded", StripeEvents.Charge(intent, 1500, 1500)));
+        await app.AllEventsAppliedAsync();
+
+        // The sweep (every minute and at start-up) finds the invoice again.
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Task<List<Donation>> GiftsAsync() => app.WithDbAsync(db => db.Set<Donation>().AsNoTracking().Where(d => d.RecurringPlanId == plan.Id).ToListAsync());
+        await NewsletterApp.EventuallyAsync(async () =>
+        {
+            await using (var scope = app.Services.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<StripeEventJob>().SweepAsync(CancellationToken.None);
+            await app.AllEventsAppliedAsync();
+            return (await GiftsAsync()).Any(g => g.Status == DonationStatus.Refunded);
+        }, "the gift to show its refund", TimeSpan.FromSeconds(45));
+        var gift = Assert.Single(await GiftsAsync());
+        Assert.Equal((1500L, invoice, session, intent), (gift.Amount, gift.StripeInvoiceId, gift.StripeCheckoutSessionId, gift.StripePaymentIntentId));
+    }
+
+    private static StripeWebhookEvent Stored(string payload)
+    {
+        using var json = JsonDocument.Parse(payload);
+        var root = json.RootElement;
+        return new StripeWebhookEvent
+        {
+            EventId = root.GetProperty("id").GetString()!,
+            Type = root.GetProperty("type").GetString()!,
+            StripeCreatedAt = DateTimeOffset.FromUnixTimeSeconds(root.GetProperty("created").GetInt64()).UtcDateTime,
+            ReceivedAt = DateTime.UtcNow,
+            Payload = payload,
+        };
     }
 }

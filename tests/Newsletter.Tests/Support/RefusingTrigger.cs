@@ -14,7 +14,8 @@ public static class RefusingTrigger
     /// <param name="app">The host whose database it is.</param>
     /// <param name="table">The table, as the model names it ("SuppressedAddresses").</param>
     /// <param name="operation">INSERT or UPDATE.</param>
-    public static async Task<IAsyncDisposable> RefuseAsync(NewsletterApp app, string table, string operation = "INSERT")
+    /// <param name="when">Refuse only the rows this condition holds for (SQL over OLD and NEW, the same on both databases).</param>
+    public static async Task<IAsyncDisposable> RefuseAsync(NewsletterApp app, string table, string operation = "INSERT", string? when = null)
     {
         if (operation is not ("INSERT" or "UPDATE")) throw new ArgumentOutOfRangeException(nameof(operation), operation, "INSERT or UPDATE");
         var name = $"refuse_{operation.ToLowerInvariant()}_{table}";
@@ -22,10 +23,10 @@ public static class RefusingTrigger
         if (app.Provider == DatabaseProvider.Postgres)
         {
             await ExecuteAsync($"CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{Message}'; END $$");
-            await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE {operation} ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION \"{name}\"()");
+            await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE {operation} ON \"{table}\" FOR EACH ROW {(when is null ? "" : $"WHEN ({when}) ")}EXECUTE FUNCTION \"{name}\"()");
             return new Undo(() => ExecuteAsync($"DROP TRIGGER \"{name}\" ON \"{table}\"; DROP FUNCTION \"{name}\"()"));
         }
-        await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE {operation} ON \"{table}\" BEGIN SELECT RAISE(ABORT, '{Message}'); END");
+        await ExecuteAsync($"CREATE TRIGGER \"{name}\" BEFORE {operation} ON \"{table}\" {(when is null ? "" : $"WHEN {when} ")}BEGIN SELECT RAISE(ABORT, '{Message}'); END");
         return new Undo(() => ExecuteAsync($"DROP TRIGGER \"{name}\""));
     }
 
