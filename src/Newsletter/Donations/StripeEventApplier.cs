@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Newsletter.Audit;
 using Newsletter.Data;
@@ -75,10 +76,9 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
 
     private async Task<LedgerResult> InvoiceAsync(Invoice invoice, string payload, bool paid, DateTime at, CancellationToken cancellationToken)
     {
-        // Since the 2025 "basil" API the subscription is under parent.subscription_details.
-        var details = invoice.Parent?.SubscriptionDetails;
-        if (details?.SubscriptionId is not { } subscriptionId) return LedgerResult.Ignored($"Invoice {invoice.Id} is not for a subscription.");
-        var checkout = await CheckoutAsync(db, details.Metadata, cancellationToken);
+        var (subscriptionId, metadata) = SubscriptionOf(invoice, payload);
+        if (subscriptionId is null) return LedgerResult.Ignored($"Invoice {invoice.Id} is not for a subscription.");
+        var checkout = await CheckoutAsync(db, metadata, cancellationToken);
         var known = await db.Set<RecurringPlan>().AnyAsync(p => p.StripeSubscriptionId == subscriptionId, cancellationToken);
         if (checkout is null && !known && !foreign.TakesEverything)
             return new LedgerResult(false, $"Invoice {invoice.Id} belongs to subscription {subscriptionId}, which this service did not start.", WaitsForSubscription: subscriptionId);
@@ -87,19 +87,44 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
         var donor = erased ? null : new Donor(checkout?.DonorName ?? invoice.CustomerName, checkout?.DonorEmail ?? invoice.CustomerEmail);
         var amount = paid ? invoice.AmountPaid : invoice.AmountDue;
         var currency = invoice.Currency?.ToLowerInvariant() ?? throw new InvalidDataException($"Invoice {invoice.Id} has no currency.");
+        // Which payment intent paid it, before anything is recorded: a refund or dispute of this monthly payment names
+        // only the payment intent, and one that came first must be merged in the same write as the payment, or the
+        // payment would be recorded Paid, and thanked, without it. The payload names it (basil's payments, or the older
+        // payment_intent) or Stripe is asked; a failed call fails the event with nothing recorded, and it is retried.
+        var intent = InvoicePaymentLookup.FromPayload(invoice, payload);
+        if (intent is null && paid) intent = await invoicePayments.PaymentIntentOfAsync(invoice.Id, cancellationToken);
         var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, checkout?.Interval ?? "month", at,
             paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId, DonorErased: erased), cancellationToken);
         var payment = new StripePayment(DonationKind.Recurring, amount, currency, paid ? PaymentOutcome.Paid : PaymentOutcome.Failed, at,
-            InvoiceId: invoice.Id, PaymentIntentId: InvoicePaymentLookup.FromPayload(invoice, payload), RecurringPlanId: plan.Id, Donor: donor,
+            InvoiceId: invoice.Id, PaymentIntentId: intent, RecurringPlanId: plan.Id, Donor: donor,
             Message: erased ? null : checkout?.Message, CustomerId: invoice.CustomerId, CampaignId: checkout?.CampaignId ?? plan.CampaignId,
             CoveredFee: checkout is null ? 0 : CoveredFeeOf(checkout, amount), DonorErased: erased);
-        var result = await ledger.RecordStripePaymentAsync(payment, cancellationToken);
-        if (payment.PaymentIntentId is not null || !paid) return result;
-        // The payload did not list the invoice's payments: ask Stripe which payment intent paid it, so a refund or
-        // dispute of this monthly payment (known only by payment intent) finds its donation. A failed call retries the event.
-        if (await invoicePayments.PaymentIntentOfAsync(invoice.Id, cancellationToken) is not { } intent) return result;
-        var completed = await ledger.RecordStripePaymentAsync(payment with { PaymentIntentId = intent }, cancellationToken);
-        return result with { ReceiptEmailId = result.ReceiptEmailId ?? completed.ReceiptEmailId };
+        return await ledger.RecordStripePaymentAsync(payment, cancellationToken);
+    }
+
+    /// <summary>
+    /// The subscription an invoice is for and that subscription's metadata (our checkout id). Since the 2025 "basil"
+    /// API they are under <c>parent.subscription_details</c>; a webhook endpoint keeps the API version it was created
+    /// with, and older versions put them at the top: <c>subscription</c> (an id, or the object when expanded) and
+    /// <c>subscription_details.metadata</c>. Stripe.net reads only the new shape, so the older one is read from the payload.
+    /// </summary>
+    public static (string? SubscriptionId, IDictionary<string, string>? Metadata) SubscriptionOf(Invoice invoice, string payload)
+    {
+        if (invoice.Parent?.SubscriptionDetails is { SubscriptionId: { } id } details) return (id, details.Metadata);
+        using var json = JsonDocument.Parse(payload);
+        if (!json.RootElement.TryGetProperty("data", out var data) || !data.TryGetProperty("object", out var older)) return (null, null);
+        var subscription = older.TryGetProperty("subscription", out var named) ? named.ValueKind switch
+        {
+            JsonValueKind.String => named.GetString(),
+            JsonValueKind.Object when named.TryGetProperty("id", out var expanded) && expanded.ValueKind == JsonValueKind.String => expanded.GetString(),
+            _ => null,
+        } : null;
+        if (string.IsNullOrEmpty(subscription)) return (null, null);
+        Dictionary<string, string>? metadata = null;
+        if (older.TryGetProperty("subscription_details", out var olderDetails) && olderDetails.ValueKind == JsonValueKind.Object
+            && olderDetails.TryGetProperty("metadata", out var pairs) && pairs.ValueKind == JsonValueKind.Object)
+            metadata = pairs.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        return (subscription, metadata);
     }
 
     /// <summary>The fee the donor chose to cover, when the charged amount is the gift plus it (a new amount from the portal has none).</summary>

@@ -302,5 +302,32 @@ public sealed class WebhookTests(DonationsApp app) : IClassFixture<DonationsApp>
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync("/api/admin/donations/webhook-events")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_monthly_payment_from_an_endpoint_on_an_api_version_before_basil_is_recorded_not_ignored()
+    {
+        // A webhook endpoint keeps the API version it was created with. Before 2025-03-31 ("basil") an invoice names
+        // its subscription and that subscription's metadata at the top, not under parent.subscription_details.
+        var (checkout, subscription) = await app.StartMonthlyGiftAsync(1500, "older-api@example.org", "Older Api");
+        var (second, intent) = (StripeEvents.NewId("in"), StripeEvents.NewId("pi"));
+        var invoice = new Dictionary<string, object?>
+        {
+            ["id"] = second, ["object"] = "invoice", ["status"] = "paid", ["amount_paid"] = 1500, ["amount_due"] = 1500,
+            ["currency"] = "usd", ["billing_reason"] = "subscription_cycle", ["customer_email"] = "older-api@example.org",
+            ["subscription"] = subscription,
+            ["subscription_details"] = new Dictionary<string, object?> { ["metadata"] = new Dictionary<string, string> { [StripeEventApplier.CheckoutIdKey] = checkout.PublicId.ToString() } },
+            ["payment_intent"] = intent,
+        };
+        var payload = StripeEvents.Event("invoice.paid", invoice).Replace(Stripe.StripeConfiguration.ApiVersion, "2024-06-20");
+        await app.DeliverOkAsync(payload);
+        await app.AllEventsAppliedAsync();
+
+        var id = JsonDocument.Parse(payload).RootElement.GetProperty("id").GetString();
+        var stored = await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().AsNoTracking().SingleAsync(e => e.EventId == id));
+        var donation = await app.WithDbAsync(db => db.Set<Donation>().AsNoTracking().SingleOrDefaultAsync(d => d.StripeInvoiceId == second));
+        Assert.True(donation is not null, $"the second monthly payment was not recorded: event {stored.State}, note: {stored.Note}");
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Assert.Equal((DonationStatus.Paid, 1500L, intent, plan.Id), (donation.Status, donation.Amount, donation.StripePaymentIntentId, donation.RecurringPlanId));
+    }
+
     private Task<int> StoredCount() => app.WithDbAsync(db => db.Set<StripeWebhookEvent>().CountAsync());
 }
