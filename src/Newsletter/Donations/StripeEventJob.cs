@@ -99,7 +99,7 @@ public sealed partial class StripeEventJob(
             if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
             if (!result.Applied) LogIgnored(logger, stored.EventId, stored.Type, result.Note ?? string.Empty);
         }
-        var waiting = outcomes.Where(o => WaitsForRecheck(o.Result)).Select(o => (o.Event.Id, o.Result.WaitsForSubscription!)).ToList();
+        var waiting = outcomes.Where(o => WaitsForRecheck(o.Result)).Select(o => (o.Event.Id, o.Result)).ToList();
         try
         {
             await requeue.RecheckAsync(waiting, processedAt + RecheckGrace, CancellationToken.None);
@@ -111,8 +111,8 @@ public sealed partial class StripeEventJob(
         }
     }
 
-    /// <summary>Ignored because its subscription is not ours yet: it is checked again once recorded (see <see cref="IgnoredEventRequeue"/>).</summary>
-    private static bool WaitsForRecheck(LedgerResult result) => !result.Applied && result.WaitsForSubscription is not null;
+    /// <summary>Ignored because its subscription or session is not ours yet: it is checked again once recorded (see <see cref="IgnoredEventRequeue"/>).</summary>
+    private static bool WaitsForRecheck(LedgerResult result) => !result.Applied && (result.WaitsForSubscription ?? result.WaitsForSession) is not null;
 
     /// <summary>
     /// How long after its job recorded an ignored event the sweep may apply it again when that job's own recheck did not

@@ -31,10 +31,11 @@ public sealed record Donor(string? Name, string? Email)
 /// <summary>The result of applying one event: applied, or ignored with the reason; and a receipt to send, if one was queued.</summary>
 /// <remarks>
 /// <see cref="WaitsForSubscription"/> names the subscription an ignored event is about, when that subscription may
-/// become ours a moment later (a Payment Link's session still on its way): the job looks again once it has recorded
-/// the event as ignored, so neither order loses it.
+/// become ours a moment later (a Payment Link's session still on its way); <see cref="WaitsForSession"/> the checkout
+/// session of an unmatched payment, which staff may adopt while its batch is still running. The job looks again once it
+/// has recorded the event as ignored, so neither order loses it.
 /// </remarks>
-public sealed record LedgerResult(bool Applied, string? Note = null, long? ReceiptEmailId = null, string? WaitsForSubscription = null)
+public sealed record LedgerResult(bool Applied, string? Note = null, long? ReceiptEmailId = null, string? WaitsForSubscription = null, string? WaitsForSession = null)
 {
     public static LedgerResult Ignored(string reason) => new(false, reason);
 }

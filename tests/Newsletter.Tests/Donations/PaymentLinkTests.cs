@@ -163,6 +163,33 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
         Assert.Equal((1500L, invoice, session, intent), (gift.Amount, gift.StripeInvoiceId, gift.StripeCheckoutSessionId, gift.StripePaymentIntentId));
     }
 
+    [Fact]
+    public async Task An_unmatched_payment_adopted_after_its_events_were_deleted_by_the_retention_is_recorded_from_what_the_list_kept()
+    {
+        var (session, intent) = (StripeEvents.NewId("cs"), StripeEvents.NewId("pi"));
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 8000, paymentIntent: intent,
+            email: "late-adopt@example.org", name: "Late Adopt", paymentLink: "plink_1NotListedLate")));
+        await app.DeliverOkAsync(StripeEvents.Event("charge.refunded", StripeEvents.Charge(intent, 8000, 3000)));
+        await app.AllEventsAppliedAsync();
+        Assert.Null(await app.DonationBySessionAsync(session));
+
+        // Six weeks later: the daily retention has deleted the ignored events (30 days by default).
+        await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().Where(e => e.Payload.Contains(session) || e.Payload.Contains(intent))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.ReceivedAt, e => e.ReceivedAt.AddDays(-42))));
+        await using (var scope = app.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<StripeEventRetention>().RunAsync(CancellationToken.None);
+        Assert.False(await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().AnyAsync(e => e.Payload.Contains(session))));
+
+        var id = await app.WithDbAsync(db => db.Set<UnmatchedStripePayment>().Where(u => u.CheckoutSessionId == session).Select(u => u.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.Accepted, (await app.CreateStaffClient().PostAsync($"/api/admin/donations/unmatched/{id}/adopt", null)).StatusCode);
+        await app.AllEventsAppliedAsync();
+        var donation = await app.DonationBySessionAsync(session);
+        Assert.True(donation is not null, "adopted, but no donation recorded");
+        Assert.Equal((8000L, 3000L, DonationStatus.PartiallyRefunded, "late-adopt@example.org", intent),
+            (donation.Amount, donation.AmountRefunded, donation.Status, donation.DonorEmail, donation.StripePaymentIntentId));
+        Assert.Contains("80.00 USD", Mail.Text(await app.Smtp.WaitForMessageToAsync("late-adopt@example.org")));
+    }
+
     private static StripeWebhookEvent Stored(string payload)
     {
         using var json = JsonDocument.Parse(payload);

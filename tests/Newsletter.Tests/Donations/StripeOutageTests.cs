@@ -118,6 +118,55 @@ public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<Strip
     }
 
     [Fact]
+    public async Task A_payment_adopted_while_its_event_batch_is_still_running_is_recorded()
+    {
+        // A batch applies its events one after the other and records their outcomes together at the end. An unmatched
+        // session is on the staff list as soon as its event is applied; a later event of the batch waits on Stripe, so
+        // the session's event is still Processing when staff adopt it, and adopting finds no ignored event to apply.
+        var (checkout, subscription) = await app.StartMonthlyGiftAsync(1000, "slow-batch@outage.example", "Slow Batch");
+        var session = StripeEvents.NewId("cs");
+        var batch = new[]
+        {
+            StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 4200, paymentIntent: StripeEvents.NewId("pi"),
+                email: "adopt-race@example.org", name: "Adopt Race", paymentLink: "plink_1NotListedRace")),
+            StripeEvents.Event("invoice.paid", StripeEvents.Invoice(StripeEvents.NewId("in"), subscription, checkout.PublicId, 1000)),
+        };
+        var ids = await app.WithDbAsync(async db =>
+        {
+            var rows = batch.Select(payload =>
+            {
+                var root = System.Text.Json.JsonDocument.Parse(payload).RootElement;
+                return new StripeWebhookEvent
+                {
+                    EventId = root.GetProperty("id").GetString()!, Type = root.GetProperty("type").GetString()!, Payload = payload,
+                    StripeCreatedAt = DateTime.UtcNow, ReceivedAt = DateTime.UtcNow,
+                };
+            }).ToList();
+            db.AddRange(rows);
+            await db.SaveChangesAsync();
+            return rows.Select(r => r.Id).ToArray();
+        });
+        using (Outage("hung"))
+        {
+            var running = Task.Run(async () =>
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<StripeEventJob>().ProcessManyAsync(ids, CancellationToken.None);
+            });
+            var id = 0L;
+            await NewsletterApp.EventuallyAsync(async () => (id = await app.WithDbAsync(db => db.Set<UnmatchedStripePayment>()
+                .Where(u => u.CheckoutSessionId == session).Select(u => u.Id).FirstOrDefaultAsync())) != 0, "the payment on the unmatched list");
+            Assert.False(running.IsCompleted, "the batch ended before staff adopted; the test needs it still running");
+            Assert.Equal(HttpStatusCode.Accepted, (await app.CreateStaffClient().PostAsync($"/api/admin/donations/unmatched/{id}/adopt", null)).StatusCode);
+            await running;
+        }
+        await app.AllEventsAppliedAsync();
+        var donation = await app.DonationBySessionAsync(session);
+        Assert.True(donation is not null, "adopted on the staff list, but no donation recorded");
+        Assert.Equal((4200L, DonationStatus.Paid, "adopt-race@example.org"), (donation.Amount, donation.Status, donation.DonorEmail));
+    }
+
+    [Fact]
     public async Task A_plan_whose_cancellation_cannot_reach_stripe_is_flagged_to_staff_and_cancelled_later()
     {
         var (_, subscription) = await app.StartMonthlyGiftAsync(700, "erased@outage.example", "Erased Donor");

@@ -25,7 +25,8 @@ public sealed class ForeignSessions(NewsletterDb db, DonationLedger ledger, Igno
         if (!listed && !TakesEverything && !adopted)
         {
             await RememberAsync(session, type, at, cancellationToken);
-            return LedgerResult.Ignored($"Checkout session {session.Id} was not started by this service; it is listed under unmatched payments.");
+            return new LedgerResult(false, $"Checkout session {session.Id} was not started by this service; it is listed under unmatched payments.",
+                WaitsForSession: session.Id);
         }
         var outcome = StripeEventApplier.OutcomeOf(session, type);
         var donor = new Donor(session.CustomerDetails?.Name, session.CustomerDetails?.Email ?? session.CustomerEmail);
@@ -52,6 +53,23 @@ public sealed class ForeignSessions(NewsletterDb db, DonationLedger ledger, Igno
         // Invoices and subscription updates that came before this session were ignored (not ours yet): now they are.
         if (session.SubscriptionId is { } subscription) await requeue.RequeueAsync(subscription, IgnoredEventRequeue.SubscriptionTypes, cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// An adopted payment whose stored events are gone (deleted after Donations:WebhookEventRetention): recorded from
+    /// what its unmatched row kept, as its session event would have recorded it.
+    /// </summary>
+    public Task<LedgerResult> ApplyAdoptedAsync(UnmatchedStripePayment row, CancellationToken cancellationToken)
+    {
+        var session = new Session
+        {
+            Id = row.CheckoutSessionId, Mode = row.Mode, AmountTotal = row.Amount, Currency = row.Currency,
+            PaymentIntentId = row.PaymentIntentId, SubscriptionId = row.SubscriptionId, PaymentLinkId = row.PaymentLinkId,
+            PaymentStatus = row.Outcome == PaymentOutcome.Paid ? "paid" : "unpaid",
+            CustomerDetails = new SessionCustomerDetails { Name = row.PayerName, Email = row.PayerEmail },
+        };
+        var type = row.Outcome == PaymentOutcome.Failed ? Stripe.EventTypes.CheckoutSessionAsyncPaymentFailed : Stripe.EventTypes.CheckoutSessionCompleted;
+        return ApplyAsync(session, type, row.StripeCreatedAt, cancellationToken);
     }
 
     /// <summary>Adds the session to the unmatched list, or moves what we know of it forward.</summary>

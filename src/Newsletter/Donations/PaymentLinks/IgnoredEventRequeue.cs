@@ -42,18 +42,22 @@ public sealed class IgnoredEventRequeue(NewsletterDb db, IBackgroundJobClient jo
     }
 
     /// <summary>
-    /// After the job recorded events as ignored because their subscription was not ours: if it is ours now (its
-    /// session was recorded meanwhile), apply them again. With the requeue the session does, neither order loses one.
+    /// After the job recorded events as ignored because their subscription or session was not ours: if it is ours now
+    /// (the subscription's session was recorded meanwhile, or staff adopted the session), apply them again. With the
+    /// requeue the session or the adoption does, neither order loses one.
     /// Then clears the due time <paramref name="recheckDue"/> the job gave them (<see cref="StripeEventJob"/>): the check
     /// is done, and the sweep leaves them alone. A later run of the same event sets a later due time, which stays.
     /// </summary>
-    public async Task RecheckAsync(IReadOnlyList<(long EventId, string SubscriptionId)> waiting, DateTime recheckDue, CancellationToken cancellationToken)
+    public async Task RecheckAsync(IReadOnlyList<(long EventId, LedgerResult Result)> waiting, DateTime recheckDue, CancellationToken cancellationToken)
     {
         if (waiting.Count == 0) return;
-        var subscriptions = waiting.Select(w => w.SubscriptionId).Distinct().ToList();
+        var subscriptions = waiting.Select(w => w.Result.WaitsForSubscription).OfType<string>().Distinct().ToList();
+        var sessions = waiting.Select(w => w.Result.WaitsForSession).OfType<string>().Distinct().ToList();
         var ours = (await db.Set<RecurringPlan>().AsNoTracking().Where(p => subscriptions.Contains(p.StripeSubscriptionId))
             .Select(p => p.StripeSubscriptionId).ToListAsync(cancellationToken)).ToHashSet();
-        await RequeueAsync(waiting.Where(w => ours.Contains(w.SubscriptionId)).Select(w => w.EventId).ToArray(), cancellationToken);
+        ours.UnionWith(await db.Set<UnmatchedStripePayment>().AsNoTracking().Where(u => sessions.Contains(u.CheckoutSessionId) && u.State == UnmatchedState.Adopted)
+            .Select(u => u.CheckoutSessionId).ToListAsync(cancellationToken));
+        await RequeueAsync(waiting.Where(w => ours.Contains(w.Result.WaitsForSubscription ?? w.Result.WaitsForSession!)).Select(w => w.EventId).ToArray(), cancellationToken);
         var ids = waiting.Select(w => w.EventId).ToArray();
         await db.Set<StripeWebhookEvent>().Where(e => ids.Contains(e.Id) && e.State == StripeEventState.Ignored && e.NextAttemptAt <= recheckDue)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.NextAttemptAt, (DateTime?)null), cancellationToken);

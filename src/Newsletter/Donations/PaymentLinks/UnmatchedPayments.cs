@@ -1,6 +1,8 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Newsletter.Data;
+using Newsletter.Email;
 
 namespace Newsletter.Donations;
 
@@ -8,7 +10,8 @@ namespace Newsletter.Donations;
 /// Staff's side of payments started outside the service: the list, Adopt (it is a donation: its stored events are
 /// applied again and record it, refunds and disputes included) and Dismiss (it is not: hidden).
 /// </summary>
-public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventRequeue requeue, TimeProvider clock, ILogger<UnmatchedPayments> logger)
+public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventRequeue requeue, ForeignSessions foreign, IBackgroundJobClient jobs, TimeProvider clock,
+    ILogger<UnmatchedPayments> logger)
 {
     /// <summary>Payments waiting for a decision, newest first.</summary>
     public async Task<IReadOnlyList<UnmatchedStripePayment>> ListAsync(UnmatchedState state, int limit, CancellationToken cancellationToken) =>
@@ -22,7 +25,23 @@ public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventReque
         if (sessionId is null) return false;
         var requeued = await requeue.RequeueAsync(sessionId, IgnoredEventRequeue.SessionTypes, cancellationToken);
         LogAdopted(logger, sessionId, staff, requeued);
+        // None requeued: its event is still being applied (the job's recheck after its batch finds the adoption), or
+        // it is gone, deleted after the retention. Then the row holds what the books need.
+        if (requeued == 0 && !await StoredAsync(sessionId, cancellationToken))
+        {
+            var row = await db.Set<UnmatchedStripePayment>().AsNoTracking().SingleAsync(u => u.Id == id, cancellationToken);
+            var result = await foreign.ApplyAdoptedAsync(row, cancellationToken);
+            if (result.ReceiptEmailId is { } emailId) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(emailId, CancellationToken.None));
+            LogAdoptedFromRow(logger, sessionId);
+        }
         return true;
+    }
+
+    /// <summary>Whether any stored event of the session is left.</summary>
+    private Task<bool> StoredAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var quoted = "\"" + sessionId + "\"";
+        return db.Set<StripeWebhookEvent>().AnyAsync(e => IgnoredEventRequeue.SessionTypes.Contains(e.Type) && e.Payload.Contains(quoted), cancellationToken);
     }
 
     /// <summary>Hides an unmatched payment; false when there is no such payment waiting.</summary>
@@ -43,4 +62,8 @@ public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventReque
     [LoggerMessage(EventId = 4060, EventName = "UnmatchedPaymentAdopted", Level = LogLevel.Information,
         Message = "Checkout session {SessionId} adopted as a donation by {Staff}; {Events} stored event(s) applied again")]
     private static partial void LogAdopted(ILogger logger, string sessionId, string staff, int events);
+
+    [LoggerMessage(EventId = 4061, EventName = "UnmatchedPaymentAdoptedFromRow", Level = LogLevel.Information,
+        Message = "Checkout session {SessionId}: no stored event is left (past the retention); recorded from the unmatched payment's own row")]
+    private static partial void LogAdoptedFromRow(ILogger logger, string sessionId);
 }
