@@ -14,6 +14,20 @@ public static partial class InboundMailReader
     /// <summary>Reads <paramref name="message"/>; <paramref name="unsubscribeMailbox"/> is <c>Email:UnsubscribeMailbox</c>.</summary>
     public static InboundReport Read(MimeMessage message, string unsubscribeMailbox)
     {
+        try
+        {
+            return ReadWithin(message, unsubscribeMailbox);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Crafted (or very odd) text a pattern could not get through in time (NonStandardBounces.MatchTimeout):
+            // nothing to act on, and the scanner goes on to the next message.
+            return new InboundReport(ReportKind.Unrecognised, "Could not be read in time: " + message.Subject);
+        }
+    }
+
+    private static InboundReport ReadWithin(MimeMessage message, string unsubscribeMailbox)
+    {
         var envelope = EnvelopeRecipients(message).ToList();
         var parts = message.BodyParts.Concat(message.Body is null ? [] : [message.Body]).ToList();
 
@@ -173,12 +187,12 @@ public static partial class InboundMailReader
     internal static bool IsType(MimeEntity part, string mimeType) => part.ContentType.MimeType.Equals(mimeType, StringComparison.OrdinalIgnoreCase);
 
     // Not inside a longer dotted number (an IP address such as 192.0.2.10 holds "2.0.2").
-    [GeneratedRegex(@"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])")]
+    [GeneratedRegex(@"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])", RegexOptions.None, NonStandardBounces.MatchTimeout)]
     internal static partial Regex Status();
 
-    [GeneratedRegex(@"^\s*(?:re:\s*)?unsubscribe\s+(?<token>[A-Za-z0-9_\-\.%]{10,200})\s*$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(?:re:\s*)?unsubscribe\s+(?<token>[A-Za-z0-9_\-\.%]{10,200})\s*$", RegexOptions.IgnoreCase, NonStandardBounces.MatchTimeout)]
     private static partial Regex UnsubscribeSubject();
 
-    [GeneratedRegex(@"^\s*(auto:|automatic reply|auto[- ]?reply|autoreply|out of (the )?office|vacation|abwesenheit|réponse automatique|respuesta automática)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(auto:|automatic reply|auto[- ]?reply|autoreply|out of (the )?office|vacation|abwesenheit|réponse automatique|respuesta automática)", RegexOptions.IgnoreCase, NonStandardBounces.MatchTimeout)]
     private static partial Regex AutoReplySubject();
 }

@@ -15,6 +15,13 @@ public static partial class NonStandardBounces
     /// <summary>The body text examined: bounces put what matters first; the rest is the returned message.</summary>
     private const int MaxText = 64 * 1024;
 
+    /// <summary>
+    /// Anyone can mail the bounce mailbox, so no pattern may run for long on what they send: each is written to match in
+    /// linear time, and this bound (far above the microseconds a real bounce takes) turns any miss into an unreadable
+    /// message instead of a scanner stuck on it for good.
+    /// </summary>
+    internal const int MatchTimeout = 1000;
+
     public static InboundReport? TryRead(MimeMessage message, List<string> envelope)
     {
         if (!LooksLikeBounce(message)) return null;
@@ -122,51 +129,52 @@ public static partial class NonStandardBounces
     private static string BodyText(MimeMessage message)
     {
         var text = message.TextBody;
+        // Cut before the tags are stripped: the HTML part may be any size.
         if (string.IsNullOrEmpty(text) && message.HtmlBody is { } html)
-            text = Tags().Replace(html, " ");
+            text = Tags().Replace(html.Length > 4 * MaxText ? html[..(4 * MaxText)] : html, " ");
         text ??= string.Empty;
         return text.Length > MaxText ? text[..MaxText] : text;
     }
 
-    [GeneratedRegex(@"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|mdaemon)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|mdaemon)$", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex DaemonSender();
 
-    [GeneratedRegex(@"undeliver|delivery (status notification|failure|has failed|failed)|returned mail|mail delivery (failed|failure|subsystem)|failure notice|non-?delivery|could not be delivered|rejected:", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"undeliver|delivery (status notification|failure|has failed|failed)|returned mail|mail delivery (failed|failure|subsystem)|failure notice|non-?delivery|could not be delivered|rejected:", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex BounceSubject();
 
-    [GeneratedRegex(@"^<(?<address>[^>\s]+@[^>\s]+)>:\s*\r?\n(?<diagnostic>(?:.+\r?\n?){1,8})", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^<(?<address>[^>\s@]+@[^>\s]+)>:\s*\r?\n(?<diagnostic>(?:.+\r?\n?){1,8})", RegexOptions.Multiline, MatchTimeout)]
     private static partial Regex QmailRecipient();
 
-    [GeneratedRegex(@"Delivery to the following recipients? (?:failed permanently|failed|has been delayed)[^\n]*\n\s*\n?\s*(?<address>[^\s@]+@[^\s]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"Delivery to the following recipients? (?:failed permanently|failed|has been delayed)[^\n]*\n\s*(?<address>[^\s@]+@[^\s]+)", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex GmailRecipient();
 
-    [GeneratedRegex(@"Technical details of (?:permanent|temporary) failure:\s*\n(?<diagnostic>(?:(?!-----).*\n?){1,10})", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"Technical details of (?:permanent|temporary) failure:\s*\n(?<diagnostic>(?:(?!-----).*\n?){1,10})", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex GmailDetails();
 
-    [GeneratedRegex(@"Delivery has failed to these recipients or groups:\s*\n(?:\s*\n)*\s*(?:[^\n]*?\()?(?:mailto:)?(?<address>[^\s()<>@]+@[^\s()<>]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"Delivery has failed to these recipients or groups:[^\S\n]*\n\s*(?:[^\n]*?\()?(?:mailto:)?(?<address>[^\s()<>@]+@[^\s()<>]+)", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex ExchangeRecipient();
 
-    [GeneratedRegex(@"(?:Remote Server returned '|#)(?<diagnostic>[45]\d\d[ -][^'#\n]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:Remote Server returned '|#)(?<diagnostic>[45]\d\d[ -][^'#\n]+)", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex ExchangeDiagnostic();
 
-    [GeneratedRegex(@"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}[^\n]*")]
+    [GeneratedRegex(@"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}[^\n]*", RegexOptions.None, MatchTimeout)]
     private static partial Regex GenericDiagnostic();
 
-    [GeneratedRegex(@"\b([45])\d\d[ -]")]
+    [GeneratedRegex(@"\b([45])\d\d[ -]", RegexOptions.None, MatchTimeout)]
     private static partial Regex SmtpReply();
 
-    [GeneratedRegex(@"delayed|still trying|will (?:retry|be retried|keep trying)|has not yet been delivered|temporar", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"delayed|still trying|will (?:retry|be retried|keep trying)|has not yet been delivered|temporar", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex Delayed();
 
-    [GeneratedRegex(@"failed permanently|permanent (?:failure|error)|not going to try again|does not exist|no such (?:user|mailbox)|user unknown|unknown user|mailbox unavailable", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"failed permanently|permanent (?:failure|error)|not going to try again|does not exist|no such (?:user|mailbox)|user unknown|unknown user|mailbox unavailable", RegexOptions.IgnoreCase, MatchTimeout)]
     private static partial Regex Permanent();
 
-    [GeneratedRegex(@"^\s*Message-ID:\s*<([^>\s]+)>", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*Message-ID:\s*<([^>\s]+)>", RegexOptions.IgnoreCase | RegexOptions.Multiline, MatchTimeout)]
     private static partial Regex OriginalMessageId();
 
-    [GeneratedRegex(@"<?[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}>?")]
+    [GeneratedRegex(@"<?[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}>?", RegexOptions.None, MatchTimeout)]
     private static partial Regex Address();
 
-    [GeneratedRegex(@"<[^>]+>")]
+    [GeneratedRegex(@"<[^<>]+>", RegexOptions.None, MatchTimeout)]
     private static partial Regex Tags();
 }
