@@ -48,9 +48,18 @@ public sealed record RecipientStatus(string? Address, string Action, string? Sta
 
     /// <summary>
     /// Permanent (a hard bounce) when the status class is 5, or without a status when the diagnostic's SMTP reply is
-    /// 5xx. A failed delivery with a 4.x.x status (the sender gave up retrying) is a soft bounce.
+    /// 5xx. A failed delivery with a 4.x.x status (the sender gave up retrying) is a soft bounce, and so is a 5.x.x that
+    /// says nothing against the address (<see cref="NotTheAddress"/>).
     /// </summary>
-    public bool IsPermanent => Status is { Length: > 0 } s ? s[0] == '5' : Diagnostic is { } d && SmtpReply5xx(d);
+    public bool IsPermanent => Status is { Length: > 0 } s ? s[0] == '5' && !NotTheAddress(s) : Diagnostic is { } d && SmtpReply5xx(d);
+
+    /// <summary>
+    /// RFC 3463 codes that condemn neither the address nor the mailbox for good, even in class 5: X.2.2 mailbox full
+    /// ("a persistent transient failure"), X.2.3 message too long, and X.7.x security or policy (our sending IP on a
+    /// block list, a DMARC or SPF refusal): about us or this message. Suppressing on them would, as a relay refusing
+    /// the sender would, wipe every reader at one provider. They count as soft bounces, towards the soft limit.
+    /// </summary>
+    public static bool NotTheAddress(string status) => status.Split('.') is [_, var subject, var detail] && (subject == "7" || (subject == "2" && detail is "2" or "3"));
 
     private static bool SmtpReply5xx(string diagnostic)
     {

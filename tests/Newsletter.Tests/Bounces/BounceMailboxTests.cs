@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Bounces;
@@ -226,5 +227,98 @@ public sealed class BounceMailboxTests(BounceApp app) : IClassFixture<BounceApp>
         Assert.False(await leases.TryAcquireAsync("lease-test", "worker-a", lease, CancellationToken.None));
         await leases.ReleaseAsync("lease-test", "worker-b");
         Assert.True(await leases.TryAcquireAsync("lease-test", "worker-a", lease, CancellationToken.None));
+    }
+
+    private const string FixtureDate = "Wed,  2 Dec 2026 00:40:30 +0000 (UTC)";
+
+    /// <summary>
+    /// The mailbox was not read for three months (IMAP password expired, the feature switched on late, a worker down):
+    /// three soft bounces, 40 days apart, each alone in its 30-day window, are read in one look. They are not "3 soft
+    /// bounces within 30 days", and must not suppress the reader.
+    /// </summary>
+    [Fact]
+    public async Task Soft_bounces_months_apart_read_from_a_backlog_do_not_suppress_the_reader()
+    {
+        await app.ClearAudienceAsync();
+        var readers = await app.AddReadersAsync("backlog", 1);
+        var ages = new[] { 90, 50, 10 };
+        for (var i = 0; i < ages.Length; i++)
+        {
+            var issue = await app.SendIssueAsync($"backlog-{i}");
+            var sentAt = DateTime.UtcNow.AddDays(-ages[i]);
+            await app.WithDbAsync(db => db.Set<Delivery>().Where(d => d.IssueId == issue).ExecuteUpdateAsync(s => s.SetProperty(d => d.SentAt, sentAt)));
+            var token = BounceApp.Token(app.Received(issue, readers[0].Email));
+            // Postfix gave up after a day; its report says when (Date, Arrival-Date).
+            var bouncedAt = sentAt.AddDays(1).ToString("r");
+            var dsn = BounceFixtures.Raw("postfix-connection-refused.eml", token, ("reader@unreachable.example", readers[0].Email), (FixtureDate, bouncedAt));
+            await app.Dovecot.DeliverAsync("bounces", BounceApp.WithMessageId(dsn, $"backlog-{i}@mta.example"));
+        }
+        for (var i = 0; i < ages.Length; i++) Assert.Equal(InboundOutcome.Applied, (await app.WaitForInboundAsync($"backlog-{i}@mta.example")).Outcome);
+
+        Assert.Equal(3, await app.WithDbAsync(db => db.Set<BounceEvent>().CountAsync(e => e.SubscriberId == readers[0].Id && e.Kind == BounceKind.Soft)));
+        Assert.False(await app.IsSuppressedAsync(readers[0].Email), "three soft bounces 40 days apart suppressed the reader");
+    }
+
+    /// <summary>
+    /// RFC 3463: X.2.2 "Mailbox full ... should be used as a persistent transient failure". Receiving servers answer
+    /// a full mailbox with 552 5.2.2, so the sending MTA's DSN says Status: 5.2.2; SES files it as Transient
+    /// (MailboxFull), Postmark as SoftBounce. One full mailbox must not suppress the reader for good.
+    /// </summary>
+    [Fact]
+    public async Task A_full_mailbox_is_a_soft_bounce_not_a_suppression()
+    {
+        await app.ClearAudienceAsync();
+        var readers = await app.AddReadersAsync("full", 1);
+        var issue = await app.SendIssueAsync("full-1");
+        var token = BounceApp.Token(app.Received(issue, readers[0].Email));
+        var dsn = BounceFixtures.Raw("postfix-remote-550.eml", token, ("gone@rejecting.example", readers[0].Email),
+            ("550 5.1.1", "552 5.2.2"), ("Status: 5.1.1", "Status: 5.2.2"),
+            ("Recipient address rejected: User unknown in\n    virtual mailbox table (in reply to RCPT TO command)", "Mailbox full (in reply to end of DATA command)"),
+            ("Recipient address\n    rejected: User unknown in virtual mailbox table", "Mailbox full"));
+        await app.Dovecot.DeliverAsync("bounces", BounceApp.WithMessageId(dsn, "full-1@mta.example"));
+        Assert.Equal(InboundOutcome.Applied, (await app.WaitForInboundAsync("full-1@mta.example")).Outcome);
+
+        var evidence = await app.WithDbAsync(db => db.Set<BounceEvent>().SingleAsync(e => e.SubscriberId == readers[0].Id));
+        Assert.Equal("5.2.2", evidence.Status);
+        Assert.Equal(BounceKind.Soft, evidence.Kind);
+        Assert.False(await app.IsSuppressedAsync(readers[0].Email));
+    }
+
+    /// <summary>
+    /// A NUL character decoded out of a message (an encoded-word in the Subject, a base64 report part) is text to
+    /// .NET and to SQLite, but PostgreSQL refuses it in a text column: it must not keep the message from being recorded,
+    /// or a hard bounce carrying it from being applied.
+    /// </summary>
+    [Fact]
+    public async Task A_NUL_decoded_from_a_message_does_not_keep_it_from_being_recorded()
+    {
+        await app.ClearAudienceAsync();
+        var readers = await app.AddReadersAsync("nul", 1);
+        var issue = await app.SendIssueAsync("nul-1");
+        var token = BounceApp.Token(app.Received(issue, readers[0].Email));
+
+        var letter = "From: someone@elsewhere.example\r\nTo: bounces@test-review.example\r\nSubject: =?utf-8?b?aGVsbG8A?=\r\n"
+            + "Message-ID: <nul-subject@elsewhere.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+        await app.Dovecot.DeliverAsync("bounces", Encoding.ASCII.GetBytes(letter));
+
+        var status = Convert.ToBase64String(Encoding.ASCII.GetBytes(
+            "Reporting-MTA: dns; mx.nul.example\r\n\r\nFinal-Recipient: rfc822; " + readers[0].Email + "\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            + "Diagnostic-Code: smtp; 550 5.1.1 no such user\0\r\n"));
+        var dsn = "From: Mail Delivery System <MAILER-DAEMON@mx.nul.example>\r\nTo: bounces+" + token + "@test-review.example\r\n"
+            + "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <nul-dsn@mx.nul.example>\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"n\"\r\n\r\n"
+            + "--n\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+            + "--n\r\nContent-Type: message/delivery-status\r\nContent-Transfer-Encoding: base64\r\n\r\n" + status + "\r\n"
+            + "--n\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + token + "@test-review.example>\r\n--n--\r\n";
+        await app.Dovecot.DeliverAsync("bounces", Encoding.ASCII.GetBytes(dsn));
+        // A good bounce after both: read whatever happened to them.
+        await app.Dovecot.DeliverAsync("bounces", BounceFixtures.Raw("vacation.eml", null, ("vacation-1@", "vacation-nul@")));
+        await app.WaitForInboundAsync("vacation-nul@readers.example");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var subjectRecorded = await app.InboundAsync("nul-subject@elsewhere.example") is not null;
+        var bounceRecorded = await app.InboundAsync("nul-dsn@mx.nul.example") is not null;
+        var suppressed = await app.IsSuppressedAsync(readers[0].Email);
+        Assert.Equal((true, true, true), (subjectRecorded, bounceRecorded, suppressed));
     }
 }

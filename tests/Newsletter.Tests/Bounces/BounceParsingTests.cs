@@ -19,7 +19,7 @@ public sealed class BounceParsingTests
     [InlineData("qmail.eml", "gone@oldhost.example", "5.1.1", true, "no mailbox here")]
     [InlineData("gmail-plain.eml", "nobody.here@gmail-user.example", "5.1.1", true, "does not exist")]
     [InlineData("exchange-ndr.eml", "left@corp.example", "5.1.10", true, "RecipientNotFound")]
-    [InlineData("global-dsn.eml", "josé@intl.example", "5.2.2", true, "Mailbox full")]
+    [InlineData("global-dsn.eml", "josé@intl.example", "5.2.2", false, "Mailbox full")]
     public void Bounces_give_the_recipient_status_diagnostic_and_where_to_find_the_token(string file, string recipient, string status, bool permanent, string diagnostic)
     {
         var report = InboundMailReader.Read(BounceFixtures.Message(file), Unsubscribe);
