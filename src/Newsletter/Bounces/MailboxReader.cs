@@ -42,9 +42,12 @@ public sealed partial class MailboxReader(
                 {
                     await ReadOneAsync(folder, processed, source, summary, counts, cancellationToken);
                 }
-                catch (Exception e) when (e is not OperationCanceledException and not IOException and not ImapProtocolException and not ServiceNotConnectedException)
+                catch (Exception e) when (e is not OperationCanceledException and not IOException and not ImapProtocolException and not ServiceNotConnectedException
+                    and not FolderNotFoundException)
                 {
-                    // Our side failed (the database, say): the message stays and is read again on the next look.
+                    // Our side failed (the database, say): the message stays and is read again on the next look. A
+                    // processed folder someone deleted is not this message's failure: the scanner reconnects, which
+                    // creates it again, and the applied message is only moved then.
                     counts.Failed++;
                     LogMessageFailed(logger, summary.UniqueId.Id, e);
                 }

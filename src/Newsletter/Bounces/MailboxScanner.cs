@@ -71,12 +71,27 @@ public sealed partial class MailboxScanner(
             {
                 LogMailboxError(logger, name, mailbox.Host!, e.Message);
                 await RecordAsync(name, e.Message);
+                // Let go while paused: a worker that cannot reach or log in to the mailbox (a stale password, its node's
+                // network) would otherwise renew the lease before every retry and keep it from one that can.
+                await ReleaseAsync(name);
                 try { await Task.Delay(pause, clock, stoppingToken); } catch (OperationCanceledException) { break; }
                 pause = Shorter(pause * 2, Longer(mailbox.PollInterval, TimeSpan.FromSeconds(1)) * 5);
             }
         }
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<MailboxLeases>().ReleaseAsync(name, _holder);
+        await ReleaseAsync(name);
+    }
+
+    private async Task ReleaseAsync(string name)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<MailboxLeases>().ReleaseAsync(name, _holder);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database may be what failed: the lease then runs out on its own.
+        }
     }
 
     /// <summary>Connected, holding the lease: read, wait for mail, renew; return when the lease is lost.</summary>
