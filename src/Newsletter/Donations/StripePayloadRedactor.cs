@@ -16,12 +16,17 @@ public static class StripePayloadRedactor
         "id", "object", "type", "api_version", "created", "livemode", "currency", "mode", "status", "payment_status",
         "payment_intent", "subscription", "invoice", "charge", "billing_reason", "interval", "interval_count",
         "unit_amount", "canceled_at", "ended_at", "cancel_at", "reason", "refunded", "paid", "start", "end",
+        // An ignored event applied later (its subscription or session became ours) is applied from this copy: the
+        // plan's amount is price × quantity, a paused collection is a paused plan, and a session names its Payment Link
+        // and customer (ids, not personal data).
+        "quantity", "behavior", "resumes_at", "customer", "payment_link",
         StripeEventApplier.CheckoutIdKey,
     };
 
     private static readonly HashSet<string> KeptContainers = new(StringComparer.Ordinal)
     {
         "data", "object", "parent", "subscription_details", "payments", "payment", "items", "price", "recurring", "lines", "period", "metadata",
+        "pause_collection",
     };
 
     public static string Redact(string payload)

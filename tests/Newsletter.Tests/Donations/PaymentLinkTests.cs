@@ -190,6 +190,25 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
         Assert.Contains("80.00 USD", Mail.Text(await app.Smtp.WaitForMessageToAsync("late-adopt@example.org")));
     }
 
+    [Fact]
+    public async Task A_subscription_change_that_waited_for_its_payment_link_session_keeps_its_quantity_and_pause_once_applied()
+    {
+        // Ignored events are cut down to what the books need as soon as they are recorded (privacy). One that waited for
+        // its Payment Link session is applied from that cut copy: the donor's three units and their paused collection
+        // must still be in it.
+        var (session, subscription) = (StripeEvents.NewId("cs"), StripeEvents.NewId("sub"));
+        var start = DateTimeOffset.UtcNow.AddMinutes(-20);
+        await app.DeliverOkAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(subscription, null, "active", 500, customer: "cus_pl_paused", collectionPaused: true, quantity: 3), created: start.AddSeconds(30)));
+        await app.AllEventsAppliedAsync();
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 1500, mode: "subscription", subscription: subscription,
+            invoice: StripeEvents.NewId("in"), email: "paused-link@example.org", paymentLink: SupportersApp.ListedLink, customer: "cus_pl_paused"), created: start));
+        await app.AllEventsAppliedAsync();
+
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Assert.Equal((RecurringPlanStatus.Paused, 1500L, "cus_pl_paused"), (plan.Status, plan.Amount, plan.StripeCustomerId));
+    }
+
     private static StripeWebhookEvent Stored(string payload)
     {
         using var json = JsonDocument.Parse(payload);
