@@ -80,8 +80,8 @@ public sealed partial class StripeEventJob(
             {
                 // Applied: the ledger has what it needs; the names and addresses in Stripe's payload go.
                 var redacted = StripePayloadRedactor.Redact(stored.Payload);
-                // An ignored event that waits for its subscription keeps a due time until the recheck below is done:
-                // if this process stops (or the recheck fails) first, the sweep applies it again, so it is not lost.
+                // An ignored event that waits for its subscription or session keeps a due time until the recheck below is
+                // done: if this process stops (or the recheck fails) first, the sweep applies it again, so it is not lost.
                 DateTime? recheckDue = WaitsForRecheck(result) ? processedAt + RecheckGrace : null;
                 await events.Where(e => e.Id == stored.Id && e.State == StripeEventState.Processing)
                     .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, result.Applied ? StripeEventState.Processed : StripeEventState.Ignored)
@@ -204,7 +204,7 @@ public sealed partial class StripeEventJob(
     private static partial void LogIgnored(ILogger logger, string eventId, string type, string reason);
 
     [LoggerMessage(EventId = 4023, EventName = "StripeEventRecheckFailed", Level = LogLevel.Warning,
-        Message = "Could not check whether the subscriptions of {Count} ignored Stripe events are ours now; the sweep applies them again")]
+        Message = "Could not check whether the subscriptions or sessions of {Count} ignored Stripe events are ours now; the sweep applies them again")]
     private static partial void LogRecheckFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(EventId = 4024, EventName = "StripeEventsRechecked", Level = LogLevel.Information,
