@@ -9,7 +9,7 @@ namespace Newsletter.Email;
 
 /// <summary>
 /// A reader's address, parsed by MimeKit and normalised once: the domain is turned to punycode for sending,
-/// the local part is kept as given. <see cref="Key"/> is what we compare on (domain case-insensitive).
+/// the local part is kept as given, in Unicode's composed form (NFC). <see cref="Key"/> is what we compare on (domain case-insensitive).
 /// </summary>
 public sealed record EmailAddress
 {
@@ -57,7 +57,17 @@ public sealed record EmailAddress
         if (value.Length > MaxLength) return ("EmailAddress.TooLong", [MaxLength]);
         var at = value.LastIndexOf('@');
         if (at <= 0 || at == value.Length - 1) return ("EmailAddress.Parts", []);
-        var local = value[..at];
+        // One address, one key: "é" typed as one character (NFC) or as e and a combining accent (NFD, as macOS copies
+        // it) is the same address, the same reader and the same suppression.
+        string local;
+        try
+        {
+            local = value[..at].Normalize(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return ("EmailAddress.NotText", []);
+        }
         var domain = value[(at + 1)..];
         if (local.Length > MaxLocalPartLength) return ("EmailAddress.LocalPartTooLong", [MaxLocalPartLength]);
         string asciiDomain;

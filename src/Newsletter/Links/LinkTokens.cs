@@ -50,12 +50,13 @@ public sealed class LinkTokens(SigningKey key, TimeProvider clock)
         var subject = new Guid(payload.AsSpan(2, 16));
         var ticks = BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(18, 8));
         if (ticks != 0 && clock.GetUtcNow().UtcDateTime.Ticks > ticks) return LinkTokenCheck.Expired(subject);
-        return LinkTokenCheck.Valid(subject);
+        return LinkTokenCheck.Valid(subject) with { ExpiresAt = ticks == 0 ? null : new DateTime(ticks, DateTimeKind.Utc) };
     }
 }
 
 /// <summary>The outcome of checking a link token.</summary>
-public readonly record struct LinkTokenCheck(LinkTokenStatus Status, Guid Subject)
+/// <param name="ExpiresAt">When a valid token stops working (null: never), as signed into it.</param>
+public readonly record struct LinkTokenCheck(LinkTokenStatus Status, Guid Subject, DateTime? ExpiresAt = null)
 {
     public static LinkTokenCheck Invalid => new(LinkTokenStatus.Invalid, Guid.Empty);
     public static LinkTokenCheck Expired(Guid subject) => new(LinkTokenStatus.Expired, subject);

@@ -75,7 +75,7 @@ public sealed class ConfirmEmailComposer(NewsletterDb db, EmailRenderer renderer
     protected override bool StillWanted(Subscriber subscriber, TransactionalEmail email) => subscriber.Status switch
     {
         SubscriberStatus.Unconfirmed => true,
-        SubscriberStatus.Unsubscribed => subscriber.UnsubscribedAt is not { } left || email.CreatedAt >= left,
+        SubscriberStatus.Unsubscribed => SubscriptionService.AskedSinceLeaving(subscriber, email.CreatedAt),
         _ => false,
     };
 

@@ -129,7 +129,9 @@ public sealed partial class SubscriptionService(
         {
             try
             {
-                var (subscriber, welcomeId) = await ConfirmOnceAsync(check.Subject, context, cancellationToken);
+                var (subscriber, welcomeId) = await ConfirmOnceAsync(check.Subject, ConfirmationAskedAt(check), context, cancellationToken);
+                // A link from before the reader left: leaving, the later word, stands; the link has done its time.
+                if (subscriber is { Status: SubscriberStatus.Unsubscribed }) return (LinkTokenStatus.Expired, null);
                 if (welcomeId is long id) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
                 return subscriber is null ? (LinkTokenStatus.Invalid, null) : (LinkTokenStatus.Valid, subscriber);
             }
@@ -141,11 +143,22 @@ public sealed partial class SubscriptionService(
         }
     }
 
-    private async Task<(Subscriber?, long? WelcomeId)> ConfirmOnceAsync(Guid publicId, SignupContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a request to join made at <paramref name="askedAt"/> (a sign-up, its confirmation link) still stands for
+    /// the reader as they are now: not if they left after it. The later word, leaving, wins; a new sign-up asks again.
+    /// </summary>
+    public static bool AskedSinceLeaving(Subscriber subscriber, DateTime askedAt) =>
+        subscriber.Status != SubscriberStatus.Unsubscribed || subscriber.UnsubscribedAt is not { } left || askedAt >= left;
+
+    /// <summary>When the sign-up behind a confirmation link asked: the link expires <see cref="SubscriberOptions.ConfirmationExpiry"/> after it.</summary>
+    public DateTime? ConfirmationAskedAt(LinkTokenCheck check) => check.ExpiresAt - options.Value.ConfirmationExpiry;
+
+    private async Task<(Subscriber?, long? WelcomeId)> ConfirmOnceAsync(Guid publicId, DateTime? askedAt, SignupContext context, CancellationToken cancellationToken)
     {
         TransactionalEmail? welcome = null;
         var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == publicId, cancellationToken);
         if (subscriber is null) return (null, null);
+        if (askedAt is { } asked && !AskedSinceLeaving(subscriber, asked)) return (subscriber, null);
         if (subscriber.Status != SubscriberStatus.Confirmed)
         {
             var now = clock.GetUtcNow().UtcDateTime;
@@ -216,10 +229,22 @@ public sealed partial class SubscriptionService(
     /// <summary>Unsubscribes at once (RFC 8058 one-click, the page's button, staff). Doing it twice changes nothing.</summary>
     public async Task<Subscriber?> UnsubscribeAsync(string token, string source, CancellationToken cancellationToken)
     {
-        var subscriber = await FindByManageTokenAsync(token, cancellationToken);
-        if (subscriber is null) return null;
-        await UnsubscribeAsync(subscriber, source, cancellationToken);
-        return subscriber;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var subscriber = await FindByManageTokenAsync(token, cancellationToken);
+                if (subscriber is null) return null;
+                await UnsubscribeAsync(subscriber, source, cancellationToken);
+                return subscriber;
+            }
+            catch (DbUpdateException e) when (attempt == 0 && DatabaseErrors.IsUniqueViolation(e))
+            {
+                // The mail provider's one-click POST and the reader's click at the same moment: the other one's
+                // unsubscribe (its tombstone, its goodbye) stands; this one now finds the reader gone.
+                db.ChangeTracker.Clear();
+            }
+        }
     }
 
     public async Task UnsubscribeAsync(Subscriber subscriber, string source, CancellationToken cancellationToken)
@@ -235,7 +260,9 @@ public sealed partial class SubscriptionService(
         TransactionalEmail? goodbye = null;
         if (wasConfirmed && options.Value.SendGoodbyeEmail)
         {
-            goodbye = new TransactionalEmail { Kind = SubscriberEmailKinds.Goodbye, SubjectId = subscriber.Id, Recipient = subscriber.Email, CreatedAt = now };
+            // Once per confirmed stay: two unsubscribes racing from the same confirmation collide on this key.
+            var onceKey = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{subscriber.Id}:{subscriber.ConfirmedAt?.Ticks}");
+            goodbye = new TransactionalEmail { Kind = SubscriberEmailKinds.Goodbye, SubjectId = subscriber.Id, OnceKey = onceKey, Recipient = subscriber.Email, CreatedAt = now };
             db.Add(goodbye);
         }
         await db.SaveChangesAsync(cancellationToken);
