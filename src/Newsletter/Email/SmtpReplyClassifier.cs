@@ -18,6 +18,10 @@ public static partial class SmtpReplyClassifier
         var enhanced = EnhancedCode(text);
         var detail = Detail(status, text);
         var usable = true;
+        // Postfix checks the sender's restrictions when the recipient is given (smtpd_delay_reject, its default), so a
+        // relay that refuses our envelope sender answers the RCPT: "553 5.1.8 <news@...>: Sender address rejected".
+        // RFC 3463's X.1.7 and X.1.8 are the sender's address; whatever command they answer, they are ours.
+        if (who is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted && AboutOurSender(enhanced, text)) who = SmtpErrorCode.SenderNotAccepted;
         var outcome = status switch
         {
             // 421: the server is closing the connection (throttling, shutdown). Whatever the command, it did not take the
@@ -52,6 +56,9 @@ public static partial class SmtpReplyClassifier
             _ => SendOutcome.SenderRefused,
         };
     }
+
+    private static bool AboutOurSender(string? enhanced, string text) =>
+        Parts(enhanced) is (1, 7 or 8) || text.Contains("Sender address rejected", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The RFC 3463 code at the start of a reply's text ("5.1.1"), or null when there is none.</summary>
     public static string? EnhancedCode(string text)

@@ -25,6 +25,11 @@ public sealed class SmtpReplyClassifierTests
     [InlineData(SmtpErrorCode.SenderNotAccepted, 550, "5.7.1 Sender address rejected: not owned by user", SendOutcome.SenderRefused)]
     [InlineData(SmtpErrorCode.SenderNotAccepted, 553, "5.1.8 Domain of sender address does not exist", SendOutcome.SenderRefused)]
     [InlineData(SmtpErrorCode.RecipientNotAccepted, 554, "5.7.1 <a@b.example>: Relay access denied", SendOutcome.SenderRefused)]
+    // Postfix checks the sender at RCPT (smtpd_delay_reject): its refusal of our sender answers the recipient.
+    [InlineData(SmtpErrorCode.RecipientNotAccepted, 553, "5.1.8 <news@ours.example>: Sender address rejected: Domain not found", SendOutcome.SenderRefused)]
+    [InlineData(SmtpErrorCode.RecipientNotAccepted, 550, "5.1.0 <bounce@ours.example>: Sender address rejected: User unknown in local recipient table", SendOutcome.SenderRefused)]
+    [InlineData(SmtpErrorCode.RecipientNotAccepted, 553, "5.1.7 <bounce@ours>: Sender address rejected: need fully-qualified address", SendOutcome.SenderRefused)]
+    [InlineData(SmtpErrorCode.RecipientNotAccepted, 450, "4.1.8 <news@ours.example>: Sender address rejected: Domain not found", SendOutcome.NotHandedOver)]
     [InlineData(SmtpErrorCode.MessageNotAccepted, 554, "5.7.1 Message rejected as spam", SendOutcome.SenderRefused)]
     [InlineData(SmtpErrorCode.MessageNotAccepted, 552, "5.3.4 Message too big for system", SendOutcome.SenderRefused)]
     [InlineData(SmtpErrorCode.MessageNotAccepted, 554, "Transaction failed", SendOutcome.SenderRefused)]

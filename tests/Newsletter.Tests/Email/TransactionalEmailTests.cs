@@ -116,6 +116,34 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
         }
     }
 
+    /// <summary>
+    /// Postfix checks sender restrictions at RCPT TO by default (smtpd_delay_reject = yes), so a relay that refuses our
+    /// envelope sender (reject_unknown_sender_domain, reject_unlisted_sender) answers the RCPT with 5.1.8 / 5.1.0
+    /// "Sender address rejected". That is about us, not the reader: the email must be held and the reader not suppressed.
+    /// </summary>
+    [Fact]
+    public async Task A_sender_refused_at_rcpt_by_postfix_delay_reject_suppresses_nobody_and_the_email_goes_later()
+    {
+        var refusals = 0;
+        app.Smtp.Script = m => m.Stage == SmtpStage.Rcpt && m.Address == "delayreject@example.org" && Interlocked.Increment(ref refusals) <= 1
+            ? new SmtpAction.Reply("553 5.1.8 <news@test-review.example>: Sender address rejected: Domain not found")
+            : null;
+        try
+        {
+            await app.SignUpAsync("delayreject@example.org");
+            await NewsletterApp.EventuallyAsync(async () => Volatile.Read(ref refusals) >= 1 && (await Outbox("delayreject@example.org")).State != TransactionalEmailState.Sending
+                && (await Outbox("delayreject@example.org")).LastError != null, "the first refusal recorded");
+            await using (var scope = app.Services.CreateAsyncScope())
+                Assert.False(await scope.ServiceProvider.GetRequiredService<SuppressionList>().IsSuppressedAsync(EmailAddress.FromStored("delayreject@example.org"), CancellationToken.None),
+                    "the reader was suppressed for a refusal of our own sender");
+            await app.Smtp.WaitForMessageToAsync("delayreject@example.org", timeout: TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
     [Fact]
     public async Task A_worker_so_slow_that_its_row_was_given_away_does_not_send_it_a_second_time()
     {
