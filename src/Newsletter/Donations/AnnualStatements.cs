@@ -23,7 +23,30 @@ public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar c
             .Where(d => d.Outcome == PaymentOutcome.Paid && d.PaidAt >= from && d.PaidAt < to && d.DonorEmailKey != null)
             .GroupBy(d => d.DonorEmailKey).Select(g => new { Key = g.Key!, Email = g.Max(d => d.DonorEmail)! })
             .ToListAsync(cancellationToken);
-        var queued = await db.InTransactionAsync(async token =>
+        int queued;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                queued = await QueueOnceAsync(year, donors.Select(d => (d.Key, d.Email)).ToList(), cancellationToken);
+                break;
+            }
+            catch (DbUpdateException e) when (attempt < 3 && DatabaseErrors.IsUniqueViolation(e))
+            {
+                // Another run (a second click, another staff member) queued some of these at the same moment: read again
+                // what is queued now, and add only the rest.
+                db.ChangeTracker.Clear();
+            }
+        }
+        // The outbox sweep sends them over one connection.
+        if (queued > 0) jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
+        LogQueued(logger, year, queued, donors.Count - queued);
+        await audit.RecordAsync(AuditActions.StatementsQueued, year.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{queued} queued, {donors.Count - queued} already sent", cancellationToken);
+        return new StatementRun(year, donors.Count, queued, donors.Count - queued);
+    }
+
+    private Task<int> QueueOnceAsync(int year, List<(string Key, string Email)> donors, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async token =>
         {
             var keys = donors.Select(d => OnceKey(year, d.Key)).ToList();
             var existing = (await db.Set<TransactionalEmail>().Where(e => e.Kind == DonationStatementComposer.StatementKind && keys.Contains(e.OnceKey!))
@@ -38,12 +61,6 @@ public sealed partial class AnnualStatements(NewsletterDb db, DonationCalendar c
             await db.SaveChangesAsync(token);
             return added;
         }, cancellationToken);
-        // The outbox sweep sends them over one connection.
-        if (queued > 0) jobs.Enqueue<TransactionalEmailJob>(job => job.SweepAsync(CancellationToken.None));
-        LogQueued(logger, year, queued, donors.Count - queued);
-        await audit.RecordAsync(AuditActions.StatementsQueued, year.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{queued} queued, {donors.Count - queued} already sent", cancellationToken);
-        return new StatementRun(year, donors.Count, queued, donors.Count - queued);
-    }
 
     /// <summary>The donor's key is hashed so the once-key stays short and carries no address.</summary>
     public static string OnceKey(int year, string emailKey) =>

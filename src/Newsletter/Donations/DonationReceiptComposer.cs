@@ -11,7 +11,8 @@ namespace Newsletter.Donations;
 /// <summary>
 /// The thank-you receipt for one paid donation (Stripe, or offline when staff asked for one), built from the donation's
 /// current row when the outbox sends it, in the wording of Donations:Receipts. A Stripe gift's receipt links to the
-/// donor's own page (Billing Portal, statements). A donation refunded or disputed before the send, or a donor erased, gets nothing.
+/// donor's own page (Billing Portal, statements). A donation refunded or disputed before the send, or a donor erased, gets nothing;
+/// one partly refunded is receipted for what was kept.
 /// It speaks the donor's language (<see cref="DonorLanguage"/>).
 /// </summary>
 public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer renderer, MessageFactory messages, DonorLinks donorLinks, ReceiptWording wording,
@@ -26,12 +27,15 @@ public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer rende
         var campaign = donation.CampaignId is { } campaignId ? await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken) : null;
         var offline = donation.Kind == DonationKind.Offline;
         var words = text.In(await donorLanguage.ForEmailAsync(donation.DonorEmailKey, cancellationToken));
+        // What the donor gave and kept given: part refunded before the receipt went out, the receipt (with its tax
+        // wording) states the rest, as the annual statement does.
+        var kept = donation.Amount - donation.AmountRefunded;
         var model = new Dictionary<string, object?>
         {
             ["language"] = words.Language,
             ["name"] = donation.DonorName,
-            ["amount"] = Money.Format(donation.Amount, donation.Currency, words),
-            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(donation.CoveredFee, donation.Currency, words) : null,
+            ["amount"] = Money.Format(kept, donation.Currency, words),
+            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(Math.Min(donation.CoveredFee, kept), donation.Currency, words) : null,
             ["date"] = calendar.LongDate(donation.PaidAt ?? donation.CreatedAt, words),
             ["monthly"] = donation.Kind == DonationKind.Recurring,
             ["offline_source"] = offline ? donation.Source : null,

@@ -12,6 +12,12 @@ public sealed record OfflineGift(DateTime Date, long Amount, string Currency, st
     /// <paramref name="date"/> is yyyy-MM-dd or an ISO 8601 time, in the publisher's calendar (Donations:TimeZone) unless it
     /// carries an offset or Z, so a cheque dated 1 January is in that year's statement. Errors are in plain words.
     /// </summary>
+    /// <summary>
+    /// The largest gift recorded by hand, in minor units (about ten billion in a two-decimal currency): far above any
+    /// real gift, and low enough that millions of them still sum inside the totals' 64-bit arithmetic.
+    /// </summary>
+    public const long MaxAmount = 999_999_999_999;
+
     public static bool TryCreate(DonationCalendar calendar, string? date, string? amount, string? currency, string? name, string? email, string? source, string? reference, string? message,
         bool referenceRequired, [NotNullWhen(true)] out OfflineGift? gift, out List<string> errors)
     {
@@ -25,6 +31,7 @@ public sealed record OfflineGift(DateTime Date, long Amount, string Currency, st
         if (code.Length != 3 || !code.All(char.IsAsciiLetterLower)) errors.Add("currency must be a three-letter code like USD.");
         long minor = 0;
         if (errors.Count == 0 && !Money.TryParseMajor(amount, code, out minor)) errors.Add("amount must be a positive number like 25.00.");
+        else if (minor > MaxAmount) errors.Add($"amount must be at most {Money.Format(MaxAmount, code)}.");
         var cleanSource = source?.Trim().ToLowerInvariant() ?? string.Empty;
         if (cleanSource.Length is 0 or > 40 || !cleanSource.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             errors.Add("source must name where the gift was made (paypal, venmo, patreon, cheque...), up to 40 letters.");

@@ -32,7 +32,25 @@ public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calen
             if (existing is not null) return (existing, false);
         }
         var donation = await ToDonationAsync(gift, cancellationToken);
-        var receiptId = await db.InTransactionAsync(async token =>
+        long? receiptId;
+        try
+        {
+            receiptId = await SaveAsync(donation, sendReceipt, cancellationToken);
+        }
+        catch (DbUpdateException e) when (gift.Reference is not null && DatabaseErrors.IsUniqueViolation(e))
+        {
+            // The same gift posted twice at once (a double click, two staff): the other request recorded it.
+            db.ChangeTracker.Clear();
+            return (await db.Set<Donation>().AsNoTracking().SingleAsync(d => d.Source == gift.Source && d.OfflineReference == gift.Reference, cancellationToken), false);
+        }
+        if (receiptId is { } id) jobs.Enqueue<Email.TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
+        LogRecorded(logger, 1, 0);
+        await audit.RecordAsync(AuditActions.OfflineGiftRecorded, $"donation {donation.Id}", $"{donation.Amount} {donation.Currency} ({donation.Source})", cancellationToken);
+        return (donation, true);
+    }
+
+    private Task<long?> SaveAsync(Donation donation, bool sendReceipt, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async token =>
         {
             db.Add(donation);
             await db.SaveChangesAsync(token);
@@ -44,13 +62,8 @@ public sealed partial class OfflineGifts(NewsletterDb db, DonationCalendar calen
             };
             db.Add(receipt);
             await db.SaveChangesAsync(token);
-            return receipt.Id;
+            return (long?)receipt.Id;
         }, cancellationToken);
-        if (receiptId is { } id) jobs.Enqueue<Email.TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
-        LogRecorded(logger, 1, 0);
-        await audit.RecordAsync(AuditActions.OfflineGiftRecorded, $"donation {donation.Id}", $"{donation.Amount} {donation.Currency} ({donation.Source})", cancellationToken);
-        return (donation, true);
-    }
 
     /// <summary>Streams a CSV in batches of <see cref="BatchSize"/>, one transaction each; every rejected row is reported with its line.</summary>
     public async Task<OfflineImportReport> ImportAsync(Stream csv, CancellationToken cancellationToken)
