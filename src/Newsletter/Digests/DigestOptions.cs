@@ -26,6 +26,12 @@ public sealed class DigestOptions
     public TimeSpan FirstIssueLookBack { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// An article that arrived only after the previous issue was made, though dated up to this long before it (the
+    /// feed's poll came after the issue, a scheduled post, a cached feed), goes into the next issue instead of none.
+    /// </summary>
+    public TimeSpan LateArticleWindow { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The most articles one email carries in full (newest first). The rest of the period's articles are not lost: the
     /// email says how many more there are and links to the issue's web version, which lists every one.
     /// </summary>

@@ -34,9 +34,16 @@ public sealed partial class DigestPlanner(
         // After a cancelled issue, its period again: its articles never reached most of its readers.
         var periodStart = previous is { State: DigestIssueState.Cancelled } ? previous.PeriodStart : previous?.PeriodEnd ?? now - options.Value.FirstIssueLookBack;
         // Every article of the period belongs to the issue, newest first: the email shows what fits (MaxArticles, the
-        // size budget) and links to the issue's web version for the rest, so no article falls between two issues.
+        // size budget) and links to the issue's web version for the rest, so no article falls between two issues. So do
+        // articles that arrived after the previous issue was made though dated a little before it (a poll that came
+        // after the issue). None that an earlier issue of this frequency carried: an entry edited after it went out
+        // (a feed dated by its last update) is not sent twice.
+        var lateFrom = previous is null ? periodStart : periodStart - options.Value.LateArticleWindow;
         var articles = await db.Set<Article>().AsNoTracking()
-            .Where(a => !a.Hidden && a.PublishedAt > periodStart && a.PublishedAt <= now)
+            .Where(a => !a.Hidden && a.PublishedAt <= now
+                && (a.PublishedAt > periodStart || (a.CreatedAt > periodStart && a.PublishedAt > lateFrom))
+                && !db.Set<DigestIssueArticle>().Any(x => x.ArticleId == a.Id
+                    && db.Set<DigestIssue>().Any(i => i.Id == x.IssueId && i.Frequency == frequency && i.State != DigestIssueState.Cancelled)))
             .OrderByDescending(a => a.PublishedAt).ThenByDescending(a => a.Id)
             .ToListAsync(cancellationToken);
         if (articles.Count == 0)
