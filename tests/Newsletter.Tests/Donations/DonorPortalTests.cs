@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Donations;
 using Newsletter.Email;
 using Newsletter.Links;
@@ -115,5 +117,27 @@ public sealed class DonorPortalTests(SupportersApp app) : IClassFixture<Supporte
         var cancelled = await After("customer.subscription.deleted", StripeEvents.Subscription(subscription, checkout, "canceled", 2500, canceledAt: at.AddMinutes(5), customer: "cus_changes1"), 5);
         Assert.Equal(RecurringPlanStatus.Cancelled, cancelled.Status);
         Assert.Equal(RecurringPlanStatus.Cancelled, (await After("customer.subscription.resumed", StripeEvents.Subscription(subscription, checkout, "active", 2500, customer: "cus_changes1"), 6)).Status);
+    }
+
+    /// <summary>
+    /// "At most one email per address per 10 minutes" (DonorPortal.RequestWindow), also across the edge of a ten-minute
+    /// bucket of the clock: two requests at 10:09:59 and 10:10:01 mailed the donor twice.
+    /// </summary>
+    [Fact]
+    public async Task Two_manage_link_requests_two_seconds_apart_send_one_email()
+    {
+        var staff = app.CreateStaffClient();
+        Assert.Equal(HttpStatusCode.Created, (await staff.PostAsJsonAsync("/api/admin/donations/offline",
+            new { date = "2025-03-01", amount = 1000, currency = "usd", email = "window@example.org", source = "cheque", reference = "WIN-1" })).StatusCode);
+        var clock = new FixedClock(new DateTimeOffset(2026, 12, 1, 10, 9, 59, TimeSpan.Zero));
+        foreach (var at in new[] { clock.Now, clock.Now.AddSeconds(2) })
+        {
+            clock.Now = at;
+            await using var scope = app.Services.CreateAsyncScope();
+            var portal = ActivatorUtilities.CreateInstance<DonorPortal>(scope.ServiceProvider, (TimeProvider)clock);
+            await portal.RequestLinkAsync(EmailAddress.FromStored("window@example.org"), CancellationToken.None);
+        }
+        var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().CountAsync(e => e.Kind == DonorPortal.ManageLinkKind && e.Recipient == "window@example.org"));
+        Assert.Equal(1, rows);
     }
 }

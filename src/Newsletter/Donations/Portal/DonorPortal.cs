@@ -66,6 +66,11 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
         if (!known) return;
         var access = await donorLinks.AccessAsync(address.Key, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
+        // A sliding window: any link sent to this donor within the last RequestWindow answers for this request too (a
+        // fixed bucket let two requests a second apart across its edge both through). The bucket key stays as the
+        // guard against two requests at the same instant.
+        var since = now - RequestWindow;
+        if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == ManageLinkKind && e.SubjectId == access.Id && e.CreatedAt > since, cancellationToken)) return;
         var onceKey = $"{access.Id}:{now.Ticks / RequestWindow.Ticks}";
         if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == ManageLinkKind && e.OnceKey == onceKey, cancellationToken)) return;
         var email = new TransactionalEmail { Kind = ManageLinkKind, SubjectId = access.Id, OnceKey = onceKey, Recipient = address.Address, CreatedAt = now };
