@@ -140,4 +140,22 @@ public sealed class DonorPortalTests(SupportersApp app) : IClassFixture<Supporte
         var rows = await app.WithDbAsync(db => db.Set<TransactionalEmail>().CountAsync(e => e.Kind == DonorPortal.ManageLinkKind && e.Recipient == "window@example.org"));
         Assert.Equal(1, rows);
     }
+
+    [Fact]
+    public async Task The_manage_page_offers_statements_only_for_years_with_a_statement()
+    {
+        // 2023: a cheque, kept. 2024: a card gift refunded in full, which no statement lists: no link to a 404.
+        const string donor = "years@example.org";
+        Assert.Equal(HttpStatusCode.Created, (await app.CreateStaffClient().PostAsJsonAsync("/api/admin/donations/offline",
+            new { date = "2023-05-01", amount = 1000, currency = "usd", email = donor, source = "cheque", reference = "YEARS-1" })).StatusCode);
+        var checkout = await app.NewCheckoutAsync(2000, email: donor);
+        var intent = StripeEvents.NewId("pi");
+        var paidAt = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(StripeEvents.NewId("cs"), checkout.PublicId, 2000, paymentIntent: intent), created: paidAt));
+        await app.DeliverOkAsync(StripeEvents.Event("charge.refunded", StripeEvents.Charge(intent, 2000, 2000), created: paidAt.AddDays(1)));
+        await app.AllEventsAppliedAsync();
+
+        await using var scope = app.Services.CreateAsyncScope();
+        Assert.Equal([2023], await scope.ServiceProvider.GetRequiredService<DonorPortal>().StatementYearsAsync(donor, CancellationToken.None));
+    }
 }

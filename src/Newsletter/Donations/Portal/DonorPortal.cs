@@ -32,12 +32,15 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
             .Select(c => new DonorCustomer(c, plans.Where(p => p.StripeCustomerId == c).ToList())).ToList();
     }
 
-    /// <summary>The local years in which the donor's gifts arrived, newest first.</summary>
+    /// <summary>
+    /// The local years in which the donor's gifts arrived and something of them was kept, newest first: the years that
+    /// have a statement (<see cref="DonorStatements"/> leaves out gifts refunded or lost in full).
+    /// </summary>
     public async Task<IReadOnlyList<int>> StatementYearsAsync(string emailKey, CancellationToken cancellationToken)
     {
         var paid = await db.Set<Donation>().AsNoTracking().Where(d => d.DonorEmailKey == emailKey && d.Outcome == PaymentOutcome.Paid && d.PaidAt != null)
-            .Select(d => d.PaidAt!.Value).ToListAsync(cancellationToken);
-        return paid.Select(calendar.YearOf).Distinct().OrderDescending().ToList();
+            .ToListAsync(cancellationToken);
+        return paid.Where(d => DonationFigures.For(d).Net > 0).Select(d => calendar.YearOf(d.PaidAt!.Value)).Distinct().OrderDescending().ToList();
     }
 
     /// <summary>Opens a Billing Portal session for one of the donor's customers; null when the customer is not theirs.</summary>
