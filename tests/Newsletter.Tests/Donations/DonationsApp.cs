@@ -41,6 +41,27 @@ public class DonationsApp : NewsletterApp
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>
+    /// Stores signed events as the webhook stores them, without starting their job, so that a test applies them in one
+    /// batch of its own (<see cref="StripeEventJob.ProcessManyAsync"/>). Returns their stored ids, in order.
+    /// </summary>
+    public Task<long[]> StoreEventsAsync(params string[] payloads) => WithDbAsync(async db =>
+    {
+        var rows = payloads.Select(payload =>
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(payload);
+            var root = json.RootElement;
+            return new StripeWebhookEvent
+            {
+                EventId = root.GetProperty("id").GetString()!, Type = root.GetProperty("type").GetString()!, Payload = payload,
+                StripeCreatedAt = DateTimeOffset.FromUnixTimeSeconds(root.GetProperty("created").GetInt64()).UtcDateTime, ReceivedAt = DateTime.UtcNow,
+            };
+        }).ToList();
+        db.AddRange(rows);
+        await db.SaveChangesAsync();
+        return rows.Select(r => r.Id).ToArray();
+    });
+
     /// <summary>A checkout as the donate page would have saved it, for tests about webhooks only.</summary>
     public Task<DonationCheckout> NewCheckoutAsync(long amount, string interval = "once", string? email = null, string? name = null, string? message = null) =>
         WithDbAsync(async db =>

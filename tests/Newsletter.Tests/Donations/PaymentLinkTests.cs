@@ -125,13 +125,7 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
                 invoice: invoice, email: "recheck-link@example.org", paymentLink: SupportersApp.ListedLink, customer: "cus_pl_recheck"), created: start),
         };
         // Stored as the webhook stores them, so that one job applies both.
-        var ids = await app.WithDbAsync(async db =>
-        {
-            var rows = batch.Select(Stored).ToList();
-            db.AddRange(rows);
-            await db.SaveChangesAsync();
-            return rows.Select(r => r.Id).ToArray();
-        });
+        var ids = await app.StoreEventsAsync(batch);
         var requeue = $"OLD.\"State\" = {(int)StripeEventState.Ignored} AND NEW.\"State\" = {(int)StripeEventState.Received}";
         await using (await RefusingTrigger.RefuseAsync(app, "StripeWebhookEvents", "UPDATE", when: requeue))
         {
@@ -207,19 +201,5 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
 
         var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
         Assert.Equal((RecurringPlanStatus.Paused, 1500L, "cus_pl_paused"), (plan.Status, plan.Amount, plan.StripeCustomerId));
-    }
-
-    private static StripeWebhookEvent Stored(string payload)
-    {
-        using var json = JsonDocument.Parse(payload);
-        var root = json.RootElement;
-        return new StripeWebhookEvent
-        {
-            EventId = root.GetProperty("id").GetString()!,
-            Type = root.GetProperty("type").GetString()!,
-            StripeCreatedAt = DateTimeOffset.FromUnixTimeSeconds(root.GetProperty("created").GetInt64()).UtcDateTime,
-            ReceivedAt = DateTime.UtcNow,
-            Payload = payload,
-        };
     }
 }

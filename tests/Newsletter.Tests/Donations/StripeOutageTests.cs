@@ -131,21 +131,7 @@ public sealed class StripeOutageTests(StripeOutageApp app) : IClassFixture<Strip
                 email: "adopt-race@example.org", name: "Adopt Race", paymentLink: "plink_1NotListedRace")),
             StripeEvents.Event("invoice.paid", StripeEvents.Invoice(StripeEvents.NewId("in"), subscription, checkout.PublicId, 1000)),
         };
-        var ids = await app.WithDbAsync(async db =>
-        {
-            var rows = batch.Select(payload =>
-            {
-                var root = System.Text.Json.JsonDocument.Parse(payload).RootElement;
-                return new StripeWebhookEvent
-                {
-                    EventId = root.GetProperty("id").GetString()!, Type = root.GetProperty("type").GetString()!, Payload = payload,
-                    StripeCreatedAt = DateTime.UtcNow, ReceivedAt = DateTime.UtcNow,
-                };
-            }).ToList();
-            db.AddRange(rows);
-            await db.SaveChangesAsync();
-            return rows.Select(r => r.Id).ToArray();
-        });
+        var ids = await app.StoreEventsAsync(batch);
         using (Outage("hung"))
         {
             var running = Task.Run(async () =>
