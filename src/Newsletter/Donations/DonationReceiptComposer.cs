@@ -28,14 +28,14 @@ public sealed class DonationReceiptComposer(NewsletterDb db, EmailRenderer rende
         var offline = donation.Kind == DonationKind.Offline;
         var words = text.In(await donorLanguage.ForEmailAsync(donation.DonorEmailKey, cancellationToken));
         // What the donor gave and kept given: part refunded before the receipt went out, the receipt (with its tax
-        // wording) states the rest, as the annual statement does.
-        var kept = donation.Amount - donation.AmountRefunded;
+        // wording) states the rest, as the annual statement does (the same figures).
+        var figures = DonationFigures.For(donation);
         var model = new Dictionary<string, object?>
         {
             ["language"] = words.Language,
             ["name"] = donation.DonorName,
-            ["amount"] = Money.Format(kept, donation.Currency, words),
-            ["covered_fee"] = donation.CoveredFee > 0 ? Money.Format(Math.Min(donation.CoveredFee, kept), donation.Currency, words) : null,
+            ["amount"] = Money.Format(figures.Net, donation.Currency, words),
+            ["covered_fee"] = figures.CoveredFeeInNet > 0 ? Money.Format(figures.CoveredFeeInNet, donation.Currency, words) : null,
             ["date"] = calendar.LongDate(donation.PaidAt ?? donation.CreatedAt, words),
             ["monthly"] = donation.Kind == DonationKind.Recurring,
             ["offline_source"] = offline ? donation.Source : null,

@@ -22,11 +22,16 @@ public sealed class IgnoredEventRequeue(NewsletterDb db, IBackgroundJobClient jo
     /// <summary>Requeues ignored events of <paramref name="types"/> whose payload names <paramref name="stripeId"/>; returns how many.</summary>
     public async Task<int> RequeueAsync(string stripeId, string[] types, CancellationToken cancellationToken)
     {
-        var quoted = "\"" + stripeId + "\"";
-        var ids = await db.Set<StripeWebhookEvent>().AsNoTracking()
-            .Where(e => e.State == StripeEventState.Ignored && types.Contains(e.Type) && e.Payload.Contains(quoted))
+        var ids = await Naming(stripeId, types).Where(e => e.State == StripeEventState.Ignored)
             .Select(e => e.Id).Take(1000).ToArrayAsync(cancellationToken);
         return await RequeueAsync(ids, cancellationToken);
+    }
+
+    /// <summary>Stored events of <paramref name="types"/>, in any state, whose payload names <paramref name="stripeId"/> (as a JSON string).</summary>
+    public IQueryable<StripeWebhookEvent> Naming(string stripeId, string[] types)
+    {
+        var quoted = "\"" + stripeId + "\"";
+        return db.Set<StripeWebhookEvent>().AsNoTracking().Where(e => types.Contains(e.Type) && e.Payload.Contains(quoted));
     }
 
     /// <summary>Requeues these ignored events (those still Ignored) and starts a job for them.</summary>

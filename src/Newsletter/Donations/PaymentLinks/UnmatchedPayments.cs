@@ -27,7 +27,7 @@ public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventReque
         LogAdopted(logger, sessionId, staff, requeued);
         // None requeued: its event is still being applied (the job's recheck after its batch finds the adoption), or
         // it is gone, deleted after the retention. Then the row holds what the books need.
-        if (requeued == 0 && !await StoredAsync(sessionId, cancellationToken))
+        if (requeued == 0 && !await requeue.Naming(sessionId, IgnoredEventRequeue.SessionTypes).AnyAsync(cancellationToken))
         {
             var row = await db.Set<UnmatchedStripePayment>().AsNoTracking().SingleAsync(u => u.Id == id, cancellationToken);
             var result = await foreign.ApplyAdoptedAsync(row, cancellationToken);
@@ -35,13 +35,6 @@ public sealed partial class UnmatchedPayments(NewsletterDb db, IgnoredEventReque
             LogAdoptedFromRow(logger, sessionId);
         }
         return true;
-    }
-
-    /// <summary>Whether any stored event of the session is left.</summary>
-    private Task<bool> StoredAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        var quoted = "\"" + sessionId + "\"";
-        return db.Set<StripeWebhookEvent>().AnyAsync(e => IgnoredEventRequeue.SessionTypes.Contains(e.Type) && e.Payload.Contains(quoted), cancellationToken);
     }
 
     /// <summary>Hides an unmatched payment; false when there is no such payment waiting.</summary>

@@ -39,8 +39,8 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
     public async Task<IReadOnlyList<int>> StatementYearsAsync(string emailKey, CancellationToken cancellationToken)
     {
         var paid = await db.Set<Donation>().AsNoTracking().Where(d => d.DonorEmailKey == emailKey && d.Outcome == PaymentOutcome.Paid && d.PaidAt != null)
-            .ToListAsync(cancellationToken);
-        return paid.Where(d => DonationFigures.For(d).Net > 0).Select(d => calendar.YearOf(d.PaidAt!.Value)).Distinct().OrderDescending().ToList();
+            .Select(DonationFigures.Of).ToListAsync(cancellationToken);
+        return paid.Where(f => f.Net > 0).Select(f => calendar.YearOf(f.PaidAt)).Distinct().OrderDescending().ToList();
     }
 
     /// <summary>Opens a Billing Portal session for one of the donor's customers; null when the customer is not theirs.</summary>
@@ -70,12 +70,11 @@ public sealed partial class DonorPortal(NewsletterDb db, IStripeClient stripe, D
         var access = await donorLinks.AccessAsync(address.Key, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         // A sliding window: any link sent to this donor within the last RequestWindow answers for this request too (a
-        // fixed bucket let two requests a second apart across its edge both through). The bucket key stays as the
-        // guard against two requests at the same instant.
+        // fixed bucket let two requests a second apart across its edge both through). The bucket's once-key stays as
+        // the unique guard against two requests at the same instant (caught below).
         var since = now - RequestWindow;
         if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == ManageLinkKind && e.SubjectId == access.Id && e.CreatedAt > since, cancellationToken)) return;
         var onceKey = $"{access.Id}:{now.Ticks / RequestWindow.Ticks}";
-        if (await db.Set<TransactionalEmail>().AnyAsync(e => e.Kind == ManageLinkKind && e.OnceKey == onceKey, cancellationToken)) return;
         var email = new TransactionalEmail { Kind = ManageLinkKind, SubjectId = access.Id, OnceKey = onceKey, Recipient = address.Address, CreatedAt = now };
         db.Add(email);
         try
