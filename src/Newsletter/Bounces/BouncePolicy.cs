@@ -100,7 +100,7 @@ public sealed partial class BouncePolicy(
                 effect = "suppressed";
                 break;
             case BounceKind.Soft:
-                var count = await SoftBouncesAroundAsync(bounce.AddressHash, target.SentAt is { } sent && sent < now ? sent : now, cancellationToken);
+                var count = await SoftBouncesAroundAsync(bounce, cancellationToken);
                 var limit = options.Value.SoftLimit;
                 if (count >= limit)
                 {
@@ -129,22 +129,26 @@ public sealed partial class BouncePolicy(
     }
 
     /// <summary>
-    /// The most soft bounces of one address inside a single <see cref="BounceOptions.SoftWindow"/> that holds the one at
-    /// <paramref name="at"/>. Each is dated by when the message it bounced was sent, so a backlog read in one look (the
-    /// mailbox unread for weeks) is not taken for one burst; a provider's notice, which names no message, by when it came.
+    /// The most soft bounces of one address inside a single <see cref="BounceOptions.SoftWindow"/> that holds
+    /// <paramref name="bounce"/> (saved already). Each is dated by when the message it bounced was sent, so a backlog read
+    /// in one look (the mailbox unread for weeks) is not taken for one burst; a provider's notice, which names no
+    /// message, by when it came.
     /// </summary>
-    private async Task<int> SoftBouncesAroundAsync(string addressHash, DateTime at, CancellationToken cancellationToken)
+    private async Task<int> SoftBouncesAroundAsync(BounceEvent bounce, CancellationToken cancellationToken)
     {
         var window = options.Value.SoftWindow;
-        var events = await db.Set<BounceEvent>().AsNoTracking().Where(e => e.AddressHash == addressHash && e.Kind == BounceKind.Soft)
+        var events = await db.Set<BounceEvent>().AsNoTracking().Where(e => e.AddressHash == bounce.AddressHash && e.Kind == BounceKind.Soft)
             .Select(e => new
             {
+                e.Id,
                 e.At,
                 Sent = db.Set<Delivery>().Where(d => d.Id == e.DeliveryId).Select(d => d.SentAt).FirstOrDefault()
                     ?? db.Set<TransactionalEmail>().Where(t => t.Id == e.TransactionalEmailId).Select(t => t.SentAt).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
-        var times = events.Select(e => e.Sent is { } sent && sent < e.At ? sent : e.At).ToList();
+        var dated = events.Select(e => (e.Id, At: e.Sent is { } sent && sent < e.At ? sent : e.At)).ToList();
+        var at = dated.Single(e => e.Id == bounce.Id).At;
+        var times = dated.Select(e => e.At).ToList();
         var most = 0;
         foreach (var start in times.Where(t => t <= at && at - t <= window))
             most = Math.Max(most, times.Count(t => t >= start && t - start <= window));
@@ -166,15 +170,15 @@ public sealed partial class BouncePolicy(
         if (notice.Message is { Kind: SentMessageKind.Delivery } delivery)
         {
             return await db.Set<Delivery>().AsNoTracking().Where(d => d.Id == delivery.Id && d.IssueId == delivery.IssueId)
-                .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new BounceTarget(s.Email, s.Id, d.IssueId, d.Id, null, d.SentAt))
+                .Join(db.Set<Subscriber>(), d => d.SubscriberId, s => s.Id, (d, s) => new BounceTarget(s.Email, s.Id, d.IssueId, d.Id, null))
                 .FirstOrDefaultAsync(cancellationToken);
         }
         if (notice.Message is { Kind: SentMessageKind.Outbox } outbox)
         {
-            var sent = await db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.Id == outbox.Id).Select(e => new { e.Recipient, e.SentAt }).FirstOrDefaultAsync(cancellationToken);
-            if (sent is null || !EmailAddress.TryParse(sent.Recipient, out var parsed, out _)) return null;
+            var recipient = await db.Set<TransactionalEmail>().AsNoTracking().Where(e => e.Id == outbox.Id).Select(e => e.Recipient).FirstOrDefaultAsync(cancellationToken);
+            if (recipient is null || !EmailAddress.TryParse(recipient, out var parsed, out _)) return null;
             var subscriberId = await db.Set<Subscriber>().Where(s => s.EmailKey == parsed.Key).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
-            return new BounceTarget(sent.Recipient, subscriberId, null, null, outbox.Id, sent.SentAt);
+            return new BounceTarget(recipient, subscriberId, null, null, outbox.Id);
         }
         // A provider names only the address: accept it when we mailed it; the newest delivered copy is the one marked.
         if (!EmailAddress.TryParse(notice.Address, out var address, out _)) return null;
@@ -224,8 +228,7 @@ public sealed partial class BouncePolicy(
 
     private static bool IsUnwanted(char c) => char.IsControl(c) && c is not ('\t' or '\r' or '\n');
 
-    /// <param name="SentAt">When the message that bounced was sent, when the notice names one.</param>
-    private sealed record BounceTarget(string Email, long? SubscriberId, long? IssueId, long? DeliveryId, long? TransactionalEmailId, DateTime? SentAt = null)
+    private sealed record BounceTarget(string Email, long? SubscriberId, long? IssueId, long? DeliveryId, long? TransactionalEmailId)
     {
         public string Describe() => IssueId is { } issue ? $"delivery {DeliveryId} of issue {issue}" : TransactionalEmailId is { } id ? $"email {id}" : "an address";
     }
