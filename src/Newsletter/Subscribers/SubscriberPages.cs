@@ -99,7 +99,7 @@ public static class SubscriberPages
         // A link already used says so, instead of asking again for what is done.
         if (subscriber.Status == SubscriberStatus.Confirmed) return await Subscribed(pages, links, subscriber, language, "Confirm.Used");
         // A link from before the reader left no longer joins them: as an expired one, it asks them to sign up again.
-        if (subscriptions.ConfirmationAskedAt(check) is { } asked && !SubscriptionService.AskedSinceLeaving(subscriber, asked)) return await Expired(pages, null);
+        if (!subscriptions.ConfirmationStillAsks(subscriber, check)) return await Expired(pages, null);
         // Showing the page changes nothing: only the button's POST confirms.
         return await pages.PageAsync("confirm", "Confirm.Title", new() { ["email"] = subscriber.Email, ["language"] = language });
     }

@@ -129,7 +129,7 @@ public sealed partial class SubscriptionService(
         {
             try
             {
-                var (subscriber, welcomeId) = await ConfirmOnceAsync(check.Subject, ConfirmationAskedAt(check), context, cancellationToken);
+                var (subscriber, welcomeId) = await ConfirmOnceAsync(check, context, cancellationToken);
                 // A link from before the reader left: leaving, the later word, stands; the link has done its time.
                 if (subscriber is { Status: SubscriberStatus.Unsubscribed }) return (LinkTokenStatus.Expired, null);
                 if (welcomeId is long id) jobs.Enqueue<TransactionalEmailJob>(job => job.SendAsync(id, CancellationToken.None));
@@ -150,15 +150,20 @@ public sealed partial class SubscriptionService(
     public static bool AskedSinceLeaving(Subscriber subscriber, DateTime askedAt) =>
         subscriber.Status != SubscriberStatus.Unsubscribed || subscriber.UnsubscribedAt is not { } left || askedAt >= left;
 
-    /// <summary>When the sign-up behind a confirmation link asked: the link expires <see cref="SubscriberOptions.ConfirmationExpiry"/> after it.</summary>
-    public DateTime? ConfirmationAskedAt(LinkTokenCheck check) => check.ExpiresAt - options.Value.ConfirmationExpiry;
+    /// <summary>
+    /// Whether a valid confirmation link still asks for <paramref name="subscriber"/>: not if it is from a sign-up older
+    /// than their leaving. The sign-up asked when the link was made, <see cref="SubscriberOptions.ConfirmationExpiry"/>
+    /// before it expires.
+    /// </summary>
+    public bool ConfirmationStillAsks(Subscriber subscriber, LinkTokenCheck check) =>
+        check.ExpiresAt - options.Value.ConfirmationExpiry is not { } asked || AskedSinceLeaving(subscriber, asked);
 
-    private async Task<(Subscriber?, long? WelcomeId)> ConfirmOnceAsync(Guid publicId, DateTime? askedAt, SignupContext context, CancellationToken cancellationToken)
+    private async Task<(Subscriber?, long? WelcomeId)> ConfirmOnceAsync(LinkTokenCheck check, SignupContext context, CancellationToken cancellationToken)
     {
         TransactionalEmail? welcome = null;
-        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == publicId, cancellationToken);
+        var subscriber = await db.Set<Subscriber>().SingleOrDefaultAsync(s => s.PublicId == check.Subject, cancellationToken);
         if (subscriber is null) return (null, null);
-        if (askedAt is { } asked && !AskedSinceLeaving(subscriber, asked)) return (subscriber, null);
+        if (!ConfirmationStillAsks(subscriber, check)) return (subscriber, null);
         if (subscriber.Status != SubscriberStatus.Confirmed)
         {
             var now = clock.GetUtcNow().UtcDateTime;
