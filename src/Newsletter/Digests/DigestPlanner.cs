@@ -46,13 +46,16 @@ public sealed partial class DigestPlanner(
                     && db.Set<DigestIssue>().Any(i => i.Id == x.IssueId && i.Frequency == frequency && i.State != DigestIssueState.Cancelled)))
             .OrderByDescending(a => a.PublishedAt).ThenByDescending(a => a.Id)
             .ToListAsync(cancellationToken);
+        var key = $"{frequency.ToString().ToLowerInvariant()}:{previous?.Id ?? 0}";
         if (articles.Count == 0)
         {
+            // A planner racing this one may have made this period's issue since `previous` was read, taking its articles
+            // with it (an article goes into one issue): that issue is the answer, as when the insert below loses.
+            if (await db.Set<DigestIssue>().AsNoTracking().SingleOrDefaultAsync(i => i.Key == key, cancellationToken) is { } raced) return raced;
             LogNoArticles(logger, frequency, periodStart);
             return null;
         }
 
-        var key = $"{frequency.ToString().ToLowerInvariant()}:{previous?.Id ?? 0}";
         var issue = new DigestIssue
         {
             Frequency = frequency,
