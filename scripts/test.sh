@@ -69,7 +69,7 @@ for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns
     if result.get("outcome") != "Failed":
         continue
     message = result.find("./t:Output/t:ErrorInfo/t:Message", ns)
-    first = (message.text or "").strip().splitlines()[0][:300] if message is not None and message.text else ""
+    first = (message.text or "").strip().splitlines()[0][:4000] if message is not None and message.text else ""
     print(f"  FAILED ({pass_name}) {result.get('testName')}: {first}")
     # Where it failed: the stack's lines in our own test code (a timeout's message does not say which step).
     trace = result.find("./t:Output/t:ErrorInfo/t:StackTrace", ns)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Newsletter.Data;
 
 namespace Newsletter.Tests.Support;
@@ -29,6 +30,9 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
 
     private PostgresDatabase? _postgres;
+
+    /// <summary>The host's latest warnings and errors, for a timeout's message: a job that failed says why there.</summary>
+    private readonly RecentProblems _problems = new();
 
     /// <summary>Extra settings for a test class; they override the defaults below.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
@@ -71,6 +75,7 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
         foreach (var (key, value) in Settings) settings[key] = value;
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(_problems));
         builder.UseEnvironment("Testing");
     }
 
@@ -149,12 +154,21 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
             foreach (var queue in monitor.Queues())
                 lines.AddRange(monitor.EnqueuedJobs(queue.Name, 0, 20).Select(j => $"job {j.Key} enqueued in {queue.Name} {Name(j.Value.Job)} at {j.Value.EnqueuedAt:O}"));
             lines.AddRange(monitor.ScheduledJobs(0, 20).Select(j => $"job {j.Key} scheduled {Name(j.Value.Job)} for {j.Value.EnqueueAt:O}"));
+            lines.AddRange(monitor.FailedJobs(0, 5).Select(j => $"job {j.Key} failed {Name(j.Value.Job)} at {j.Value.FailedAt:O}: {j.Value.ExceptionType}: {j.Value.ExceptionMessage}"));
+            lines.Add($"jobs succeeded {monitor.SucceededListCount()}, deleted {monitor.DeletedListCount()}");
+            lines.AddRange(_problems.Latest.Select(p => $"log {p}"));
             lines.Add($"servers: {string.Join(", ", monitor.Servers().Select(s => $"{s.Name} (heartbeat {s.Heartbeat:O}, {s.WorkersCount} workers)"))}");
             if (Provider == DatabaseProvider.Postgres)
                 lines.AddRange(await WithDbAsync(db => db.Database.SqlQueryRaw<string>("""
                     SELECT format('pg %s %s waits %s/%s since %s (transaction since %s): %s', pid, state, wait_event_type, wait_event,
                                   state_change, xact_start, left(regexp_replace(query, '\s+', ' ', 'g'), 240)) AS "Value"
                     FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()
+                    """).ToListAsync()));
+            if (Provider == DatabaseProvider.Postgres)
+                // A job a worker fetched but has not moved to Processing is in neither list above.
+                lines.AddRange(await WithDbAsync(db => db.Database.SqlQueryRaw<string>("""
+                    SELECT format('queued job %s in %s fetched at %s, state %s', q.jobid, q.queue, q.fetchedat, j.statename) AS "Value"
+                    FROM hangfire.jobqueue q LEFT JOIN hangfire.job j ON j.id = q.jobid ORDER BY q.id LIMIT 20
                     """).ToListAsync()));
         }
         catch (Exception e)
