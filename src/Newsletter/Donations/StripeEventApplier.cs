@@ -28,7 +28,7 @@ public sealed class StripeEventApplier(NewsletterDb db, DonationLedger ledger, F
                 => await SessionAsync(session, stripeEvent.Type, at, cancellationToken),
             (EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed, Invoice invoice)
                 => await InvoiceAsync(invoice, stored.Payload, stripeEvent.Type == EventTypes.InvoicePaid, at, cancellationToken),
-            (EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted or SubscriptionChanges.Paused or SubscriptionChanges.Resumed, Subscription subscription)
+            (EventTypes.CustomerSubscriptionCreated or EventTypes.CustomerSubscriptionUpdated or EventTypes.CustomerSubscriptionDeleted or SubscriptionChanges.Paused or SubscriptionChanges.Resumed, Subscription subscription)
                 => await subscriptions.ApplyAsync(subscription, stripeEvent.Type, at, cancellationToken),
             (EventTypes.ChargeRefunded, Charge charge) => charge.PaymentIntentId is { } intent
                 ? await SeenAsync(AuditActions.RefundSeen, intent, $"{charge.AmountRefunded} {charge.Currency} refunded in all ({stored.EventId})",

@@ -203,4 +203,24 @@ public sealed class PaymentLinkTests(SupportersApp app) : IClassFixture<Supporte
         var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
         Assert.Equal((RecurringPlanStatus.Paused, 1500L, "cus_pl_paused"), (plan.Status, plan.Amount, plan.StripeCustomerId));
     }
+
+    [Fact]
+    public async Task A_yearly_payment_link_is_a_yearly_plan_once_its_subscription_says_so_even_when_that_came_before_the_session()
+    {
+        // A session names no interval; the subscription's "created" event carries the yearly price. Stripe sends it
+        // before the session completes, so it waits for the session and is applied once the plan is ours. Counted as
+        // monthly, the plan would add its whole year's amount to each month's recurring revenue.
+        var (session, subscription) = (StripeEvents.NewId("cs"), StripeEvents.NewId("sub"));
+        var start = DateTimeOffset.UtcNow.AddMinutes(-20);
+        await app.DeliverOkAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(subscription, null, "incomplete", 12000, customer: "cus_pl_yearly", interval: "year"), created: start));
+        await app.AllEventsAppliedAsync();
+        await app.DeliverOkAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.Session(session, null, 12000, mode: "subscription", subscription: subscription,
+            invoice: StripeEvents.NewId("in"), email: "yearly-link@example.org", paymentLink: SupportersApp.ListedLink, customer: "cus_pl_yearly"), created: start.AddSeconds(5)));
+        await app.AllEventsAppliedAsync();
+
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Assert.Equal((RecurringPlanStatus.Active, 12000L, "year"), (plan.Status, plan.Amount, plan.Interval));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<StripeWebhookEvent>().CountAsync(e => e.Payload.Contains(subscription) && e.State == StripeEventState.Ignored)));
+    }
 }

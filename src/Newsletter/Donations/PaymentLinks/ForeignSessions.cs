@@ -42,6 +42,8 @@ public sealed class ForeignSessions(NewsletterDb db, DonationLedger ledger, Igno
         long? planId = null;
         if (session.Mode == "subscription" && session.SubscriptionId is { } subscriptionId)
         {
+            // A session does not name its price's interval: monthly until the subscription's own event (created or
+            // updated, which carry the price) says otherwise, as a yearly Payment Link's does.
             var plan = await ledger.RecordPlanAsync(new PlanChange(subscriptionId, amount, currency, "month", at,
                 outcome == PaymentOutcome.Paid ? RecurringPlanStatus.Active : null, Donor: donor, CustomerId: session.CustomerId), cancellationToken);
             planId = plan.Id;

@@ -13,7 +13,7 @@ public sealed class IgnoredEventRequeue(NewsletterDb db, IBackgroundJobClient jo
 {
     /// <summary>Event types that can be about a subscription.</summary>
     public static readonly string[] SubscriptionTypes =
-        ["invoice.paid", "invoice.payment_failed", "customer.subscription.updated", "customer.subscription.deleted", SubscriptionChanges.Paused, SubscriptionChanges.Resumed];
+        ["invoice.paid", "invoice.payment_failed", "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted", SubscriptionChanges.Paused, SubscriptionChanges.Resumed];
 
     /// <summary>Event types that can be about a checkout session.</summary>
     public static readonly string[] SessionTypes =
