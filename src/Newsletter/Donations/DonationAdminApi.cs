@@ -45,7 +45,8 @@ public static class DonationAdminApi
 
     public sealed record StatementInput(int? Year);
 
-    public sealed record PlanSummary(long Id, string StripeSubscriptionId, long Amount, string Currency, string Interval, string Status, string? DonorName, string? DonorEmail, DateTime StartedAt, DateTime? CancelledAt);
+    public sealed record PlanSummary(long Id, string StripeSubscriptionId, long Amount, string Currency, string Interval, string Status, string? DonorName, string? DonorEmail, DateTime StartedAt, DateTime? CancelledAt,
+        int IntervalCount);
 
     public sealed record WebhookEventSummary(long Id, string EventId, string Type, string State, int Attempts, DateTime ReceivedAt, DateTime? ProcessedAt, string? Note);
 
@@ -95,7 +96,7 @@ public static class DonationAdminApi
 
     private static async Task<Ok<List<PlanSummary>>> Plans(DonationSearch search, CancellationToken cancellationToken) =>
         TypedResults.Ok((await search.RecentPlansAsync(1000, cancellationToken))
-            .Select(p => new PlanSummary(p.Id, p.StripeSubscriptionId, p.Amount, p.Currency, p.Interval, p.Status.ToString(), p.DonorName, p.DonorEmail, p.StartedAt, p.CancelledAt))
+            .Select(p => new PlanSummary(p.Id, p.StripeSubscriptionId, p.Amount, p.Currency, p.Interval, p.Status.ToString(), p.DonorName, p.DonorEmail, p.StartedAt, p.CancelledAt, p.IntervalCount))
             .ToList());
 
     private static async Task<Results<Created<DonationSummary>, Ok<DonationSummary>, ValidationProblem>> RecordOffline(OfflineGiftInput input, OfflineGifts gifts,

@@ -126,6 +126,7 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
             plan = new RecurringPlan
             {
                 StripeSubscriptionId = change.SubscriptionId, Amount = change.Amount, Currency = change.Currency, Interval = change.Interval,
+                IntervalCount = change.IntervalCount,
                 StartedAt = change.At, StatusAsOf = DateTime.MinValue, AmountAsOf = DateTime.MinValue,
             };
             db.Add(plan);
@@ -237,4 +238,4 @@ public sealed partial class DonationLedger(NewsletterDb db, TimeProvider clock, 
 /// </summary>
 public sealed record PlanChange(string SubscriptionId, long Amount, string Currency, string Interval, DateTime At,
     RecurringPlanStatus? Status = null, DateTime? CancelledAt = null, Donor? Donor = null,
-    bool FromItems = false, string? CustomerId = null, long? CampaignId = null, bool DonorErased = false);
+    bool FromItems = false, string? CustomerId = null, long? CampaignId = null, bool DonorErased = false, int IntervalCount = 1);

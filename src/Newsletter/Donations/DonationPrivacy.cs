@@ -23,7 +23,7 @@ public sealed class DonationPrivacy(NewsletterDb db, IBackgroundJobClient jobs, 
             .Select(d => new DonationDataEntry(d.CreatedAt, d.PaidAt, d.Source, d.Kind.ToString(), d.Status.ToString(), d.Amount, d.AmountRefunded, d.Currency, d.DonorName, d.DonorEmail, d.Message))
             .ToListAsync(cancellationToken);
         var plans = await Plans(subject).AsNoTracking().OrderBy(p => p.Id)
-            .Select(p => new RecurringPlanDataEntry(p.StartedAt, p.CancelledAt, p.Status.ToString(), p.Amount, p.Currency, p.Interval))
+            .Select(p => new RecurringPlanDataEntry(p.StartedAt, p.CancelledAt, p.Status.ToString(), p.Amount, p.Currency, p.Interval, p.IntervalCount))
             .ToListAsync(cancellationToken);
         var events = await EventsNaming(subject).AsNoTracking().OrderBy(e => e.Id)
             .Select(e => new StripeEventDataEntry(e.EventId, e.Type, e.ReceivedAt, e.State.ToString(), e.Payload))
@@ -96,7 +96,7 @@ public sealed record DonationDataExport(IReadOnlyList<DonationDataEntry> Donatio
 public sealed record DonationDataEntry(DateTime CreatedAt, DateTime? PaidAt, string Source, string Kind, string Status, long Amount, long AmountRefunded,
     string Currency, string? Name, string? Email, string? Message);
 
-public sealed record RecurringPlanDataEntry(DateTime StartedAt, DateTime? CancelledAt, string Status, long Amount, string Currency, string Interval);
+public sealed record RecurringPlanDataEntry(DateTime StartedAt, DateTime? CancelledAt, string Status, long Amount, string Currency, string Interval, int IntervalCount);
 
 /// <summary>A Stripe event stored as it arrived that still names the person (not yet applied, or failed).</summary>
 public sealed record StripeEventDataEntry(string EventId, string Type, DateTime ReceivedAt, string State, string Payload);

@@ -47,7 +47,7 @@ public sealed partial class ErasedPlanCancellation(
                 await MarkRequestedAsync(plan.Id, null, cancellationToken);
                 var at = clock.GetUtcNow().UtcDateTime;
                 await ledger.RecordPlanAsync(new PlanChange(plan.StripeSubscriptionId, plan.Amount, plan.Currency, plan.Interval, at,
-                    RecurringPlanStatus.Cancelled, cancelled.CanceledAt ?? at), cancellationToken);
+                    RecurringPlanStatus.Cancelled, cancelled.CanceledAt ?? at, IntervalCount: plan.IntervalCount), cancellationToken);
                 LogCancelled(logger, plan.Id);
             }
             catch (StripeException e) when (e.StripeError?.Code == "resource_missing")

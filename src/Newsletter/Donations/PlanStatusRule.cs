@@ -13,10 +13,11 @@ public static class PlanStatusRule
         plan.StripeCustomerId ??= change.CustomerId;
         plan.CampaignId ??= change.CampaignId;
         if (change.FromItems && change.Amount > 0
-            && (change.At > plan.AmountAsOf || (change.At == plan.AmountAsOf && (change.Amount, change.Interval).CompareTo((plan.Amount, plan.Interval)) > 0)))
+            && (change.At > plan.AmountAsOf || (change.At == plan.AmountAsOf && (change.Amount, change.Interval, change.IntervalCount).CompareTo((plan.Amount, plan.Interval, plan.IntervalCount)) > 0)))
         {
             plan.Amount = change.Amount;
             plan.Interval = change.Interval;
+            plan.IntervalCount = change.IntervalCount;
             plan.AmountAsOf = change.At;
         }
         if (change.Status is not { } status) return;

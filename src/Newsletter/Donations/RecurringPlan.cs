@@ -11,8 +11,11 @@ public sealed class RecurringPlan
 
     public required string Currency { get; set; }
 
-    /// <summary>"month" or "year", as Stripe names it.</summary>
+    /// <summary>"month" or "year" (Stripe also has "day" and "week"), as Stripe names it.</summary>
     public required string Interval { get; set; }
+
+    /// <summary>How many <see cref="Interval"/>s between payments: 3 months is quarterly (Stripe's <c>interval_count</c>).</summary>
+    public int IntervalCount { get; set; } = 1;
 
     public RecurringPlanStatus Status { get; set; } = RecurringPlanStatus.Incomplete;
 

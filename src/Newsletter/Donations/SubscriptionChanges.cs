@@ -29,9 +29,13 @@ public sealed class SubscriptionChanges(NewsletterDb db, DonationLedger ledger, 
             status, subscription.CanceledAt ?? subscription.EndedAt,
             // An erased donor's checkout gives no name or address back (the ledger also checks the plan's own marker).
             checkout is null || checkout.DonorErasedAt is not null ? null : new Donor(checkout.DonorName, checkout.DonorEmail),
-            FromItems: amount > 0, CustomerId: subscription.CustomerId, CampaignId: checkout?.CampaignId, DonorErased: checkout?.DonorErasedAt is not null), cancellationToken);
+            FromItems: amount > 0, CustomerId: subscription.CustomerId, CampaignId: checkout?.CampaignId, DonorErased: checkout?.DonorErasedAt is not null,
+            IntervalCount: IntervalCountOf(price)), cancellationToken);
         return new LedgerResult(true);
     }
+
+    /// <summary>Stripe's <c>interval_count</c> (3 with "month" is quarterly); 1 when the price does not say. Stripe allows up to three years.</summary>
+    public static int IntervalCountOf(Price? price) => (int)Math.Clamp(price?.Recurring?.IntervalCount ?? 1, 1, 1095);
 
     /// <summary>Stripe's status in our words; collection paused from the portal counts as paused.</summary>
     public static RecurringPlanStatus StatusOf(Subscription subscription, string type) => subscription.Status switch

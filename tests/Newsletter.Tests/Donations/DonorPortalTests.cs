@@ -56,6 +56,28 @@ public sealed class DonorPortalTests(SupportersApp app) : IClassFixture<Supporte
     }
 
     [Fact]
+    public async Task A_donor_who_moves_to_a_quarterly_price_sees_every_3_months_and_counts_a_third_of_it_in_the_monthly_revenue()
+    {
+        var (subscription, checkout) = await MonthlyGiftAsync("quarterly@example.org", "cus_quarterly1");
+        var link = Mail.Link(await app.Smtp.WaitForMessageToAsync("quarterly@example.org"), "/donate/manage/");
+        var staff = app.CreateStaffClient();
+        async Task<long> RevenueAsync() => (await staff.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/donations/totals"))
+            .GetProperty("monthlyRecurringRevenue").EnumerateArray().Where(m => m.GetProperty("currency").GetString() == "usd").Sum(m => m.GetProperty("amount").GetInt64());
+        var before = await RevenueAsync();
+
+        // In the Billing Portal the donor picks 45.00 every three months (Stripe: interval month, interval_count 3).
+        await app.DeliverOkAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(subscription, checkout, "active", 4500, customer: "cus_quarterly1", intervalCount: 3)));
+        await app.AllEventsAppliedAsync();
+
+        var plan = await app.WithDbAsync(db => db.Set<RecurringPlan>().AsNoTracking().SingleAsync(p => p.StripeSubscriptionId == subscription));
+        Assert.Equal((4500L, "month", 3), (plan.Amount, plan.Interval, plan.IntervalCount));
+        Assert.Contains("45.00 USD every 3 months since", await app.CreateReaderClient().GetStringAsync(link));
+        // 10.00 a month became 15.00 a month, not 45.00.
+        Assert.Equal(before + 500, await RevenueAsync());
+    }
+
+    [Fact]
     public async Task Forged_and_expired_links_open_nothing_and_an_expired_one_asks_for_the_address_again()
     {
         await MonthlyGiftAsync("expired@example.org", "cus_expired1");

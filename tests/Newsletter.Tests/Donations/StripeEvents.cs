@@ -85,7 +85,7 @@ public static class StripeEvents
     };
 
     public static object Subscription(string subscriptionId, Guid? checkoutId, string status, long amount = 1000, DateTimeOffset? canceledAt = null,
-        string? customer = null, bool collectionPaused = false, long quantity = 1, string interval = "month") => new Dictionary<string, object?>
+        string? customer = null, bool collectionPaused = false, long quantity = 1, string interval = "month", int intervalCount = 1) => new Dictionary<string, object?>
     {
         ["customer"] = customer,
         ["pause_collection"] = collectionPaused ? new { behavior = "void", resumes_at = (long?)null } : null,
@@ -98,7 +98,7 @@ public static class StripeEvents
         ["items"] = new
         {
             @object = "list",
-            data = new[] { new { id = NewId("si"), @object = "subscription_item", quantity, price = new { id = NewId("price"), @object = "price", unit_amount = amount, currency = "usd", recurring = new { interval, interval_count = 1 } } } },
+            data = new[] { new { id = NewId("si"), @object = "subscription_item", quantity, price = new { id = NewId("price"), @object = "price", unit_amount = amount, currency = "usd", recurring = new { interval, interval_count = intervalCount } } } },
         },
     };
 

@@ -56,11 +56,15 @@ public static partial class DonorPages
             ["customers"] = customers.Select(c => new Dictionary<string, object?>
             {
                 ["id"] = c.CustomerId,
-                // "10.00 USD every month since 2026-03-01 (active)": Stripe's intervals are day, week, month and year.
+                // "10.00 USD every month since 2026-03-01 (active)", "30.00 USD every 3 months since ...": Stripe's intervals
+                // are day, week, month and year, each possibly counted (interval_count).
                 ["plans"] = c.Plans.Select(p => new Dictionary<string, object?>
                 {
-                    ["text"] = words["Manage.Plan", Money.Format(p.Amount, p.Currency, words), words["Manage.Every." + p.Interval],
-                        calendar.Date(p.StartedAt), words["PlanStatus." + DonationAdminApi.Name(p.Status)]],
+                    ["text"] = p.IntervalCount > 1
+                        ? words["Manage.PlanEveryN", Money.Format(p.Amount, p.Currency, words), p.IntervalCount, words["Manage.Units." + p.Interval],
+                            calendar.Date(p.StartedAt), words["PlanStatus." + DonationAdminApi.Name(p.Status)]]
+                        : words["Manage.Plan", Money.Format(p.Amount, p.Currency, words), words["Manage.Every." + p.Interval],
+                            calendar.Date(p.StartedAt), words["PlanStatus." + DonationAdminApi.Name(p.Status)]],
                 }).ToList(),
             }).ToList(),
             ["statements"] = years.Select(y => new Dictionary<string, object?> { ["year"] = y, ["url"] = $"/donate/statements/{token}/{y}.pdf" }).ToList(),
