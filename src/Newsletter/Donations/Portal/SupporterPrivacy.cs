@@ -7,8 +7,8 @@ namespace Newsletter.Donations;
 
 /// <summary>
 /// The personal data the supporter features add, in a subscriber's export and erasure: the donor's manage-link access
-/// (deleted, so every link already sent opens nothing), payments listed as unmatched (payer forgotten), and unsent
-/// manage-link emails. Donations and plans themselves are <see cref="DonationPrivacy"/>'s.
+/// (deleted, so every link already sent opens nothing), payments listed as unmatched (payer forgotten), and the
+/// manage-link emails (sent or not: each row names the address). Donations and plans themselves are <see cref="DonationPrivacy"/>'s.
 /// </summary>
 public sealed class SupporterPrivacy(NewsletterDb db) : ISubscriberDataParticipant
 {
@@ -31,7 +31,7 @@ public sealed class SupporterPrivacy(NewsletterDb db) : ISubscriberDataParticipa
             .SetProperty(u => u.PayerName, (string?)null).SetProperty(u => u.PayerEmail, (string?)null).SetProperty(u => u.PayerEmailKey, (string?)null)
             .SetProperty(u => u.Version, u => u.Version + 1), cancellationToken);
         touched += await db.Set<TransactionalEmail>()
-            .Where(e => e.Kind == DonorPortal.ManageLinkKind && (e.Recipient == subject.Email || (access != null && e.SubjectId == access)) && e.State == TransactionalEmailState.Pending)
+            .Where(e => e.Kind == DonorPortal.ManageLinkKind && (e.Recipient == subject.Email || (access != null && e.SubjectId == access)))
             .ExecuteDeleteAsync(cancellationToken);
         return touched;
     }
