@@ -116,6 +116,9 @@ public sealed partial class DigestBatchJob(
     /// <summary>Stops the issue: the server refuses us or cannot be reached. The first sender to see it says why.</summary>
     internal async Task PauseAsync(long issueId, string reason)
     {
+        // The issue keeps its reason for staff, and the log keeps it for good: a reply that names the reader it came
+        // with (a relay's "554 5.7.1 <ann@example.org>: Relay access denied") must not outlive that reader's erasure.
+        reason = ErrorText.WithoutAddresses(reason);
         await using var scope = scopes.CreateAsyncScope();
         if (await scope.ServiceProvider.GetRequiredService<DeliveryLedger>().PauseAsync(issueId, reason)) LogPaused(logger, issueId, reason);
     }

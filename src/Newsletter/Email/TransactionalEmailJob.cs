@@ -195,12 +195,12 @@ public sealed partial class TransactionalEmailJob(
                 if (decision.Suppress && recipient is not null && !await TrySuppressAsync(email, claimedAt, recipient, result))
                     break;
                 await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Failed, result.Detail, result.SmtpStatus);
-                LogFailed(logger, email.Kind, email.Id, result.Detail);
+                LogFailed(logger, email.Kind, email.Id, ErrorText.WithoutAddresses(result.Detail));
                 break;
             case RowFate.Unknown:
                 // The connection failed after the whole message was written: sending again could make a second copy.
                 await FinishAsync(email.Id, claimedAt, TransactionalEmailState.Unknown, result.Detail, null);
-                LogUnknownOne(logger, email.Kind, email.Id, result.Detail);
+                LogUnknownOne(logger, email.Kind, email.Id, ErrorText.WithoutAddresses(result.Detail));
                 break;
             default:
                 var retryAt = decision.Fate switch
@@ -212,8 +212,8 @@ public sealed partial class TransactionalEmailJob(
                 await ReleaseAsync(email.Id, claimedAt, retryAt, result.Detail, countAttempt: decision.Fate == RowFate.RetryLater, result.SmtpStatus);
                 // Scheduled for speed; if the schedule is lost (in-memory storage, restart), the sweep still finds it.
                 ScheduleAt(email.Id, retryAt);
-                if (decision.Fate == RowFate.HoldForSender) LogSenderRefused(logger, email.Kind, email.Id, result.Detail);
-                else LogRetry(logger, email.Kind, email.Id, retryAt - now, result.Detail);
+                if (decision.Fate == RowFate.HoldForSender) LogSenderRefused(logger, email.Kind, email.Id, ErrorText.WithoutAddresses(result.Detail));
+                else LogRetry(logger, email.Kind, email.Id, retryAt - now, ErrorText.WithoutAddresses(result.Detail));
                 break;
         }
     }

@@ -67,15 +67,19 @@ public sealed class DigestFaultTests(DigestApp app) : IClassFixture<DigestApp>
     // Postfix checks the sender's restrictions at RCPT (smtpd_delay_reject, its default): the refusal of our sender
     // answers each recipient, with a code of the 5.1.x family that would otherwise mean a dead address.
     [InlineData("rcpt", "553 5.1.8 <news@test-review.example>: Sender address rejected: Domain not found")]
+    // A relay refusing to relay names the recipient ({0}): the issue's reason, kept and logged, must not.
+    [InlineData("rcpt", "554 5.7.1 <{0}>: Relay access denied")]
     public async Task A_refused_sender_pauses_the_issue_suppresses_nobody_and_a_resume_sends_each_reader_once(string stage, string reply)
     {
-        var readers = await StartAsync("relay-" + stage, 8);
-        app.Smtp.Script = m => m.Stage == (stage == "mail" ? SmtpStage.Mail : SmtpStage.Rcpt) ? new SmtpAction.Reply(reply) : null;
+        var readers = await StartAsync("relay-" + stage + reply.Length, 8);
+        app.Smtp.Script = m => m.Stage == (stage == "mail" ? SmtpStage.Mail : SmtpStage.Rcpt) ? new SmtpAction.Reply(string.Format(reply, m.Address)) : null;
 
         var issue = await app.SendNowAsync();
         var paused = await app.WaitUntilPausedAsync(issue);
 
         Assert.Contains(reply[..9], paused.PausedReason);
+        Assert.All(readers, reader => Assert.DoesNotContain(reader.Email, paused.PausedReason!, StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(app.RecentWarnings, line => readers.Any(reader => line.Contains(reader.Email, StringComparison.OrdinalIgnoreCase)));
         var counts = await app.CountsAsync(issue);
         Assert.Equal((0, 0, 0, 0, 8), (counts.Sent, counts.Failed, counts.Unknown, counts.Sending, counts.Pending));
         Assert.All(await app.DeliveriesAsync(issue), d => Assert.Equal(0, d.Attempts));

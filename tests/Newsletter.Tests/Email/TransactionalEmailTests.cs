@@ -145,6 +145,28 @@ public sealed class TransactionalEmailTests(NewsletterApp app) : IClassFixture<N
     }
 
     [Fact]
+    public async Task A_refusal_that_names_the_reader_is_logged_without_their_address()
+    {
+        // Relays often name the recipient in a refusal. The row keeps the reply (it names its recipient anyway, and is
+        // erased with them); the log, which outlives an erasure, must not.
+        var refusals = 0;
+        app.Smtp.Script = m => m.Stage == SmtpStage.Rcpt && m.Address == "named-in-reply@example.org" && Interlocked.Increment(ref refusals) <= 1
+            ? new SmtpAction.Reply("450 4.2.1 <named-in-reply@example.org>: Recipient address rejected: try again later")
+            : null;
+        try
+        {
+            await app.SignUpAsync("named-in-reply@example.org");
+            await app.Smtp.WaitForMessageToAsync("named-in-reply@example.org", timeout: TimeSpan.FromSeconds(30));
+            Assert.Contains(app.RecentWarnings, line => line.Contains("Recipient address rejected", StringComparison.Ordinal) && line.Contains("(address)", StringComparison.Ordinal));
+            Assert.DoesNotContain(app.RecentWarnings, line => line.Contains("named-in-reply@", StringComparison.OrdinalIgnoreCase));
+        }
+        finally
+        {
+            app.Smtp.Script = null;
+        }
+    }
+
+    [Fact]
     public async Task A_worker_so_slow_that_its_row_was_given_away_does_not_send_it_a_second_time()
     {
         // The first connection is slow to greet: the worker has claimed the confirmation and waits. A connection an

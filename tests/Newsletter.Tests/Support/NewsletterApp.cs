@@ -34,6 +34,9 @@ public class NewsletterApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The host's latest warnings and errors, for a timeout's message: a job that failed says why there.</summary>
     private readonly RecentProblems _problems = new();
 
+    /// <summary>The host's last ten warnings and errors, as an operator's log has them.</summary>
+    public IReadOnlyCollection<string> RecentWarnings => _problems.Latest;
+
     /// <summary>Extra settings for a test class; they override the defaults below.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
