@@ -254,6 +254,10 @@ internal sealed class BatchRun(DigestBatchJob job, long issueId, Guid token, IRe
                     return;
                 case RowFate.TryAgainNow when tries < 3:
                     continue;
+                case RowFate.TryAgainNow when !job.Options.Retry.MayRetry(copy.Attempts + 1):
+                    // Three fresh connections did not take this message, and that was its last attempt: it fails.
+                    outcomes.Final.Add((id, DeliveryState.Failed, result.SmtpStatus, result.Detail));
+                    break;
                 case RowFate.TryAgainNow:
                     // Three fresh connections did not take this message: let it count, and come back to it later.
                     var later = now + job.Options.Retry.DelayAfter(copy.Attempts + 1);
