@@ -183,7 +183,7 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
                 .SetProperty(i => i.CancelledBy, cancelledBy), token);
         if (cancelled == 0) return CancelResult.NotPaused;
         var skipped = await db.Set<Delivery>().Where(d => d.IssueId == issueId && d.State == DeliveryState.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, "Not sent: the issue was cancelled."), token);
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), token);
         return new CancelResult(true, skipped, null);
     }, CancellationToken.None);
 
@@ -247,6 +247,17 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
 
         async Task<SettledRun> LetGoAsync(SettledRun settled)
         {
+            // Rows given back to Pending must go out even when the issue was closed meanwhile (the sweep had made them
+            // Unknown and every other row was final): a Sent issue is sending again, as after "send again".
+            if (settled.Pending > 0)
+            {
+                await db.Set<DigestIssue>().Where(i => i.Id == run.IssueId && i.State == DigestIssueState.Sent)
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), token);
+                // A cancelled issue sends nothing more: they are skipped, as its Pending rows were at the cancel.
+                var cancelled = db.Set<DigestIssue>().Where(i => i.Id == run.IssueId && i.State == DigestIssueState.Cancelled);
+                await db.Set<Delivery>().Where(d => d.IssueId == run.IssueId && d.ClaimToken == run.Token && d.State == DeliveryState.Pending && cancelled.Any())
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), token);
+            }
             await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
             return settled;
         }
@@ -254,6 +265,8 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
 
     private IQueryable<Delivery> HeldByDead(SendJournal.Account run, List<long> ids) =>
         db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && (d.State == DeliveryState.Sending || d.State == DeliveryState.Unknown) && ids.Contains(d.Id));
+
+    private const string CancelledReason = "Not sent: the issue was cancelled.";
 
     private const string AbandonedReason = "The worker stopped while sending; the server may or may not have accepted it.";
 
