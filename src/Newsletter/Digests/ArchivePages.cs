@@ -22,8 +22,10 @@ public static class ArchivePages
         return routes;
     }
 
-    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, SiteLinks links, IOptions<SiteOptions> site, CancellationToken cancellationToken)
+    private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, SiteLinks links, IOptions<SiteOptions> site,
+        IOptions<DigestOptions> digests, CancellationToken cancellationToken)
     {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(digests.Value.TimeZone);
         var language = pages.RequestLanguage;
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);
@@ -37,7 +39,7 @@ public static class ArchivePages
             {
                 ["url"] = links.Absolute($"archive/{i.Id}"),
                 ["subject"] = i.Subject,
-                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", ReaderLanguages.Culture(language)),
+                ["date"] = DigestRenderer.IssueDay(i, zone, ReaderLanguages.Culture(language)),
                 ["frequency"] = i.Frequency.ToString().ToLowerInvariant(),
             }).ToList(),
         };

@@ -105,7 +105,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             ["subject"] = page.Subject,
             ["frequency"] = frequency,
             ["frequency_text"] = text.Get(language, "FrequencyInText." + frequency),
-            ["issue_date"] = Local(issue.PeriodEnd, zone, culture),
+            ["issue_date"] = IssueDay(issue, zone, culture),
             ["preheader"] = Preheader(included),
             ["view_online_url"] = links.Absolute($"archive/{issue.Id}"),
             // The web version names no reader, so it says nothing about why "you" receive it.
@@ -138,6 +138,9 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
             YourAddress = text.Get(language, "Email.YourAddress"),
         };
     }
+
+    /// <summary>The day an issue is dated, in its email, the archive and the landing page alike: its period's end in Digests:TimeZone.</summary>
+    public static string IssueDay(DigestIssue issue, TimeZoneInfo zone, CultureInfo culture) => Local(issue.PeriodEnd, zone, culture);
 
     private static string Local(DateTime utc, TimeZoneInfo zone, CultureInfo culture) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("d MMMM yyyy", culture);

@@ -25,8 +25,10 @@ public static class LandingPage
         return routes;
     }
 
-    private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe, CancellationToken cancellationToken)
+    private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe,
+        IOptions<DigestOptions> digests, CancellationToken cancellationToken)
     {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(digests.Value.TimeZone);
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(LatestIssues).ToListAsync(cancellationToken);
         var language = pages.RequestLanguage;
@@ -37,7 +39,7 @@ public static class LandingPage
             {
                 ["url"] = links.Absolute($"archive/{i.Id}"),
                 ["subject"] = i.Subject,
-                ["date"] = (i.StartedAt ?? i.CreatedAt).ToString("d MMMM yyyy", ReaderLanguages.Culture(language)),
+                ["date"] = DigestRenderer.IssueDay(i, zone, ReaderLanguages.Culture(language)),
             }).ToList(),
             ["donations"] = stripe.Value.IsConfigured,
         });
