@@ -39,6 +39,7 @@ public static class NewsletterServices
         services.AddLinks();
         services.AddTemplates();
         services.AddPages();
+        services.AddNulRefusal();
         services.AddWorkers(hosting.IsWorker);
         services.AddEmail();
         services.AddReaderLanguages();
@@ -125,6 +126,7 @@ public static class NewsletterServices
         app.UseReaderLanguages();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseNulInQueryRefused();
         app.MapHealthChecks("/healthz");
         app.MapNewsletterMetrics();
         // A worker answers /healthz (and metrics) only: no pages, no API, no static files.

@@ -38,14 +38,16 @@ public sealed record OfflineGift(DateTime Date, long Amount, string Currency, st
         else if (cleanSource == "stripe") errors.Add("Stripe gifts are recorded from Stripe's own events, not by hand.");
         var cleanReference = string.IsNullOrWhiteSpace(reference) ? null : reference.Trim();
         if (cleanReference is null && referenceRequired) errors.Add("reference is required (the source's id of the payment), so an import never counts a gift twice.");
-        if (cleanReference is { Length: > 200 }) errors.Add("reference must be at most 200 characters.");
+        if (cleanReference is { Length: > 200 } || (cleanReference is not null && HeaderText.ContainsControlCharacters(cleanReference)))
+            errors.Add("reference must be at most 200 characters on one line.");
         var cleanName = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
         if (cleanName is not null && (cleanName.Length > CheckoutRequest.MaxNameLength || HeaderText.ContainsControlCharacters(cleanName)))
             errors.Add($"name must be at most {CheckoutRequest.MaxNameLength} characters on one line.");
         EmailAddress? address = null;
         if (!string.IsNullOrWhiteSpace(email) && !EmailAddress.TryParse(email, out address, out var emailError)) errors.Add(emailError);
         var cleanMessage = string.IsNullOrWhiteSpace(message) ? null : message.Trim();
-        if (cleanMessage is { Length: > CheckoutRequest.MaxMessageLength }) errors.Add($"message must be at most {CheckoutRequest.MaxMessageLength} characters.");
+        if (cleanMessage is { Length: > CheckoutRequest.MaxMessageLength } || cleanMessage?.Contains('\0') == true)
+            errors.Add($"message must be at most {CheckoutRequest.MaxMessageLength} characters, without NUL characters.");
         if (errors.Count > 0) return false;
         gift = new OfflineGift(DateTime.SpecifyKind(when, DateTimeKind.Utc), minor, code, cleanName, address, cleanSource, cleanReference, cleanMessage);
         return true;
