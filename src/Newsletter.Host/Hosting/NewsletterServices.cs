@@ -39,7 +39,6 @@ public static class NewsletterServices
         services.AddLinks();
         services.AddTemplates();
         services.AddPages();
-        services.AddNulRefusal();
         services.AddWorkers(hosting.IsWorker);
         services.AddEmail();
         services.AddReaderLanguages();
@@ -126,7 +125,6 @@ public static class NewsletterServices
         app.UseReaderLanguages();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseNulInQueryRefused();
         app.MapHealthChecks("/healthz");
         app.MapNewsletterMetrics();
         // A worker answers /healthz (and metrics) only: no pages, no API, no static files.
@@ -136,6 +134,7 @@ public static class NewsletterServices
         app.UseDashboardHttpsGuard();
         app.UseRouting();
         app.UseRequestBodyLimits();
+        app.UseNulRefused();
         // Before the rate limiter: a preflight is answered here and spends none of the reader's sign-ups.
         app.UseCors();
         app.UseClientAddressRequired();

@@ -100,4 +100,30 @@ public sealed class NulCharacterTests(EndpointFuzzTests.App app) : IClassFixture
         var stored = await app.WithDbAsync(db => db.Set<Newsletter.Subscribers.Subscriber>().AsNoTracking().Where(x => x.Email.StartsWith("nul")).Select(x => x.Email + " " + x.Name).ToListAsync());
         Assert.DoesNotContain(stored, row => row.Contains('\0'));
     }
+
+    [Fact]
+    public async Task A_NUL_in_a_multipart_form_field_gets_the_friendly_400_not_a_500()
+    {
+        // A URL-encoded form's reader refuses a NUL itself; a multipart field carries it as sent.
+        var before = await EndpointFuzzTests.SnapshotAsync(app);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("500"), "amount" }, { new StringContent("usd"), "currency" }, { new StringContent("once"), "interval" },
+            { new StringContent("a\0b"), "campaign" },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/donate/checkout") { Content = form };
+        request.Headers.Accept.ParseAdd("text/html");
+        var response = await app.CreateReaderClient().SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(before, await EndpointFuzzTests.SnapshotAsync(app));
+    }
+
+    [Fact]
+    public async Task A_NUL_in_the_query_of_a_client_that_takes_neither_json_nor_a_page_still_gets_a_400()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/donations/export?currency=a%00b");
+        request.Headers.Accept.ParseAdd("text/csv");
+        var response = await app.CreateStaffClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }
