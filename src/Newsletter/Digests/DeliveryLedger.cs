@@ -249,19 +249,30 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
         {
             // Rows given back to Pending must go out even when the issue was closed meanwhile (the sweep had made them
             // Unknown and every other row was final): a Sent issue is sending again, as after "send again".
-            if (settled.Pending > 0)
-            {
-                await db.Set<DigestIssue>().Where(i => i.Id == run.IssueId && i.State == DigestIssueState.Sent)
-                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), token);
-                // A cancelled issue sends nothing more: they are skipped, as its Pending rows were at the cancel.
-                var cancelled = db.Set<DigestIssue>().Where(i => i.Id == run.IssueId && i.State == DigestIssueState.Cancelled);
-                await db.Set<Delivery>().Where(d => d.IssueId == run.IssueId && d.ClaimToken == run.Token && d.State == DeliveryState.Pending && cancelled.Any())
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), token);
-            }
+            if (settled.Pending > 0) await SettleStrandedPendingAsync(run.IssueId, token);
             await db.Set<DigestBatchLease>().Where(l => l.IssueId == run.IssueId && l.FromId == run.FromId && l.Token == run.Token).ExecuteDeleteAsync(token);
             return settled;
         }
     }, cancellationToken);
+
+    /// <summary>
+    /// Pending rows in an issue that no longer sends, of one issue or (null) of all: a Sent issue sends again, as after
+    /// "send again", and a cancelled one skips them, as its Pending rows were at the cancel. Rows come back to Pending
+    /// after their issue closed when a dead run's journal is read late (<see cref="SettleDeadRunAsync"/>), or commit in
+    /// the moment between an issue's last check and its close; the sweep settles those. Returns the issues reopened.
+    /// </summary>
+    public async Task<int> SettleStrandedPendingAsync(long? issueId, CancellationToken cancellationToken)
+    {
+        var reopened = await db.Set<DigestIssue>()
+            .Where(i => (issueId == null || i.Id == issueId) && i.State == DigestIssueState.Sent
+                && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending))
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), cancellationToken);
+        await db.Set<Delivery>()
+            .Where(d => (issueId == null || d.IssueId == issueId) && d.State == DeliveryState.Pending
+                && db.Set<DigestIssue>().Any(i => i.Id == d.IssueId && i.State == DigestIssueState.Cancelled))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), cancellationToken);
+        return reopened;
+    }
 
     private IQueryable<Delivery> HeldByDead(SendJournal.Account run, List<long> ids) =>
         db.Set<Delivery>().Where(d => d.ClaimToken == run.Token && (d.State == DeliveryState.Sending || d.State == DeliveryState.Unknown) && ids.Contains(d.Id));

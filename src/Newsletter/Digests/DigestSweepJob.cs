@@ -34,6 +34,10 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
         foreach (var (issueId, count) in await ledger.SettleRunsOfDeadWorkersAsync(await workers.FindSilentAsync(cancellationToken), cancellationToken))
             if (count > 0) LogUnknown(logger, issueId, count);
 
+        // Readers given back to Pending after their issue closed (a late journal, or a close racing a settle) still get it.
+        var reopened = await ledger.SettleStrandedPendingAsync(null, cancellationToken);
+        if (reopened > 0) LogReopened(logger, reopened);
+
         var open = await db.Set<DigestIssue>().AsNoTracking().Where(i => i.State == DigestIssueState.Sending || i.State == DigestIssueState.Paused)
             .Select(i => new { i.Id, i.State }).ToListAsync(cancellationToken);
         foreach (var issue in open)
@@ -57,6 +61,10 @@ public sealed partial class DigestSweepJob(NewsletterDb db, DeliveryLedger ledge
 
     [LoggerMessage(EventId = 5031, EventName = "DigestResumed", Level = LogLevel.Information, Message = "Digest issue {IssueId}: resumed {Count} batch range(s) with pending deliveries")]
     private static partial void LogResumed(ILogger logger, long issueId, int count);
+
+    [LoggerMessage(EventId = 5036, EventName = "DigestReopened", Level = LogLevel.Warning,
+        Message = "{Count} finished digest issue(s) had readers given back to Pending after they closed; they are sending again")]
+    private static partial void LogReopened(ILogger logger, int count);
 
     [LoggerMessage(EventId = 5032, EventName = "DigestRequestedStarted", Level = LogLevel.Information, Message = "Digest issue {IssueId} was asked to send before a restart; its ledger is written now")]
     private static partial void LogStartedRequested(ILogger logger, long issueId);
