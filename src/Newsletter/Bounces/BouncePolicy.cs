@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Data;
 using Newsletter.Digests;
 using Newsletter.Email;
+using Newsletter.Jobs;
 using Newsletter.Subscribers;
 
 namespace Newsletter.Bounces;
@@ -39,7 +40,8 @@ public sealed partial class BouncePolicy(
             if (!await IsRecordedAsync(notice.Key)) throw;
             result = new BounceResult(InboundOutcome.Applied, "Already recorded", Duplicate: true);
         }
-        if (!result.Duplicate) LogApplied(logger, notice.Source, result.Outcome, result.Note);
+        // A note may quote a DSN's diagnostic, which names the reader ("550 5.1.1 <ann@example.org> ..."): not in the log.
+        if (!result.Duplicate) LogApplied(logger, notice.Source, result.Outcome, ErrorText.WithoutAddresses(result.Note));
         return result;
     }
 

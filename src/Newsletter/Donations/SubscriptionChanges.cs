@@ -6,7 +6,7 @@ using Stripe;
 namespace Newsletter.Donations;
 
 /// <summary>
-/// Subscription events (updated, deleted, paused, resumed): what donors change in the Billing Portal (amount, card,
+/// Subscription events (created, updated, deleted, paused, resumed): what donors change in the Billing Portal (amount, card,
 /// cancel) and what Stripe decides (past due, paused). The amount is the subscription's items (price × quantity).
 /// </summary>
 public sealed class SubscriptionChanges(NewsletterDb db, DonationLedger ledger, IOptions<DonationOptions> options)
