@@ -267,10 +267,15 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
             .Where(i => (issueId == null || i.Id == issueId) && i.State == DigestIssueState.Sent
                 && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending))
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), cancellationToken);
-        await db.Set<Delivery>()
-            .Where(d => (issueId == null || d.IssueId == issueId) && d.State == DeliveryState.Pending
-                && db.Set<DigestIssue>().Any(i => i.Id == d.IssueId && i.State == DigestIssueState.Cancelled))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), cancellationToken);
+        // Issues first, each probed on the (IssueId, State) index: the sweep runs every minute, and a condition on the
+        // deliveries alone would read the whole ledger.
+        var cancelled = await db.Set<DigestIssue>()
+            .Where(i => (issueId == null || i.Id == issueId) && i.State == DigestIssueState.Cancelled
+                && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending))
+            .Select(i => i.Id).ToListAsync(cancellationToken);
+        if (cancelled.Count > 0)
+            await db.Set<Delivery>().Where(d => cancelled.Contains(d.IssueId) && d.State == DeliveryState.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), cancellationToken);
         return reopened;
     }
 
