@@ -25,7 +25,7 @@ public static class ArchivePages
     private static async Task<IResult> List(NewsletterDb db, [FromServices] TemplateLibrary templates, PageRenderer pages, ReaderText text, SiteLinks links, IOptions<SiteOptions> site,
         IOptions<DigestOptions> digests, CancellationToken cancellationToken)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(digests.Value.TimeZone);
+        var zone = digests.Value.Zone();
         var language = pages.RequestLanguage;
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(200).ToListAsync(cancellationToken);

@@ -22,6 +22,9 @@ public sealed class DigestOptions
     [Required]
     public string TimeZone { get; set; } = "Etc/UTC";
 
+    /// <summary><see cref="TimeZone"/> itself: schedules and every date a reader sees (checked at start-up).</summary>
+    public TimeZoneInfo Zone() => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
     /// <summary>How far back the very first issue of a frequency looks for articles.</summary>
     public TimeSpan FirstIssueLookBack { get; set; } = TimeSpan.FromDays(7);
 
@@ -109,7 +112,7 @@ public sealed class DigestOptionsValidator : IValidateOptions<DigestOptions>
         var failures = new List<string>();
         try
         {
-            System.TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
+            options.Zone();
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
         {

@@ -19,7 +19,7 @@ public sealed class DigestRecovery(IBackgroundJobClient jobs, SendJournals journ
 
     public void Register(IRecurringJobManager recurringJobs)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        var zone = options.Value.Zone();
         foreach (var (frequency, cron) in new[] { (DigestFrequency.Daily, options.Value.DailyCron), (DigestFrequency.Weekly, options.Value.WeeklyCron) })
         {
             if (string.IsNullOrWhiteSpace(cron))

@@ -93,7 +93,7 @@ public sealed partial class DigestRenderer(IServiceScopeFactory scopes, Template
     {
         var (issue, language) = (page.Issue, page.Language);
         var culture = ReaderLanguages.Culture(language);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        var zone = options.Value.Zone();
         var frequency = issue.Frequency.ToString().ToLowerInvariant();
         var included = articles.Take(shown).ToList();
         var model = new Dictionary<string, object?>

@@ -28,7 +28,7 @@ public static class LandingPage
     private static async Task<IResult> Show(NewsletterDb db, PageRenderer pages, SiteLinks links, IOptions<SiteOptions> site, IOptions<StripeOptions> stripe,
         IOptions<DigestOptions> digests, CancellationToken cancellationToken)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(digests.Value.TimeZone);
+        var zone = digests.Value.Zone();
         var issues = await db.Set<DigestIssue>().AsNoTracking().Where(DigestIssue.IsPublic)
             .OrderByDescending(i => i.Id).Take(LatestIssues).ToListAsync(cancellationToken);
         var language = pages.RequestLanguage;
