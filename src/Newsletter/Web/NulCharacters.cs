@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
 
 namespace Newsletter.Web;
 
@@ -19,7 +20,7 @@ public static class NulCharacters
     public static IApplicationBuilder UseNulRefused(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
-        if (request.QueryString.HasValue && request.Query.Any(p => p.Key.Contains('\0') || p.Value.Any(v => v?.Contains('\0') == true)))
+        if (request.QueryString.HasValue && AnyIn(request.Query))
         {
             await RefuseAsync(context, "The address contains a NUL character.");
             return;
@@ -38,6 +39,10 @@ public static class NulCharacters
         }
         await next(context);
     });
+
+    /// <summary>Whether a name or a value of a query string or a form has a NUL.</summary>
+    public static bool AnyIn(IEnumerable<KeyValuePair<string, StringValues>> fields) =>
+        fields.Any(f => f.Key.Contains('\0') || f.Value.Any(v => v?.Contains('\0') == true));
 
     /// <summary>Whether a string or property name decodes to a NUL; false for JSON that does not parse (its endpoint says so).</summary>
     public static bool HasNulInStrings(ReadOnlySpan<byte> json)

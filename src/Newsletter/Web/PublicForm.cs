@@ -17,7 +17,7 @@ public static class PublicForm
         {
             var form = await http.Request.ReadFormAsync(cancellationToken);
             // A URL-encoded form's reader refuses a NUL; a multipart field carries one as it came.
-            return form.Any(f => f.Key.Contains('\0') || f.Value.Any(v => v?.Contains('\0') == true)) ? null : form;
+            return NulCharacters.AnyIn(form) ? null : form;
         }
         catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException) && !cancellationToken.IsCancellationRequested)
         {
