@@ -263,16 +263,13 @@ public sealed class DeliveryLedger(NewsletterDb db, TimeProvider clock)
     /// </summary>
     public async Task<int> SettleStrandedPendingAsync(long? issueId, CancellationToken cancellationToken)
     {
-        var reopened = await db.Set<DigestIssue>()
-            .Where(i => (issueId == null || i.Id == issueId) && i.State == DigestIssueState.Sent
-                && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending))
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), cancellationToken);
         // Issues first, each probed on the (IssueId, State) index: the sweep runs every minute, and a condition on the
         // deliveries alone would read the whole ledger.
-        var cancelled = await db.Set<DigestIssue>()
-            .Where(i => (issueId == null || i.Id == issueId) && i.State == DigestIssueState.Cancelled
-                && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending))
-            .Select(i => i.Id).ToListAsync(cancellationToken);
+        IQueryable<DigestIssue> WithPending(DigestIssueState state) => db.Set<DigestIssue>()
+            .Where(i => (issueId == null || i.Id == issueId) && i.State == state && db.Set<Delivery>().Any(d => d.IssueId == i.Id && d.State == DeliveryState.Pending));
+        var reopened = await WithPending(DigestIssueState.Sent)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, DigestIssueState.Sending).SetProperty(i => i.FinishedAt, (DateTime?)null), cancellationToken);
+        var cancelled = await WithPending(DigestIssueState.Cancelled).Select(i => i.Id).ToListAsync(cancellationToken);
         if (cancelled.Count > 0)
             await db.Set<Delivery>().Where(d => cancelled.Contains(d.IssueId) && d.State == DeliveryState.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.Error, CancelledReason), cancellationToken);
